@@ -1,0 +1,50 @@
+"""The detector interface: one method, class-level metadata, typed findings."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from companion_guard.detectors.normalize import Normalized
+from companion_guard.types import Direction, Message, Signal
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionContext:
+    """What a detector may know beside the text itself.
+
+    Attributes:
+        direction: whether the text is the user's or the companion's.
+        history: the recent messages of this user (oldest first), for risk that
+            builds up over turns.
+        user_age: the user's age in years when known.
+        locale: the user's locale, e.g. ``zh-CN``.
+        user_text: for a reply, the user message it answers.
+    """
+
+    direction: Direction
+    history: tuple[Message, ...] = ()
+    user_age: int | None = None
+    locale: str = "zh-CN"
+    user_text: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Detector(ABC):
+    """Finds one family of risk in a text.
+
+    Subclasses set the class attributes and implement :meth:`detect`. A detector
+    never does I/O; it may read files shipped in the package when built.
+    """
+
+    id: ClassVar[str]
+    categories: ClassVar[tuple[str, ...]]
+    directions: ClassVar[frozenset[Direction]]
+    requirements: ClassVar[tuple[str, ...]] = ()
+    #: When this detector crashes, does the turn block (True) or pass (False)?
+    fail_closed: ClassVar[bool] = False
+
+    @abstractmethod
+    def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
+        """Return the signals found in ``text`` (empty when nothing is found)."""

@@ -1,0 +1,98 @@
+"""Which detectors are on, and running them over one text.
+
+Built-ins are listed in :func:`builtin_detectors`; third parties register through
+the ``companion_guard.detectors`` entry-point group (loaded only on request).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from importlib.metadata import entry_points
+
+from companion_guard.detectors.base import DetectionContext, Detector
+from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.exceptions import ConfigError
+from companion_guard.types import Direction, RiskLevel, Signal
+
+log = logging.getLogger(__name__)
+
+#: Category of the signal a crashed detector leaves behind (STYLE 8).
+DETECTOR_ERROR = "detector.error"
+
+
+class DetectorRegistry:
+    """An ordered set of detectors keyed by their stable ``id``."""
+
+    def __init__(self, detectors: Iterable[Detector] = ()) -> None:
+        self._by_id: dict[str, Detector] = {}
+        for detector in detectors:
+            self.register(detector)
+
+    def register(self, detector: Detector) -> None:
+        """Add one detector; a duplicate id is a configuration error."""
+        if detector.id in self._by_id:
+            raise ConfigError(f"detector id {detector.id!r} registered twice")
+        self._by_id[detector.id] = detector
+
+    def get(self, detector_id: str) -> Detector:
+        """Return the detector with this id."""
+        return self._by_id[detector_id]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def select(self, direction: Direction) -> list[Detector]:
+        """The detectors that look at texts of this direction."""
+        return [d for d in self._by_id.values() if direction in d.directions]
+
+    def detect(self, text: str | Normalized, context: DetectionContext) -> list[Signal]:
+        """Normalise once and run every detector for ``context.direction``.
+
+        A detector that raises leaves a ``detector.error`` signal: CRITICAL when the
+        detector fails closed (crisis, minors), LOW otherwise, so policy decides.
+        """
+        norm = text if isinstance(text, Normalized) else normalize(text)
+        signals: list[Signal] = []
+        for detector in self.select(context.direction):
+            try:
+                signals.extend(detector.detect(norm, context))
+            except Exception as exc:  # noqa: BLE001 - turned into a signal, never swallowed
+                log.exception("detector %s failed", detector.id)
+                signals.append(
+                    Signal(
+                        category=DETECTOR_ERROR,
+                        level=RiskLevel.CRITICAL if detector.fail_closed else RiskLevel.LOW,
+                        score=1.0,
+                        detector=detector.id,
+                        explanation=f"{type(exc).__name__}: {exc}",
+                    )
+                )
+        return signals
+
+
+def builtin_detectors() -> list[Detector]:
+    """Construct every built-in detector (the one list of what ships on)."""
+    from companion_guard.detectors.builtin import BUILTIN_FACTORIES
+
+    return [factory() for factory in BUILTIN_FACTORIES]
+
+
+def load_plugin_detectors() -> list[Detector]:
+    """Construct detectors that other packages register by entry point."""
+    found: list[Detector] = []
+    for ep in entry_points(group="companion_guard.detectors"):
+        factory: Callable[[], Detector] = ep.load()
+        found.append(factory())
+    return found
+
+
+def default_registry(*, plugins: bool = False) -> DetectorRegistry:
+    """The registry the gateway uses: built-ins, plus plugins when asked."""
+    detectors = builtin_detectors()
+    if plugins:
+        detectors += load_plugin_detectors()
+    return DetectorRegistry(detectors)
