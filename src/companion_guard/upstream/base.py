@@ -1,0 +1,64 @@
+"""The upstream interface: what the guard asks of a companion LLM."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from companion_guard.exceptions import ConfigError
+from companion_guard.types import Message
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamRequest:
+    """One generation request.
+
+    Attributes:
+        model: the upstream model name (a persona's ``upstream_model``).
+        messages: system prompt first, then the conversation.
+        persona_id: the persona being played (the demo uses it to pick a voice).
+        locale: the user's locale; the demo answers in its language.
+        max_tokens: optional cap passed through.
+        temperature: optional sampling temperature passed through.
+    """
+
+    model: str
+    messages: tuple[Message, ...]
+    persona_id: str = ""
+    locale: str = "zh-CN"
+    max_tokens: int | None = None
+    temperature: float | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Upstream(ABC):
+    """A companion LLM. Implementations raise :class:`UpstreamError` on failure."""
+
+    @abstractmethod
+    async def complete(self, request: UpstreamRequest) -> str:
+        """Return the whole reply."""
+
+    @abstractmethod
+    def stream(self, request: UpstreamRequest) -> AsyncIterator[str]:
+        """Yield the reply in pieces as they arrive."""
+
+    async def aclose(self) -> None:
+        """Release connections (default: nothing to release)."""
+
+
+def make_upstream(spec: str, *, api_key: str | None = None, timeout: float = 30.0) -> Upstream:
+    """Build an upstream from ``--upstream``: ``demo``, ``demo:unsafe`` or an http(s) URL."""
+    if spec in ("demo", "demo:safe", ""):
+        from companion_guard.upstream.demo import DemoCompanion
+
+        return DemoCompanion()
+    if spec == "demo:unsafe":
+        from companion_guard.upstream.demo_unsafe import UnsafeDemoCompanion
+
+        return UnsafeDemoCompanion()
+    if spec.startswith(("http://", "https://")):
+        from companion_guard.upstream.openai_compat import OpenAICompatibleUpstream
+
+        return OpenAICompatibleUpstream(spec, api_key=api_key, timeout=timeout)
+    raise ConfigError(f"unknown upstream {spec!r}: use demo, demo:unsafe or an http(s) URL")
