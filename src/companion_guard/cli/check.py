@@ -1,0 +1,81 @@
+"""``companion-guard check``: run the detectors on one text or a JSONL batch."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from companion_guard.cli import app
+
+
+def _context(line: dict[str, Any]) -> Any:
+    from companion_guard.detectors.base import DetectionContext
+    from companion_guard.types import Direction, Message
+
+    history = tuple(
+        Message(str(m.get("role", "user")), str(m.get("content", ""))) for m in line.get("context") or []
+    )
+    direction = Direction(line.get("direction", "input"))
+    user_text = ""
+    if direction is Direction.OUTPUT:
+        user_text = next((m.content for m in reversed(history) if m.role == "user"), "")
+    age = line.get("user_age")
+    return DetectionContext(direction=direction, history=history, user_age=int(age) if age is not None else None, user_text=user_text)
+
+
+def _signals(registry: Any, line: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"category": s.category, "level": s.level.label, "score": round(s.score, 4), "detector": s.detector,
+         "evidence": [e.to_dict() for e in s.evidence]}
+        for s in registry.detect(str(line["text"]), _context(line))
+    ]
+
+
+@app.command()
+def check(
+    text: str | None = typer.Argument(None, help="A text to check (omit with --input)."),
+    direction: str = typer.Option("input", help="input (user text) or output (companion reply)."),
+    input_file: Path | None = typer.Option(None, "--input", help="JSONL: {text, direction, context?, user_age?} per line."),
+    output_file: Path | None = typer.Option(None, "--output", help="Where to write the JSONL results (default stdout)."),
+) -> None:
+    """Run the detectors and print the signals."""
+    from rich.progress import track
+
+    from companion_guard.detectors.registry import default_registry
+
+    if direction not in ("input", "output"):
+        raise typer.BadParameter("direction must be input or output")
+    registry = default_registry()
+    if input_file is None:
+        if text is None:
+            raise typer.BadParameter("give a TEXT or --input FILE.jsonl")
+        typer.echo(json.dumps({"text": text, "direction": direction, "signals": _signals(registry, {"text": text, "direction": direction})}, ensure_ascii=False, indent=2))
+        return
+    lines = input_file.read_text(encoding="utf-8").splitlines()
+    out = output_file.open("w", encoding="utf-8") if output_file else sys.stdout
+    bad = 0
+    try:
+        for n, raw in enumerate(track(lines, description="checking", disable=output_file is None), 1):
+            if not raw.strip():
+                continue
+            try:
+                line = json.loads(raw)
+                if not isinstance(line, dict) or not isinstance(line.get("text"), str):
+                    raise ValueError("needs a string `text`")
+                if line.get("direction", "input") not in ("input", "output"):
+                    raise ValueError("`direction` must be input or output")
+                line["signals"] = _signals(registry, line)
+            except ValueError as exc:
+                bad += 1
+                typer.secho(f"line {n}: {exc}", fg="red", err=True)
+                continue
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    finally:
+        if output_file:
+            out.close()
+    if bad:
+        raise typer.Exit(1)

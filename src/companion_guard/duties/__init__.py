@@ -1,0 +1,26 @@
+"""Duties: obligations that hook into the turn pipeline (see :mod:`companion_guard.duties.base`)."""
+
+from __future__ import annotations
+
+import importlib
+
+from companion_guard.duties.base import Duty
+
+#: The one list of duties in force, in stage order (``module:Class``). Features add theirs here.
+DEFAULT_DUTIES: tuple[str, ...] = (
+    "companion_guard.duties.policy_actions:PolicyActionsDuty",
+    "companion_guard.duties.usage:UsageReminderDuty",
+    "companion_guard.duties.disclosure:AiDisclosureDuty",
+)
+
+
+def load_duties(paths: tuple[str, ...] = DEFAULT_DUTIES) -> list[Duty]:
+    """Instantiate the duties named ``module:Class``."""
+    duties = []
+    for path in paths:
+        module, _, name = path.partition(":")
+        duties.append(getattr(importlib.import_module(module), name)())
+    return duties
+
+
+__all__ = ["DEFAULT_DUTIES", "Duty", "load_duties"]

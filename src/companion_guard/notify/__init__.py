@@ -1,0 +1,1 @@
+"""Notifications leave through the outbox: one channel module per way out."""

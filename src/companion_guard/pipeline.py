@@ -1,0 +1,345 @@
+"""``Guard``: every turn through one pipeline (DESIGN.md).
+
+    1 gate      duties' gates: account state, consent, persona allowed, quiet hours
+    2 inspect   normalise the user's text → detectors → signals
+    3 decide    policy packs turn signals + user groups into actions; duties react
+    4 generate  call the upstream companion (steered when an action says so)
+    5 inspect   the reply (sentence by sentence when streaming) → decide → pass or replace
+    6 record    messages, signals, decisions, usage clock, outbox notifications
+
+Stages 1–3 commit before the upstream is called, so the user's message and the
+decision survive an upstream failure or a crash; stage 6 commits the reply.
+Database work runs in a worker thread so the event loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion_guard.clock import Clock
+from companion_guard.detectors.base import DetectionContext
+from companion_guard.detectors.registry import DetectorRegistry
+from companion_guard.duties.base import Duty
+from companion_guard.exceptions import NotFoundError, UpstreamError
+from companion_guard.policy.engine import Decision, PolicyEngine
+from companion_guard.policy.messages import render
+from companion_guard.policy.schema import PolicyPack
+from companion_guard.store import repositories as repo
+from companion_guard.store.db import session_scope
+from companion_guard.store.tables import OutboxMessage, Turn
+from companion_guard.turn import GateResult, TurnContext, TurnRequest, TurnResult
+from companion_guard.types import Direction, Message
+from companion_guard.upstream.base import Upstream, UpstreamRequest
+
+#: Sentence ends at which a streamed reply is checked before it is released.
+SENTENCE_ENDS = frozenset("。！？!?.；;\n…~")
+
+
+def user_groups(age: int | None, pack: PolicyPack) -> set[str]:
+    """The policy groups of a user of this age (S2: graded by user group)."""
+    if age is None:
+        return {"unknown", pack.defaults.unknown_age_group}
+    if age < 14:
+        return {"child", "minor"}
+    if age < 18:
+        return {"minor"}
+    if age >= 60:
+        return {"elderly", "adult"}
+    return {"adult"}
+
+
+def guess_locale(text: str, default: str) -> str:
+    """For users who declared no locale: English when the text is Latin-only."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return default if default.startswith("zh") else "zh-CN"
+    if any(ch.isascii() and ch.isalpha() for ch in text):
+        return "en-US"
+    return default
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Stages 1–3 done: either a final answer, or what to ask the upstream."""
+
+    ctx: TurnContext
+    final: TurnResult | None
+    upstream_request: UpstreamRequest | None
+
+
+class Guard:
+    """The one pipeline. Build it with :func:`companion_guard.service.app.build_guard` or by hand."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        registry: DetectorRegistry,
+        policy: PolicyEngine,
+        upstream: Upstream,
+        clock: Clock,
+        duties: list[Duty],
+        history_messages: int = 6,
+    ) -> None:
+        self.sessions = sessions
+        self.registry = registry
+        self.policy = policy
+        self.upstream = upstream
+        self.clock = clock
+        self.duties = duties
+        self.history_messages = history_messages
+
+    # ---- stages 1–3 --------------------------------------------------------------
+
+    def _context(self, session: Session, req: TurnRequest) -> TurnContext:
+        pack = self.policy.primary
+        now = self.clock.now()
+        persona = repo.get_persona(session, req.persona_id)
+        if persona is None:
+            raise NotFoundError(f"unknown persona {req.persona_id!r}; GET /v1/models lists them")
+        user = repo.ensure_user(session, req.user_id, now=now, locale=pack.defaults.locale)
+        age = repo.age_on(user, now.date())
+        locale = user.locale if user.registered else guess_locale(req.user_text, pack.defaults.locale)
+        history = tuple(
+            Message(m.role, repo.message_text(session, m))
+            for m in repo.recent_messages(session, user.id, self.history_messages)
+        )
+        return TurnContext(
+            request=req, session=session, user=user, persona=persona, pack=pack, now=now,
+            turn_id=str(uuid.uuid4()), locale=locale, age=age, groups=user_groups(age, pack), history=history,
+        )
+
+    def inspect(self, ctx: TurnContext, text: str, direction: Direction) -> tuple[list[Any], Decision]:
+        """Run the detectors and the policy on one text of this turn."""
+        dctx = DetectionContext(
+            direction=direction, history=ctx.history, user_age=ctx.age, locale=ctx.locale,
+            user_text=ctx.request.user_text if direction is Direction.OUTPUT else "",
+        )
+        signals = self.registry.detect(text, dctx)
+        decision = self.policy.decide(signals, direction=direction, groups=frozenset(ctx.groups))
+        return signals, decision
+
+    def prepare(self, req: TurnRequest) -> Prepared:
+        """Gate, inspect and decide; commit the turn and the user's message."""
+        with session_scope(self.sessions) as session:
+            ctx = self._context(session, req)
+            for duty in self.duties:
+                duty.load(ctx)
+            for duty in self.duties:
+                gate = duty.gate(ctx)
+                if gate is not None:
+                    result = self._gate_result(ctx, gate)
+                    if not gate.keep_content:
+                        # Keep nothing of this turn (M2): only what the gate itself wrote.
+                        session.rollback()
+                        if gate.persist is not None:
+                            gate.persist(session)
+                        return Prepared(ctx, result, None)
+                    turn = self._record_turn(ctx, status=gate.status, action="block")
+                    repo.add_message(session, turn, role="user", content=req.user_text, now=ctx.now)
+                    repo.add_message(session, turn, role="assistant", content=gate.reply, now=ctx.now)
+                    return Prepared(ctx, result, None)
+            ctx.input_signals, ctx.input_decision = self.inspect(ctx, req.user_text, Direction.INPUT)
+            for duty in self.duties:
+                duty.on_input(ctx)
+            turn = self._record_turn(ctx, status="decided", action=ctx.input_decision.outcome)
+            repo.add_message(session, turn, role="user", content=req.user_text, now=ctx.now)
+            self._queue_notifications(ctx)
+            if ctx.replacement is not None:
+                reply = ctx.replacement
+                repo.add_message(session, turn, role="assistant", content=reply, now=ctx.now)
+                turn.status, turn.completed_at = "completed", ctx.now
+                return Prepared(ctx, self._result(ctx, reply, "replace"), None)
+            return Prepared(ctx, None, self._upstream_request(ctx))
+
+    def _gate_result(self, ctx: TurnContext, gate: GateResult) -> TurnResult:
+        ctx.events.extend(e for e in gate.events if e not in ctx.events)
+        return self._result(ctx, gate.reply, "block")
+
+    def _record_turn(self, ctx: TurnContext, *, status: str, action: str) -> Turn:
+        turn = Turn(
+            id=ctx.turn_id, user_id=ctx.user.id, persona_id=ctx.persona.id, created_at=ctx.now, status=status,
+            action=action, max_level=int(ctx.input_decision.max_level),
+            input_signals=[s.to_dict() for s in ctx.input_signals],
+            output_signals=[], rules=ctx.input_decision.rules_json(), events=[e.to_dict() for e in ctx.events],
+        )
+        ctx.session.add(turn)
+        ctx.session.flush()
+        return turn
+
+    def _queue_notifications(self, ctx: TurnContext) -> None:
+        for n in ctx.notifications:
+            repo.enqueue(
+                ctx.session,
+                OutboxMessage(
+                    dedupe_key=n.dedupe_key, turn_id=ctx.turn_id, user_id=ctx.user.id, kind=n.kind,
+                    requirement=n.requirement, channel=n.channel, target=n.target,
+                    recipient_masked=n.recipient_masked, payload=n.payload, status="pending",
+                    attempts=0, next_attempt_at=ctx.now, created_at=ctx.now,
+                ),
+            )
+
+    def _upstream_request(self, ctx: TurnContext) -> UpstreamRequest:
+        messages: list[Message] = []
+        if ctx.persona.system_prompt:
+            messages.append(Message("system", ctx.persona.system_prompt))
+        messages.extend(ctx.request.messages)
+        if ctx.steer_notes:
+            messages.append(Message("system", "\n".join(ctx.steer_notes)))
+        return UpstreamRequest(
+            model=ctx.persona.upstream_model or ctx.persona.id, messages=tuple(messages),
+            persona_id=ctx.persona.id, locale=ctx.locale, max_tokens=ctx.request.max_tokens,
+            temperature=ctx.request.temperature,
+        )
+
+    def _result(self, ctx: TurnContext, reply: str, action: str) -> TurnResult:
+        return TurnResult(
+            turn_id=ctx.turn_id, persona_id=ctx.persona.id, reply=reply, action=action, events=list(ctx.events),
+            input_signals=list(ctx.input_signals), output_signals=list(ctx.output_signals),
+            rules=ctx.input_decision.rules_json() + ctx.output_decision.rules_json(), created=ctx.now,
+        )
+
+    # ---- stages 5–6 --------------------------------------------------------------
+
+    def check_reply(self, prepared: Prepared, text: str) -> Decision:
+        """Inspect (part of) a reply; used on every sentence while streaming."""
+        ctx = prepared.ctx
+        ctx.output_signals, ctx.output_decision = self.inspect(ctx, text, Direction.OUTPUT)
+        return ctx.output_decision
+
+    def replacement_for(self, prepared: Prepared, decision: Decision) -> str:
+        """The safe text that replaces a reply the policy refused."""
+        ctx = prepared.ctx
+        from companion_guard.duties.policy_actions import _text
+        from companion_guard.policy.schema import ActionKind
+
+        for t in sorted(decision.actions(ActionKind.REPLACE), key=lambda t: -t.signal.level):
+            return _text(ctx, t)
+        return render(ctx.pack, "reply.replaced", ctx.locale)
+
+    def finish(self, prepared: Prepared, upstream_text: str, *, delivered: str | None = None) -> TurnResult:
+        """Decide on the whole reply, then record what was delivered.
+
+        ``delivered`` is given by the streaming path, which has already decided
+        sentence by sentence and released part of the text.
+        """
+        ctx = prepared.ctx
+        if delivered is None:
+            decision = self.check_reply(prepared, upstream_text)
+            reply = self.replacement_for(prepared, decision) if decision.outcome == "replace" else upstream_text
+            if decision.outcome != "replace" and ctx.reply_suffix:
+                reply = reply.rstrip() + "\n\n" + "\n".join(ctx.reply_suffix)
+        else:
+            reply = delivered
+        action = "replace" if ctx.output_decision.outcome == "replace" else ctx.input_decision.outcome
+        for duty in self.duties:
+            duty.on_reply(ctx, reply)
+        with session_scope(self.sessions) as session:
+            ctx.session = session
+            turn = session.get(Turn, ctx.turn_id)
+            if turn is None:  # deleted meanwhile (data-rights delete): deliver, keep nothing
+                return self._result(ctx, reply, action)
+            repo.add_message(
+                session, turn, role="assistant", content=reply, now=self.clock.now(),
+                original=upstream_text if reply != upstream_text else None,
+            )
+            turn.status, turn.completed_at, turn.action = "completed", self.clock.now(), action
+            turn.output_signals = [s.to_dict() for s in ctx.output_signals]
+            turn.rules = ctx.input_decision.rules_json() + ctx.output_decision.rules_json()
+            turn.events = [e.to_dict() for e in ctx.events]
+            self._queue_notifications(ctx)
+        return self._result(ctx, reply, action)
+
+    def fail(self, prepared: Prepared, error: Exception) -> None:
+        """Record that the upstream failed; the user's message and decision stay."""
+        with session_scope(self.sessions) as session:
+            turn = session.get(Turn, prepared.ctx.turn_id)
+            if turn is not None:
+                turn.status, turn.error = "upstream_failed", f"{type(error).__name__}: {error}"[:2000]
+
+    # ---- async orchestration -----------------------------------------------------
+
+    async def turn(self, req: TurnRequest) -> TurnResult:
+        """Run one whole turn and return the reply with its guard metadata."""
+        prepared = await self.start(req)
+        if prepared.final is not None:
+            return prepared.final
+        assert prepared.upstream_request is not None
+        try:
+            text = await self.upstream.complete(prepared.upstream_request)
+        except UpstreamError as exc:
+            await anyio.to_thread.run_sync(self.fail, prepared, exc)
+            raise
+        return await anyio.to_thread.run_sync(self.finish, prepared, text)
+
+    async def start(self, req: TurnRequest) -> Prepared:
+        """Stages 1–3 (gate, inspect, decide), committed."""
+        return await anyio.to_thread.run_sync(self.prepare, req)
+
+    async def turn_stream(self, req: TurnRequest) -> AsyncIterator[str | TurnResult]:
+        """Run a whole turn, streaming: see :meth:`stream_prepared`."""
+        async for item in self.stream_prepared(await self.start(req)):
+            yield item
+
+    async def stream_prepared(self, prepared: Prepared) -> AsyncIterator[str | TurnResult]:
+        """Yield checked pieces of the reply, then the :class:`TurnResult`.
+
+        Text is released only up to the last sentence end that passed the reply
+        check; when the reply turns bad, the upstream is cut off and the rest is
+        replaced by the policy's safe text.
+        """
+        if prepared.final is not None:
+            yield prepared.final.reply
+            yield prepared.final
+            return
+        assert prepared.upstream_request is not None
+        received, released = "", 0
+        delivered: list[str] = []
+        replaced = False
+        stream = self.upstream.stream(prepared.upstream_request)
+        try:
+            async for piece in stream:
+                received += piece
+                cut = max((i + 1 for i, ch in enumerate(received) if ch in SENTENCE_ENDS), default=0)
+                if cut <= released:
+                    continue
+                if self.check_reply(prepared, received[:cut]).outcome == "replace":
+                    replaced = True
+                    break
+                delivered.append(received[released:cut])
+                yield received[released:cut]
+                released = cut
+        except UpstreamError as exc:
+            await anyio.to_thread.run_sync(self.fail, prepared, exc)
+            raise
+        finally:
+            await _aclose(stream)
+        if not replaced and released < len(received):
+            if self.check_reply(prepared, received).outcome == "replace":
+                replaced = True
+            else:
+                delivered.append(received[released:])
+                yield received[released:]
+        if replaced:
+            safe = self.replacement_for(prepared, prepared.ctx.output_decision)
+            tail = ("\n\n" if delivered else "") + safe
+            delivered.append(tail)
+            yield tail
+        elif prepared.ctx.reply_suffix:
+            tail = "\n\n" + "\n".join(prepared.ctx.reply_suffix)
+            delivered.append(tail)
+            yield tail
+        yield await anyio.to_thread.run_sync(
+            lambda: self.finish(prepared, received, delivered="".join(delivered))
+        )
+
+
+async def _aclose(stream: Any) -> None:
+    close: Callable[[], Any] | None = getattr(stream, "aclose", None)
+    if close is not None:
+        await close()

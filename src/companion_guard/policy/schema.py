@@ -1,0 +1,114 @@
+"""The policy pack file format (validated, self-describing, fail closed)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from companion_guard.types import Direction, RiskLevel
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActionKind(StrEnum):
+    """What a rule makes happen. Ordered by strictness for the reply outcome."""
+
+    EVENT = "event"  # show an event to the user (pop-up or inline)
+    STEER = "steer"  # add a system note to the upstream request
+    APPEND_HELP = "append_help"  # append help resources to the reply
+    REPLACE = "replace"  # do not deliver the upstream reply; answer with a template
+    ESCALATE = "escalate"  # open a case in a human review queue
+    NOTIFY = "notify"  # tell the guardian or emergency contact through the outbox
+
+
+#: Strictness of what happens to the reply, for "strictest action wins".
+OUTCOME_ORDER = {"allow": 0, "steer": 1, "replace": 2}
+
+
+class Action(_Strict):
+    """One action of a rule."""
+
+    kind: ActionKind = Field(description="What happens.")
+    event: str | None = Field(None, description="Event kind for `event` actions (DESIGN.md vocabulary).")
+    display: str = Field("inline", description="popup or inline, for `event` actions.")
+    template: str | None = Field(None, description="Message template id (steer, replace, event).")
+    target: str | None = Field(None, description="`guardian` or `emergency_contact` for `notify`.")
+    queue: str = Field("crisis", description="Review queue for `escalate`.")
+
+
+class Rule(_Strict):
+    """If a signal of these categories reaches ``min_level`` for these users, act."""
+
+    id: str = Field(description="Stable rule id, stored with each decision.")
+    requirement: str = Field(description="Requirement ID of REQUIREMENTS.md this rule implements.")
+    description: str = Field("", description="Why the rule exists, in one line.")
+    direction: Direction = Field(description="input (user text) or output (companion reply).")
+    categories: list[str] = Field(min_length=1, description="Signal categories that trigger it.")
+    min_level: RiskLevel = Field(description="Lowest level that triggers it.")
+    user_groups: list[str] = Field(["any"], description="any, adult, minor, child, elderly or unknown.")
+    actions: list[Action] = Field(min_length=1, description="What happens, in order.")
+
+    @field_validator("min_level", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> RiskLevel:
+        return RiskLevel.parse(value)  # type: ignore[arg-type]
+
+
+class UsagePolicy(_Strict):
+    """Continuous-use reminders (I4)."""
+
+    reminder_every_seconds: int = Field(7200, gt=0, description="Remind at each full multiple of this (I4: 2 h).")
+    idle_reset_seconds: int = Field(1800, gt=0, description="A gap this long ends continuous use.")
+
+
+class DisclosurePolicy(_Strict):
+    """When to say the companion is an AI."""
+
+    on_relationship_start: bool = Field(True, description="Disclose on a user's first turn with a persona.")
+    on_human_question: bool = Field(True, description="Disclose whenever the user asks if it is a person.")
+
+
+class Defaults(_Strict):
+    """Defaults that apply when the provider told us nothing."""
+
+    unknown_age_group: str = Field(description="User group for users whose age is unknown.")
+    unknown_age_note: str = Field("", description="Where this default comes from.")
+    locale: str = Field("zh-CN", description="Locale of users who declared none.")
+
+
+class HelpResource(_Strict):
+    """A help line for a region."""
+
+    name: str = Field(description="Name of the service.")
+    phone: str = Field(description="Number to call.")
+    hours: str = Field("", description="When it answers.")
+
+
+class PolicyPack(_Strict):
+    """A jurisdiction's pack of rules and settings."""
+
+    id: str = Field(description="Pack id, e.g. cn-2026.")
+    title: str = Field(description="Human title.")
+    jurisdiction: str = Field(description="ISO country code of the law it implements.")
+    source: str = Field(description="The law this pack implements.")
+    defaults: Defaults
+    usage: UsagePolicy = UsagePolicy()
+    disclosure: DisclosurePolicy = DisclosurePolicy()
+    help_resources: dict[str, list[HelpResource]] = Field(
+        description="Help lines by locale (e.g. zh-CN, en-US) or language (zh, en); `default` is the fallback."
+    )
+    messages: dict[str, dict[str, str]] = Field(description="User-facing texts by id, then language (zh, en).")
+    rules: list[Rule] = Field(description="Detection rules.")
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[Rule]) -> list[Rule]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} appears twice")
+            seen.add(rule.id)
+        return rules

@@ -1,0 +1,168 @@
+"""``create_app(settings)``: the FastAPI gateway, a thin layer over :class:`Guard`.
+
+The lifespan builds everything (engine, migrations, packs, detectors, upstream,
+outbox worker); nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from companion_guard._version import __version__
+from companion_guard.clock import Clock, OffsetClock, SystemClock
+from companion_guard.detectors.registry import default_registry
+from companion_guard.duties import load_duties
+from companion_guard.exceptions import ConfigError
+from companion_guard.notify.outbox import Channel, OutboxWorker
+from companion_guard.notify.webhook import WebhookChannel
+from companion_guard.personas import seed_personas
+from companion_guard.pipeline import Guard
+from companion_guard.policy.engine import PolicyEngine
+from companion_guard.policy.loader import load_pack
+from companion_guard.service.auth import KeyVerifier, ensure_provider_key
+from companion_guard.service.deps import Services
+from companion_guard.service.errors import install_error_handlers
+from companion_guard.service.routes import load_routers
+from companion_guard.service.routes.health import sandbox_router
+from companion_guard.settings import Settings
+from companion_guard.store.db import make_engine, make_sessionmaker, session_scope
+from companion_guard.store.migrate import upgrade
+from companion_guard.store.tables import Turn
+from companion_guard.upstream.base import Upstream, make_upstream
+
+log = logging.getLogger("companion_guard")
+
+#: Called with the built :class:`Services` before serving ("module:function"). Features add theirs.
+STARTUP_HOOKS: tuple[str, ...] = (
+    "companion_guard.rights.setup:install",
+    "companion_guard.guardians.setup:install",
+)
+#: Turns still "decided" this long after start-up were cut by a crash.
+INTERRUPTED_AFTER = timedelta(minutes=5)
+
+
+def _secret_file(path: Path) -> bytes:
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32).encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(value)
+    return value
+
+
+def build_services(
+    settings: Settings, *, clock: Clock | None = None, upstream: Upstream | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> Services:
+    """Build and migrate everything a gateway needs; raises :class:`ConfigError` on bad config."""
+    packs = [load_pack(name) for name in settings.policy_packs]
+    if not packs:
+        raise ConfigError("no policy pack in force (COMPANION_GUARD_POLICY_PACKS is empty)")
+    clock = clock or (OffsetClock() if settings.sandbox else SystemClock())
+    engine = make_engine(settings.resolved_db_url())
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    now = clock.now()
+    with session_scope(sessions) as session:
+        seed_personas(session, now)
+        session.execute(
+            update(Turn)
+            .where(Turn.status == "decided", Turn.created_at < now - INTERRUPTED_AFTER)
+            .values(status="interrupted", error="process stopped mid-turn")
+        )
+    guard = Guard(
+        sessions=sessions,
+        registry=default_registry(learned=settings.learned_tier) if _takes_learned() else default_registry(),
+        policy=PolicyEngine(packs),
+        upstream=upstream or make_upstream(
+            settings.upstream, api_key=settings.upstream_api_key or None, timeout=settings.upstream_timeout
+        ),
+        clock=clock,
+        duties=load_duties(),
+        history_messages=settings.history_turns,
+    )
+    secret = settings.webhook_secret.encode() or _secret_file(settings.home / "webhook-secret")
+    http = http or httpx.AsyncClient(timeout=10.0)
+    svc = Services(
+        settings=settings, engine=engine, sessions=sessions, clock=clock, guard=guard,
+        verifier=KeyVerifier(sessions), extras={"http": http, "webhook_secret": secret},
+    )
+    channels: dict[str, Channel] = {"webhook": WebhookChannel(secret, http)}
+    svc.extras["channels"] = channels
+    for hook in STARTUP_HOOKS:
+        fn = _optional(hook)
+        if fn is not None:
+            fn(svc)
+    svc.extras["outbox"] = OutboxWorker(sessions, clock, channels)
+    key = ensure_provider_key(sessions, configured=settings.api_key, home=settings.home, now=now)
+    if key:
+        log.warning("first start: provider API key written to %s/provider-key: %s", settings.home, key)
+        svc.extras["new_provider_key"] = key
+    return svc
+
+
+def _takes_learned() -> bool:
+    import inspect
+
+    return "learned" in inspect.signature(default_registry).parameters
+
+
+def _optional(path: str) -> Callable[[Services], Any] | None:
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, upstream: Upstream | None = None, run_outbox: bool = True
+) -> FastAPI:
+    """The gateway app; services are built when it starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = await asyncio.to_thread(build_services, settings, clock=clock, upstream=upstream)
+        app.state.services = svc
+        task = asyncio.create_task(svc.extras["outbox"].run(settings.outbox_interval)) if run_outbox else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+            await svc.guard.upstream.aclose()
+            await svc.extras["http"].aclose()
+            svc.engine.dispose()
+
+    app = FastAPI(
+        title="companion-guard",
+        version=__version__,
+        description=(
+            "Safety and compliance gateway for AI companion services. OpenAI-compatible chat completions "
+            "with a `guard` object (events, decision); user, persona, guardian, data-rights and operator APIs."
+        ),
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in load_routers():
+        app.include_router(router)
+    if settings.sandbox:
+        app.include_router(sandbox_router)
+    return app

@@ -1,0 +1,32 @@
+"""HTTP routes, one module per surface. :data:`ROUTERS` is the one list the app includes."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter
+
+#: Route modules (each exposes ``router``), in OpenAPI order. Features add theirs here.
+ROUTERS: tuple[str, ...] = (
+    "companion_guard.service.routes.chat",
+    "companion_guard.service.routes.personas",
+    "companion_guard.service.routes.users",
+    "companion_guard.service.routes.health",
+    "companion_guard.service.routes.guardians",
+    "companion_guard.service.routes.rights",
+    "companion_guard.service.routes.operators",
+)
+
+
+def load_routers() -> list[APIRouter]:
+    """Import every route module that exists and return its router."""
+    routers = []
+    for name in ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        routers.append(module.router)
+    return routers

@@ -1,0 +1,49 @@
+"""Liveness and readiness, and the sandbox clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from companion_guard.service.deps import ProviderDep, ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(svc: ServicesDep) -> dict[str, Any]:
+    """Readiness: the database answers and the packs are loaded."""
+    with svc.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {"status": "ready", "packs": [p.id for p in svc.guard.policy.packs], "detectors": len(svc.guard.registry)}
+
+
+class ClockAdvance(BaseModel):
+    """How far to move the sandbox clock."""
+
+    advance_seconds: float = Field(ge=0, le=366 * 86400, description="Seconds to move forward.")
+
+
+sandbox_router = APIRouter(tags=["sandbox"])
+
+
+@sandbox_router.post("/v1/sandbox/clock")
+def advance_clock(body: ClockAdvance, svc: ServicesDep, _: ProviderDep) -> dict[str, str]:
+    """Move the server's clock forward (only with ``--sandbox``)."""
+    now = svc.clock.advance(body.advance_seconds)  # type: ignore[attr-defined]
+    return {"now": now.isoformat()}
+
+
+@sandbox_router.get("/v1/sandbox/clock")
+def read_clock(svc: ServicesDep, _: ProviderDep) -> dict[str, str]:
+    """The server's current (possibly advanced) time."""
+    return {"now": svc.clock.now().isoformat()}

@@ -1,0 +1,67 @@
+"""Personas: ``GET /v1/models`` (OpenAI-style) and ``PUT``/``GET /v1/personas/{id}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+
+from companion_guard.exceptions import NotFoundError
+from companion_guard.service.deps import ProviderDep, ServicesDep
+from companion_guard.service.schemas.users import PersonaUpdate
+from companion_guard.store import repositories as repo
+from companion_guard.store.db import session_scope
+from companion_guard.store.tables import Persona
+
+router = APIRouter(tags=["personas"])
+
+PersonaId = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+
+
+def persona_view(p: Persona) -> dict[str, Any]:
+    """A persona as the API shows it."""
+    return {
+        "id": p.id, "display_name": p.display_name, "relationship": p.relationship,
+        "system_prompt": p.system_prompt, "upstream_model": p.upstream_model,
+    }
+
+
+@router.get("/v1/models")
+def list_models(svc: ServicesDep, _: ProviderDep) -> dict[str, Any]:
+    """Personas in OpenAI's model-list shape."""
+    with session_scope(svc.sessions) as session:
+        personas = repo.list_personas(session)
+    return {
+        "object": "list",
+        "data": [
+            {
+                "id": p.id, "object": "model", "created": int(p.created_at.timestamp()), "owned_by": "companion-guard",
+                "display_name": p.display_name, "relationship": p.relationship,
+            }
+            for p in personas
+        ],
+    }
+
+
+@router.put("/v1/personas/{persona_id}")
+def put_persona(body: PersonaUpdate, svc: ServicesDep, _: ProviderDep, persona_id: str = PersonaId) -> dict[str, Any]:
+    """Create or replace a persona."""
+    now = svc.clock.now()
+    with session_scope(svc.sessions) as session:
+        p = repo.get_persona(session, persona_id)
+        if p is None:
+            p = Persona(id=persona_id, created_at=now, display_name=body.display_name)
+            session.add(p)
+        p.display_name, p.relationship = body.display_name, body.relationship.value
+        p.system_prompt, p.upstream_model, p.updated_at = body.system_prompt, body.upstream_model, now
+        return persona_view(p)
+
+
+@router.get("/v1/personas/{persona_id}")
+def get_persona(svc: ServicesDep, _: ProviderDep, persona_id: str = PersonaId) -> dict[str, Any]:
+    """One persona."""
+    with session_scope(svc.sessions) as session:
+        p = repo.get_persona(session, persona_id)
+        if p is None:
+            raise NotFoundError(f"unknown persona {persona_id!r}")
+        return persona_view(p)

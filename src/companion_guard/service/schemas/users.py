@@ -1,0 +1,55 @@
+"""User and persona payloads (the contract of issue 2; more fields may come)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
+
+from companion_guard.types import Relationship
+
+LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class Contact(BaseModel):
+    """A guardian or emergency contact: a name and at least one way to reach them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("", max_length=100)
+    email: EmailStr | None = None
+    webhook: HttpUrl | None = None
+    phone: str | None = Field(None, max_length=32)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if not (self.email or self.webhook or self.phone):
+            raise ValueError("a contact needs an email, a webhook or a phone")
+        return self
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON kept (sealed) in the store."""
+        return {k: str(v) for k, v in self.model_dump(exclude_none=True).items() if v != ""}
+
+
+class UserUpdate(BaseModel):
+    """``PUT /v1/users/{user_id}``. Extra fields are handled by registered profile extensions."""
+
+    model_config = ConfigDict(extra="allow")
+
+    age: int | None = Field(None, ge=0, le=130, description="Declared age in years.")
+    birth_date: date | None = Field(None, description="Birth date; wins over `age`.")
+    locale: str | None = Field(None, pattern=LOCALE_PATTERN, description="e.g. zh-CN, en-US.")
+    emergency_contact: Contact | None = Field(None, description="Who to tell in a crisis (I2).")
+
+
+class PersonaUpdate(BaseModel):
+    """``PUT /v1/personas/{persona_id}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str = Field(min_length=1, max_length=200)
+    relationship: Relationship = Relationship.FRIEND
+    system_prompt: str = Field("", max_length=20000)
+    upstream_model: str = Field("", max_length=200)

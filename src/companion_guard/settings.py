@@ -1,0 +1,46 @@
+"""The one settings object, read from ``COMPANION_GUARD_*`` environment variables.
+
+Built by :func:`load_settings`, never at import time. Each default lives here once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path(".companion-guard")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; CLI flags override the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPANION_GUARD_", extra="forbid")
+
+    home: Path = Field(DEFAULT_HOME, description="Folder for the embedded default's files (DB, keys).")
+    db_url: str = Field("", description="SQLAlchemy URL; empty means SQLite at <home>/companion-guard.db.")
+    api_key: str = Field("", description="Provider key; empty means one is made and written on first start.")
+    upstream: str = Field("demo", description="demo, demo:unsafe, or the base URL of an OpenAI-compatible LLM.")
+    upstream_api_key: str = Field("", description="Bearer key sent to the upstream LLM.")
+    upstream_timeout: float = Field(30.0, description="Seconds before an upstream call fails.", gt=0)
+    sandbox: bool = Field(False, description="Expose POST /v1/sandbox/clock to move time (tests only).")
+    policy_packs: list[str] = Field(["cn-2026"], description="Policy packs in force; strictest action wins.")
+    max_message_chars: int = Field(8000, description="Longest single message accepted.", gt=0)
+    max_messages: int = Field(200, description="Most messages accepted in one request.", gt=0)
+    history_turns: int = Field(6, description="Recent messages handed to detectors as context.", ge=0)
+    learned_tier: bool = Field(False, description="Also run the learned classifier tier (needs the ml extra).")
+    webhook_secret: str = Field("", description="HMAC secret for webhooks; empty means <home>/webhook-secret.")
+    outbox_interval: float = Field(0.5, description="Seconds between outbox delivery sweeps.", gt=0)
+
+    def resolved_db_url(self) -> str:
+        """The database URL, defaulting to the embedded SQLite file."""
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{(self.home / 'companion-guard.db').as_posix()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment and apply explicit overrides (CLI flags, tests)."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

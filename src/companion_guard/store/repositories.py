@@ -1,0 +1,171 @@
+"""Reads and writes per aggregate. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion_guard.store.tables import ChatMessage, OutboxMessage, Persona, PersonaRelationship, ReviewCase, Turn, UsageClock, User
+
+#: Hooks that turn a sensitive field into stored text and back. The data-rights layer
+#: replaces these with per-user encryption; the default keeps JSON as is.
+SealHook = Any
+
+
+class FieldCodec:
+    """Encodes sensitive text for storage (identity by default; encryption when installed)."""
+
+    def seal(self, session: Session, user_id: str, plaintext: str) -> str:
+        """Return what to store for ``plaintext``."""
+        return plaintext
+
+    def open(self, session: Session, user_id: str, stored: str) -> str:
+        """Return the plaintext for a stored value."""
+        return stored
+
+
+_codec: FieldCodec = FieldCodec()
+
+
+def set_codec(codec: FieldCodec) -> None:
+    """Install the codec used for message text and contact details."""
+    global _codec
+    _codec = codec
+
+
+def codec() -> FieldCodec:
+    """The codec in force."""
+    return _codec
+
+
+# ---- users -------------------------------------------------------------------------
+
+
+def get_user(session: Session, user_id: str) -> User | None:
+    """The user row, or ``None`` if never seen."""
+    return session.get(User, user_id)
+
+
+def ensure_user(session: Session, user_id: str, *, now: datetime, locale: str) -> User:
+    """Return the user, creating an unregistered row on first sight."""
+    user = session.get(User, user_id)
+    if user is None:
+        user = User(id=user_id, locale=locale, registered=False, created_at=now, updated_at=now)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def emergency_contact(session: Session, user: User) -> dict[str, Any] | None:
+    """The user's decoded emergency contact."""
+    if not user.emergency_contact:
+        return None
+    return json.loads(_codec.open(session, user.id, user.emergency_contact))  # type: ignore[no-any-return]
+
+
+def set_emergency_contact(session: Session, user: User, contact: dict[str, Any] | None) -> None:
+    """Store the emergency contact (sealed by the codec)."""
+    user.emergency_contact = (
+        None if contact is None else _codec.seal(session, user.id, json.dumps(contact, ensure_ascii=False))
+    )
+
+
+def age_on(user: User, today: date) -> int | None:
+    """Age in whole years from the birth date, else the declared age."""
+    if user.birth_date is not None:
+        b = user.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+    return user.age
+
+
+# ---- personas ----------------------------------------------------------------------
+
+
+def get_persona(session: Session, persona_id: str) -> Persona | None:
+    """The persona row, or ``None``."""
+    return session.get(Persona, persona_id)
+
+
+def list_personas(session: Session) -> list[Persona]:
+    """All personas by id."""
+    return list(session.scalars(select(Persona).order_by(Persona.id)))
+
+
+# ---- turns and messages ------------------------------------------------------------
+
+
+def add_message(
+    session: Session, turn: Turn, *, role: str, content: str, now: datetime, original: str | None = None
+) -> ChatMessage:
+    """Store one message of a turn, sealed by the codec."""
+    msg = ChatMessage(
+        turn_id=turn.id,
+        user_id=turn.user_id,
+        persona_id=turn.persona_id,
+        role=role,
+        content=_codec.seal(session, turn.user_id, content),
+        original_content=None if original is None else _codec.seal(session, turn.user_id, original),
+        created_at=now,
+    )
+    session.add(msg)
+    return msg
+
+
+def message_text(session: Session, msg: ChatMessage) -> str:
+    """The plaintext of a stored message."""
+    return _codec.open(session, msg.user_id, msg.content)
+
+
+def recent_messages(session: Session, user_id: str, limit: int) -> list[ChatMessage]:
+    """The user's last ``limit`` messages, oldest first."""
+    if limit <= 0:
+        return []
+    rows = session.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.user_id == user_id)
+        .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+# ---- usage and relationships ---------------------------------------------------------
+
+
+def usage_clock(session: Session, user_id: str) -> UsageClock | None:
+    """The continuous-use clock of a user."""
+    return session.get(UsageClock, user_id)
+
+
+def relationship(session: Session, user_id: str, persona_id: str) -> PersonaRelationship | None:
+    """When this user's relationship with this persona began, if it has."""
+    return session.get(PersonaRelationship, (user_id, persona_id))
+
+
+# ---- review queue and outbox ---------------------------------------------------------
+
+
+def open_case(
+    session: Session, *, user_id: str, turn_id: str | None, queue: str, category: str, level: str,
+    requirement: str, now: datetime,
+) -> ReviewCase:
+    """Open a case in a human review queue."""
+    case = ReviewCase(
+        user_id=user_id, turn_id=turn_id, queue=queue, category=category, level=level,
+        requirement=requirement, status="open", created_at=now,
+    )
+    session.add(case)
+    return case
+
+
+def enqueue(session: Session, message: OutboxMessage) -> bool:
+    """Add a notification unless one with the same dedupe key exists; True if added."""
+    exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == message.dedupe_key))
+    if exists is not None:
+        return False
+    session.add(message)
+    return True

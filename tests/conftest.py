@@ -1,0 +1,139 @@
+"""Shared fixtures: a gateway on a temp SQLite (or PostgreSQL) store, in-process or on a real port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from companion_guard.settings import Settings, load_settings
+
+PROVIDER_KEY = "test-provider-key"
+PG_URL_ENV = "COMPANION_GUARD_TEST_PG_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Nothing to register beyond pyproject's markers; kept for plugins."""
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for one test: its own home and SQLite file, sandbox on, a known provider key."""
+    values: dict[str, Any] = {
+        "home": tmp_path / "home", "api_key": PROVIDER_KEY, "sandbox": True, "outbox_interval": 0.05,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Embedded-default settings in a temp folder."""
+    return make_settings(tmp_path)
+
+
+def fresh_pg_url() -> str | None:
+    """A new empty PostgreSQL database for one test, or None when no server is configured."""
+    base = os.environ.get(PG_URL_ENV)
+    if not base:
+        return None
+    import psycopg
+
+    name = f"cg_{uuid.uuid4().hex[:12]}"
+    admin = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    head, _, _ = base.rpartition("/")
+    return f"{head}/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings on SQLite and, when COMPANION_GUARD_TEST_PG_URL is set, on PostgreSQL."""
+    if request.param == "sqlite":
+        return make_settings(tmp_path)
+    url = fresh_pg_url()
+    if url is None:
+        pytest.skip(f"{PG_URL_ENV} not set (.ci/run starts a local PostgreSQL and sets it)")
+    return make_settings(tmp_path, db_url=url)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The gateway app, started, with the provider key sent by default."""
+    from companion_guard.service.app import create_app
+
+    app = create_app(settings)
+    with TestClient(app, headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
+        yield c
+
+
+def chat(client: TestClient, user: str, persona: str, text: str, **extra: Any) -> dict[str, Any]:
+    """One non-streaming turn; asserts 200 and returns the JSON."""
+    resp = client.post(
+        "/v1/chat/completions",
+        json={"model": persona, "user": user, "messages": [{"role": "user", "content": text}], **extra},
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()  # type: ignore[no-any-return]
+
+
+def event_kinds(body: dict[str, Any]) -> list[str]:
+    """The kinds of a response's guard events."""
+    return [e["kind"] for e in body["guard"]["events"]]
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A real uvicorn server in a thread."""
+
+    base_url: str
+    key: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop and wait for the thread."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(app: Any) -> LiveServer:
+    """Run ``app`` under uvicorn on a free port and wait until it answers."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("server did not start")
+        time.sleep(0.02)
+    return LiveServer(f"http://127.0.0.1:{port}", PROVIDER_KEY, server, thread)
+
+
+@pytest.fixture
+def live_server(any_db_settings: Settings) -> Iterator[LiveServer]:
+    """The gateway on a real port (SQLite and PostgreSQL)."""
+    from companion_guard.service.app import create_app
+
+    server = start_server(create_app(any_db_settings))
+    yield server
+    server.stop()
