@@ -64,6 +64,7 @@ def test_a_long_break_starts_a_new_count(client: TestClient) -> None:
         advance(client, 600)
         assert "reminder.time" not in event_kinds(chat(client, "adult-2", "sam", "still here"))
     advance(client, 45 * 60)  # a 45-minute break
+    assert "reminder.time" not in event_kinds(chat(client, "adult-2", "sam", "back again"))  # a new session starts
     kinds = []
     for _ in range(12):
         advance(client, 600)
