@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     learned_tier: bool = Field(False, description="Also run the learned classifier tier (needs the ml extra).")
     webhook_secret: str = Field("", description="HMAC secret for webhooks; empty means <home>/webhook-secret.")
     outbox_interval: float = Field(0.5, description="Seconds between outbox delivery sweeps.", gt=0)
+    smtp_host: str = Field("", description="SMTP server for e-mail notifications; empty means no e-mail channel.")
+    smtp_port: int = Field(25, description="SMTP server port.", gt=0)
+    smtp_sender: str = Field("companion-guard@localhost", description="From address of notification e-mails.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str = Field("", description="SMTP login user; empty means no login.")
+    smtp_password: str = Field("", description="SMTP login password.")
 
     def resolved_db_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""

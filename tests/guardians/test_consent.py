@@ -54,6 +54,6 @@ def test_revocation_ends_consent_at_once() -> None:
 
 def test_scope_parsing() -> None:
     assert ConsentScope.parse(None) is ConsentScope.FULL
-    assert ConsentScope.parse("service").allows_service and not ConsentScope.parse("service").allows_storage
+    assert ConsentScope.parse("full").allows_spending and not ConsentScope.parse("service").allows_spending
     with pytest.raises(InputError, match="scope"):
         ConsentScope.parse("everything")

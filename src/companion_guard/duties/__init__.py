@@ -11,6 +11,7 @@ DEFAULT_DUTIES: tuple[str, ...] = (
     "companion_guard.duties.policy_actions:PolicyActionsDuty",
     "companion_guard.duties.usage:UsageReminderDuty",
     "companion_guard.duties.disclosure:AiDisclosureDuty",
+    "companion_guard.guardians.duty:GuardiansDuty",
 )
 
 

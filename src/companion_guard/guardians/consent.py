@@ -24,11 +24,13 @@ TOKEN_PREFIX = "cg_guardian_"
 
 
 class ConsentScope(StrEnum):
-    """What a guardian agrees to (M2). ``service`` covers the companion turns;
-    ``personal_data`` also lets the provider keep the child's conversations."""
+    """What a guardian agrees to (M2).
+
+    ``service``: companion turns (and the processing of the child's messages they
+    need); ``full``: the same plus top-ups within the spending cap (M4).
+    """
 
     SERVICE = "service"
-    PERSONAL_DATA = "personal_data"
     FULL = "full"
 
     @classmethod
@@ -43,14 +45,9 @@ class ConsentScope(StrEnum):
             raise InputError(f"scope must be one of: {allowed}") from None
 
     @property
-    def allows_service(self) -> bool:
-        """Every scope lets the child use the service."""
-        return True
-
-    @property
-    def allows_storage(self) -> bool:
-        """Whether conversations may be stored."""
-        return self in (ConsentScope.PERSONAL_DATA, ConsentScope.FULL)
+    def allows_spending(self) -> bool:
+        """Whether top-ups may be authorised at all (still within the cap)."""
+        return self is ConsentScope.FULL
 
 
 def hash_secret(secret: str) -> str:

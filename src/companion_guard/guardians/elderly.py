@@ -33,6 +33,7 @@ class ElderlyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     fraud_signal_categories: list[str] = Field(description="Signal categories that mean scam or property loss.")
     min_level: str = Field(description="Lowest level of such a signal that raises warning.fraud.")
+    help_signal_categories: list[str] = Field(description="Signal categories of a request for help.")
     case_level: str = Field(description="Lowest level that also opens a human case.")
     first_response_target_minutes: int = Field(ge=1, description="Target time to a first human answer.")
     fraud_cues: _Cues = Field(description="Fall-back scam phrases when no fraud detector is installed.")
@@ -113,7 +114,8 @@ def evaluate(
         )
         if level >= RiskLevel.parse(cfg.case_level):
             open_case = "fraud"
-    if open_case is None and _matches(cfg.help_cues, message):
+    asked = any(s.category in cfg.help_signal_categories for s in signals)
+    if open_case is None and (asked or _matches(cfg.help_cues, message)):
         open_case = "help_request"
     if open_case is not None:
         events.append(

@@ -47,12 +47,14 @@ class SmtpSettings:
 def render(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
     """Subject and plain-text body for a notification, Chinese first, English second."""
     zh_subject, en_subject = _SUBJECTS.get(kind, _DEFAULT_SUBJECT)
-    lines_zh = [f"事件：{payload.get('event', kind)}"]
-    lines_en = [f"Event: {payload.get('event', kind)}"]
+    lines_zh = [f"事件：{payload.get('event') or payload.get('category') or kind}"]
+    lines_en = [f"Event: {payload.get('event') or payload.get('category') or kind}"]
     for key, zh, en in (
+        ("user_id", "用户", "User"),
         ("user", "用户", "User"),
         ("level", "级别", "Level"),
         ("requirement", "依据", "Requirement"),
+        ("time", "时间", "Time"),
         ("at", "时间", "Time"),
     ):
         if payload.get(key) is not None:
@@ -62,6 +64,8 @@ def render(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
         lines_zh.append(str(payload["summary_zh"]))
     if payload.get("summary_en"):
         lines_en.append(str(payload["summary_en"]))
+    if payload.get("message"):
+        lines_zh.append(str(payload["message"]))
     lines_zh.append("本邮件不含聊天内容。如情况紧急，请直接联系对方或拨打当地求助热线。")
     lines_en.append("This e-mail contains no conversation content. If it is urgent, contact them directly.")
     body = "\n".join(lines_zh) + "\n\n" + "\n".join(lines_en) + "\n"
@@ -103,6 +107,15 @@ class EmailChannel:
                 smtp.send_message(mail)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"SMTP delivery to {s.host}:{s.port} failed: {exc}") from exc
+
+    async def send(self, *, target: str, delivery_id: str, payload: dict[str, Any]) -> None:
+        """The outbox :class:`~companion_guard.notify.outbox.Channel` interface.
+
+        The delivery id becomes the Message-ID, so a resend after a crash is
+        recognisable as the same message.
+        """
+        kind = str(payload.get("kind", "notify"))
+        await self.adeliver(to=target, kind=kind, payload=payload, message_id=f"<{delivery_id}@companion-guard>")
 
     async def adeliver(self, *, to: str, kind: str, payload: dict[str, Any], message_id: str | None = None) -> None:
         """:meth:`deliver` in a worker thread, for the async outbox."""

@@ -1,0 +1,113 @@
+"""Guardian alerts and the notifications that carry them (M4), never with message content."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from companion_guard.guardians import repository as grepo
+from companion_guard.turn import Notification
+from companion_guard.types import Display, Event
+
+#: The same alert kind for the same ward is notified at most once in this window.
+NOTIFY_WINDOW = timedelta(hours=1)
+
+_SUMMARY = {
+    "block.persona": ("你监护的用户尝试使用被限制的角色，已被拦截。", "The user in your care tried a restricted character; it was refused."),
+    "dependency": ("你监护的用户出现过度依赖的迹象，我们已提醒其对方是AI。", "The user in your care shows signs of over-reliance; we reminded them it is an AI."),
+    "spending.denied": ("你监护的用户的一笔充值因超出限额被拒绝。", "A top-up by the user in your care was refused by the spending cap."),
+    "crisis": ("你监护的用户可能处于危机中，请尽快关心对方。", "The user in your care may be in crisis; please check on them now."),
+}
+
+
+def guardian_channels(session: Session, user_id: str) -> list[tuple[str, str, str]]:
+    """``(channel, target, masked)`` for every way to reach the ward's guardians, de-duplicated."""
+    from companion_guard.duties.contacts import contact_channels
+
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[str, str, str]] = []
+    for contact in grepo.guardian_contacts(session, user_id):
+        for channel, target, masked in contact_channels(contact):
+            if (channel, target) not in seen:
+                seen.add((channel, target))
+                out.append((channel, target, masked))
+    return out
+
+
+def alert_guardians(
+    session: Session,
+    *,
+    user_id: str,
+    kind: str,
+    requirement: str,
+    level: str,
+    now: datetime,
+    data: dict[str, Any],
+    dedupe_key: str,
+    locale: str,
+) -> tuple[list[Notification], list[Event]]:
+    """Record an alert; return the notifications to queue and the events that show they were queued.
+
+    Nothing is sent when no guardian is reachable or the same kind was notified within
+    :data:`NOTIFY_WINDOW`; the alert is recorded either way.
+    """
+    alert = grepo.add_alert(
+        session, user_id=user_id, kind=kind, requirement=requirement, level=level, now=now, data=data
+    )
+    if alert is None or _notified_recently(session, user_id, kind, now, alert.id):
+        return [], []
+    zh, en = _SUMMARY.get(kind, ("你监护的用户有一条新的安全提醒。", "There is a new safety alert about the user in your care."))
+    notes: list[Notification] = []
+    events: list[Event] = []
+    for channel, target, masked in guardian_channels(session, user_id):
+        payload = {
+            "kind": "notify.guardian", "event": kind, "requirement": requirement, "user_id": user_id,
+            "level": level, "time": now.isoformat(), "summary_zh": zh, "summary_en": en,
+        }
+        notes.append(
+            Notification(
+                kind="notify.guardian", requirement=requirement, channel=channel, target=target,
+                recipient_masked=masked, payload=payload, dedupe_key=f"{dedupe_key}:{channel}:{target}",
+            )
+        )
+        lang_zh = not locale.lower().startswith("en")
+        events.append(
+            Event(
+                kind="notify.guardian", requirement=requirement, level=level,
+                message=f"已通知你的监护人 {masked}。" if lang_zh else f"We have let your guardian {masked} know.",
+                display=Display.INLINE, data={"recipient": masked, "channel": channel, "reason": kind},
+            )
+        )
+    return notes, events
+
+
+def _notified_recently(session: Session, user_id: str, kind: str, now: datetime, except_id: int) -> bool:
+    from sqlalchemy import select
+
+    from companion_guard.store.tables_guardians import GuardianAlert
+
+    return session.scalar(
+        select(GuardianAlert.id).where(
+            GuardianAlert.user_id == user_id, GuardianAlert.kind == kind, GuardianAlert.id != except_id,
+            GuardianAlert.created_at >= now - NOTIFY_WINDOW,
+        )
+    ) is not None
+
+
+def enqueue_now(session: Session, notes: list[Notification], *, user_id: str, turn_id: str | None,
+                now: datetime) -> None:
+    """Queue notifications directly (gates and routes, which the pipeline's queueing does not cover)."""
+    from companion_guard.store import repositories as repo
+    from companion_guard.store.tables import OutboxMessage
+
+    for n in notes:
+        repo.enqueue(
+            session,
+            OutboxMessage(
+                dedupe_key=n.dedupe_key, turn_id=turn_id, user_id=user_id, kind=n.kind, requirement=n.requirement,
+                channel=n.channel, target=n.target, recipient_masked=n.recipient_masked, payload=n.payload,
+                status="pending", attempts=0, next_attempt_at=now, created_at=now,
+            ),
+        )
