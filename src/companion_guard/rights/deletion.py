@@ -1,0 +1,197 @@
+"""Deletion (D4) by crypto-shredding, and quitting (closing the account).
+
+Deleting a user removes their rows from every per-user table, destroys their
+data key (so any copy of the ciphertext, in a backup or a free page, is noise)
+and leaves only a receipt with counts, never content. Deleting one conversation
+removes its rows and gives the user a new data key, re-sealing what remains, so
+the old conversation's ciphertext is shredded as well.
+
+On SQLite, deletion runs with ``secure_delete`` on and checkpoints the WAL
+afterwards (:func:`scrub_sqlite`), so neither freed pages nor the journal keep
+the wrapped key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy.orm import Session
+
+from companion_guard.rights.crypto import DecryptionError, is_sealed, open_with, seal_with
+from companion_guard.rights.datamap import user_tables
+from companion_guard.rights.keys import UserKeys
+from companion_guard.rights.timefmt import iso, naive
+from companion_guard.store.tables_rights import Account, DeletionReceipt
+
+#: Per-conversation tables: (table, persona column). Rows of one user × persona.
+CONVERSATION_TABLES: dict[str, str] = {"messages": "persona_id", "turns": "persona_id",
+                                       "persona_relationships": "persona_id"}
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a deletion did, without content."""
+
+    id: str
+    user_id: str
+    scope: str
+    persona_id: str | None
+    completed_at: datetime
+    rows_deleted: dict[str, int]
+    key_destroyed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON form."""
+        return {
+            "receipt_id": self.id, "user_id": self.user_id, "scope": self.scope, "persona_id": self.persona_id,
+            "completed_at": iso(self.completed_at), "rows_deleted": self.rows_deleted,
+            "key_destroyed": self.key_destroyed,
+        }
+
+
+def _secure(session: Session) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA secure_delete=ON"))
+
+
+def _receipt(session: Session, *, user_id: str, scope: str, persona_id: str | None, by: str, at: datetime,
+             counts: dict[str, int], destroyed: bool) -> Receipt:
+    row = DeletionReceipt(
+        id=str(uuid.uuid4()), user_id=user_id, scope=scope, persona_id=persona_id, requested_by=by,
+        completed_at=naive(at), rows_deleted=counts, key_destroyed=destroyed,
+    )
+    session.add(row)
+    session.flush()
+    return Receipt(row.id, user_id, scope, persona_id, naive(at), counts, destroyed)
+
+
+def _drop_credentials(session: Session, user_id: str) -> int:
+    from companion_guard.store.tables import ApiKey
+
+    result = session.execute(delete(ApiKey).where(ApiKey.role == "user", ApiKey.subject == user_id))
+    return int(result.rowcount or 0)
+
+
+def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: datetime) -> Receipt:
+    """Delete everything of a user and shred their key (inside the caller's transaction)."""
+    _secure(session)
+    counts: dict[str, int] = {}
+    for ut in reversed(user_tables()):
+        if ut.mode != "delete":
+            continue
+        n = int(session.execute(delete(ut.table).where(ut.key == user_id)).rowcount or 0)
+        if n:
+            counts[ut.name] = n
+    creds = _drop_credentials(session, user_id)
+    if creds:
+        counts["api_keys"] = creds
+    destroyed = keys.destroy(session, user_id)
+    return _receipt(session, user_id=user_id, scope="user", persona_id=None, by=by, at=at, counts=counts,
+                    destroyed=destroyed)
+
+
+def _reseal_user(session: Session, keys: UserKeys, user_id: str, old: bytes, new: bytes) -> int:
+    """Re-seal every sealed value of the user from ``old`` to ``new``; return how many."""
+    count = 0
+    for ut in user_tables():
+        if ut.mode == "retain":
+            continue
+        pk = list(ut.table.primary_key.columns)
+        for row in session.execute(select(ut.table).where(ut.key == user_id)).mappings():
+            changes: dict[str, Any] = {}
+            for col, val in row.items():
+                if not is_sealed(val):
+                    continue
+                try:
+                    plain = open_with(old, val, user_id=user_id, purpose=ut.purpose)
+                except DecryptionError:
+                    continue  # sealed for another owner (e.g. a public complaint key)
+                changes[col] = seal_with(new, plain, user_id=user_id, purpose=ut.purpose)
+            if changes:
+                session.execute(update(ut.table).where(*(c == row[c.name] for c in pk)).values(**changes))
+                count += len(changes)
+    return count
+
+
+def delete_conversation(
+    session: Session, keys: UserKeys, user_id: str, persona_id: str, *, by: str, at: datetime
+) -> Receipt:
+    """Delete one user × persona conversation, then re-key the user so its ciphertext is shredded."""
+    _secure(session)
+    tables = {ut.name: ut for ut in user_tables()}
+    counts: dict[str, int] = {}
+    for name in ("messages", "persona_relationships", "turns"):
+        ut = tables.get(name)
+        if ut is None:
+            continue
+        col = ut.table.c[CONVERSATION_TABLES[name]]
+        n = int(session.execute(delete(ut.table).where(ut.key == user_id, col == persona_id)).rowcount or 0)
+        if n:
+            counts[name] = n
+    destroyed = False
+    old = keys.existing(session, user_id)
+    if old is not None:
+        _, new = keys.replace(session, user_id)
+        _reseal_user(session, keys, user_id, old, new)
+        destroyed = True
+    return _receipt(session, user_id=user_id, scope="conversation", persona_id=persona_id, by=by, at=at,
+                    counts=counts, destroyed=destroyed)
+
+
+def conversation_exists(session: Session, user_id: str, persona_id: str) -> bool:
+    """Whether the user has any message with this persona."""
+    ut = {u.name: u for u in user_tables()}.get("messages")
+    if ut is None:
+        return False
+    return bool(session.scalar(
+        select(func.count()).select_from(ut.table).where(ut.key == user_id, ut.table.c.persona_id == persona_id)
+    ))
+
+
+def scrub_sqlite(engine: Engine) -> None:
+    """After a deletion on SQLite: fold the WAL into the database and truncate it."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def account_status(session: Session, user_id: str) -> str:
+    """``active`` or ``closed``."""
+    row = session.get(Account, user_id)
+    return "active" if row is None else row.status
+
+
+def close_account(
+    session: Session, keys: UserKeys, user_id: str, *, delete_data: bool, by: str, at: datetime
+) -> tuple[Account, Receipt | None]:
+    """Quit: close the account in one step, deleting the data unless the user keeps it."""
+    receipt = delete_user(session, keys, user_id, by=by, at=at) if delete_data else None
+    if not delete_data:
+        _drop_credentials(session, user_id)
+    row = session.get(Account, user_id)
+    if row is None:
+        row = Account(user_id=user_id, status="closed", closed_at=naive(at), updated_at=naive(at))
+        session.add(row)
+    else:
+        row.status, row.closed_at, row.updated_at = "closed", naive(at), naive(at)
+    session.flush()
+    return row, receipt
+
+
+def reopen_account(session: Session, user_id: str, *, at: datetime) -> Account:
+    """Open a closed account again (the user came back)."""
+    row = session.get(Account, user_id)
+    if row is None:
+        row = Account(user_id=user_id, status="active", updated_at=naive(at))
+        session.add(row)
+    row.status, row.closed_at, row.updated_at = "active", None, naive(at)
+    session.flush()
+    return row

@@ -1,0 +1,188 @@
+"""The data-rights duty: gates and events in every turn (D3, D4, D5).
+
+Gates, strictest first: the global kill switch; a closed account; a suspended
+user or one whose service is restricted; a persona restricted for this user or
+for everyone; a persona or service whose announced end has come; a third-party
+upstream the user has not consented to. Events: ``notice.service_end`` while an
+end is announced, ``notice.data_rights`` when the user says they want to leave
+(the persona is told to let them go), and high-risk decisions into the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from companion_guard.duties.base import Duty
+from companion_guard.rights import audit, controls, flows, notices
+from companion_guard.rights.deletion import account_status
+from companion_guard.rights.timefmt import iso
+from companion_guard.turn import GateResult, TurnContext
+from companion_guard.types import Display, Event, RiskLevel
+
+if TYPE_CHECKING:
+    from companion_guard.rights.setup import Rights
+
+LEAVE_SIGNAL = "user.leave_intent"
+
+_TEXT = {
+    "suspended": (
+        "您的账号已被暂停使用，暂时无法对话。如有异议，可通过申诉渠道提出申诉，我们会尽快处理。",
+        "Your account is suspended, so chatting is not available right now. "
+        "If you disagree, you can file an appeal and we will look at it promptly.",
+    ),
+    "service": (
+        "由于安全原因，您的对话服务暂时受到限制。如有异议，可通过申诉渠道提出申诉。",
+        "For safety reasons your chat service is restricted for now. If you disagree, you can file an appeal.",
+    ),
+    "persona": (
+        "该角色暂时不可用。您可以选择其他角色继续对话。",
+        "This character is not available right now. You can keep chatting with another character.",
+    ),
+    "closed": (
+        "该账号已注销，不再提供对话服务，也不会保存新的数据。",
+        "This account is closed: no more chats, and nothing new is stored.",
+    ),
+    "ended_service": ("本服务已终止。您仍可导出或删除您的数据。", "This service has ended. You can still export or delete your data."),
+    "ended_persona": (
+        "该角色已停止服务。您仍可导出与其的对话记录。",
+        "This character has been retired. You can still export your conversations with it.",
+    ),
+    "consent": (
+        "这条消息需要发送给第三方模型服务（{recipient}）才能回复，但我们尚未获得您的同意。"
+        "您可以在设置中同意或拒绝；未经同意，我们不会把您的对话提供给第三方。",
+        "Replying needs this message to go to a third-party model service ({recipient}), and you have not "
+        "agreed to that. You can agree or decline in your settings; without consent we share nothing.",
+    ),
+    "data_rights": (
+        "您可以随时一步完成以下操作：导出数据（GET /v1/users/{user}/export）、删除数据（DELETE /v1/users/{user}/data）、"
+        "注销账号（POST /v1/users/{user}/quit）。我们不会挽留或阻拦。",
+        "You can do each of these in one step, any time: export your data (GET /v1/users/{user}/export), "
+        "delete it (DELETE /v1/users/{user}/data), close your account (POST /v1/users/{user}/quit). "
+        "Nobody will try to stop you.",
+    ),
+}
+
+LET_GO_NOTE = (
+    "The user wants to leave, quit, or have their data exported or deleted. Respect it fully: say a short, "
+    "warm goodbye, wish them well, tell them they can export, delete or close the account in one step. "
+    "Do not ask them to stay, do not ask why, no guilt, no sadness about being left, no offers or reasons to "
+    "return. 用户想离开或处理自己的数据：简短温和地道别，告知可一步导出、删除或注销；不要挽留、不要追问原因、"
+    "不要让用户内疚。"
+)
+
+
+def _say(key: str, locale: str, **values: str) -> str:
+    zh, en = _TEXT[key]
+    text = zh if locale.lower().startswith("zh") else en
+    return text.format(**values) if values else text
+
+
+def _restricted(ctx: TurnContext, key: str, *, requirement: str, scope: str, level: str = "high",
+                keep_content: bool = True, **data: object) -> GateResult:
+    message = _say(key, ctx.locale)
+    event = Event(kind="restricted", requirement=requirement, message=message, level=level,
+                  display=Display.POPUP, data={"scope": scope, **data})
+    return GateResult(reply=message, events=[event], status="blocked", keep_content=keep_content)
+
+
+class RightsDuty(Duty):
+    """Kill switch, suspension, restrictions, closed accounts, ends of service, consent to share."""
+
+    id: ClassVar[str] = "rights"
+    requirements: ClassVar[tuple[str, ...]] = ("D3", "D4", "D5")
+
+    def __init__(self, rights: Rights) -> None:
+        self.rights = rights
+
+    # ---- gate ----------------------------------------------------------------------
+
+    def gate(self, ctx: TurnContext) -> GateResult | None:
+        """Stop the turn when an operator, the account or consent says so."""
+        session, uid, pid = ctx.session, ctx.user.id, ctx.persona.id
+        ks = controls.kill_switch(session)
+        if ks.engaged:
+            message = ks.message(ctx.locale)
+            event = Event(kind="restricted", requirement="D5", message=message, level="critical",
+                          display=Display.POPUP, data={"scope": "global", "kill_switch": True})
+            return GateResult(reply=message, events=[event], status="blocked")
+        if account_status(session, uid) == "closed":
+            return _restricted(ctx, "closed", requirement="D4", scope="account_closed", level="info",
+                               keep_content=False)
+        for r in controls.active(session, at=ctx.now, user_id=uid):
+            if r.kind == "suspension" and r.user_id == uid:
+                return _restricted(ctx, "suspended", requirement="D5", scope="account", restriction_id=r.id)
+            if r.kind == "service" and r.user_id == uid:
+                return _restricted(ctx, "service", requirement="D5", scope="service", restriction_id=r.id)
+            if r.kind == "persona" and r.persona_id == pid:
+                return _restricted(ctx, "persona", requirement="D5", scope="persona", level="medium",
+                                   restriction_id=r.id, persona_id=pid)
+        ended = notices.ended(session, at=ctx.now, persona_id=pid)
+        if ended is not None:
+            message = _say("ended_persona" if ended.scope == "persona" else "ended_service", ctx.locale)
+            event = Event(kind="notice.service_end", requirement="D4", message=message, level="info",
+                          display=Display.POPUP, data={"notice_id": ended.id, "scope": ended.scope,
+                                                       "persona_id": ended.persona_id, "ends_at": iso(ended.ends_at),
+                                                       "ended": True, "export": f"/v1/users/{uid}/export"})
+            return GateResult(reply=message, events=[event], status="blocked")
+        return self._consent_gate(ctx)
+
+    def _consent_gate(self, ctx: TurnContext) -> GateResult | None:
+        flow = self.rights.upstream_flow
+        if flow.recipient.startswith("in-process:"):
+            return None  # the built-in demo: nothing leaves the process
+        decision = flows.check(ctx.session, flow, user_id=ctx.user.id, at=ctx.now)
+        if decision.allowed:
+            return None
+        message = _say("consent", ctx.locale, recipient=flow.recipient)
+        event = Event(
+            kind="consent.required", requirement="D3", message=message, level="info", display=Display.POPUP,
+            data={"purpose": "third_party_sharing", "recipient": flow.recipient, "flow": flow.id,
+                  "consent": f"/v1/users/{ctx.user.id}/consents"},
+        )
+        return GateResult(reply=message, events=[event], status="blocked")
+
+    # ---- events --------------------------------------------------------------------
+
+    def on_input(self, ctx: TurnContext) -> None:
+        """Announce ends of service; answer leave intent with the data-rights notice; audit high risk."""
+        uid = ctx.user.id
+        for n in notices.announcing(ctx.session, at=ctx.now, persona_id=ctx.persona.id):
+            ctx.emit(Event(
+                kind="notice.service_end", requirement="D4", message=notices.text(n, ctx.locale), level="info",
+                display=Display.POPUP,
+                data={"notice_id": n.id, "scope": n.scope, "persona_id": n.persona_id, "ends_at": iso(n.ends_at),
+                      "export": f"/v1/users/{uid}/export"},
+            ))
+        if any(s.category == LEAVE_SIGNAL for s in ctx.input_signals):
+            ctx.emit(Event(
+                kind="notice.data_rights", requirement="D4", message=_say("data_rights", ctx.locale, user=uid),
+                level="info", display=Display.POPUP,
+                data={"export": f"/v1/users/{uid}/export", "delete": f"/v1/users/{uid}/data",
+                      "quit": f"/v1/users/{uid}/quit"},
+            ))
+            if LET_GO_NOTE not in ctx.steer_notes:
+                ctx.steer_notes.append(LET_GO_NOTE)
+        if ctx.input_decision.max_level >= RiskLevel.HIGH:
+            self._audit_decision(ctx, "input", ctx.input_signals, ctx.input_decision, ctx.session)
+
+    def on_reply(self, ctx: TurnContext, reply: str) -> None:
+        """Audit a reply decided at high or critical level (own short transaction)."""
+        if ctx.output_decision.max_level >= RiskLevel.HIGH:
+            from companion_guard.store.db import session_scope
+
+            with session_scope(self.rights.sessions) as session:
+                self._audit_decision(ctx, "output", ctx.output_signals, ctx.output_decision, session)
+
+    @staticmethod
+    def _audit_decision(ctx: TurnContext, direction: str, signals: list, decision: object, session: object) -> None:
+        level = RiskLevel(int(decision.max_level))  # type: ignore[attr-defined]
+        audit.append(
+            session,  # type: ignore[arg-type]
+            actor=("system", "pipeline"), action=audit.AuditAction.DECISION, at=ctx.now, subject_user=ctx.user.id,
+            target=ctx.turn_id,
+            details={
+                "direction": direction, "level": level.label, "outcome": getattr(decision, "outcome", ""),
+                "categories": sorted({s.category for s in signals if s.level >= RiskLevel.HIGH}),
+                "persona_id": ctx.persona.id,
+            },
+        )

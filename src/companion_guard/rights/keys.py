@@ -1,0 +1,136 @@
+"""Per-user data keys in the store, and the codec the gateway seals fields with (D3).
+
+:class:`UserKeys` finds, creates, rotates and destroys wrapped data keys in
+``rights_user_keys``; :class:`EncryptingCodec` is what
+:func:`companion_guard.store.repositories.set_codec` installs, so message text and
+contact details are sealed on the way into the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from companion_guard.clock import Clock, SystemClock
+from companion_guard.rights.crypto import (
+    DekCache,
+    KeyDestroyed,
+    MasterKeyRing,
+    new_data_key,
+    open_with,
+    seal_with,
+    wrap_context,
+)
+from companion_guard.store.repositories import FieldCodec
+from companion_guard.store.tables_rights import UserKey
+
+#: The purpose every gateway field is sealed for (the codec has no field name).
+FIELD = "field"
+
+
+class UserKeys:
+    """Data keys per user (or per key owner, e.g. ``complaint:<id>``), wrapped by the master ring."""
+
+    def __init__(self, master: MasterKeyRing, *, clock: Clock | None = None, cache: DekCache | None = None):
+        self.master = master
+        self.clock = clock or SystemClock()
+        self.cache = cache or DekCache()
+
+    def _now(self) -> datetime:
+        return self.clock.now().replace(tzinfo=None)
+
+    def existing(self, session: Session, owner: str) -> bytes | None:
+        """The owner's data key, or None when there is none (never made, or shredded)."""
+        dek = self.cache.get(owner)
+        if dek is not None:
+            return dek
+        row = session.get(UserKey, owner)
+        if row is None:
+            return None
+        dek = self.master.unwrap(row.master_key_id, row.wrapped, wrap_context(owner))
+        self.cache.put(owner, dek)
+        return dek
+
+    def ensure(self, session: Session, owner: str) -> bytes:
+        """The owner's data key, made and stored on first use (race-safe across replicas)."""
+        dek = self.existing(session, owner)
+        if dek is not None:
+            return dek
+        kid, wrapped = self.master.wrap(new_data_key(), wrap_context(owner))
+        values = {"user_id": owner, "master_key_id": kid, "wrapped": wrapped, "created_at": self._now()}
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        if dialect in ("postgresql", "sqlite"):
+            session.execute(insert(UserKey).values(**values).on_conflict_do_nothing(index_elements=["user_id"]))
+        else:  # pragma: no cover - other dialects: plain insert
+            session.add(UserKey(**values))
+            session.flush()
+        row = session.get(UserKey, owner, populate_existing=True)
+        if row is None:  # pragma: no cover - the insert above guarantees a row
+            raise KeyDestroyed(f"data key for {owner!r} vanished while being created")
+        dek = self.master.unwrap(row.master_key_id, row.wrapped, wrap_context(owner))
+        self.cache.put(owner, dek)
+        return dek
+
+    def seal(self, session: Session, owner: str, plaintext: str, purpose: str = FIELD) -> str:
+        """Encrypt ``plaintext`` for ``owner``."""
+        return seal_with(self.ensure(session, owner), plaintext, user_id=owner, purpose=purpose)
+
+    def open(self, session: Session, owner: str, token: str, purpose: str = FIELD) -> str:
+        """Decrypt a value sealed for ``owner``.
+
+        Raises:
+            KeyDestroyed: the owner's key is gone (crypto-shredded).
+            DecryptionError: the value was not sealed for this owner/purpose, or was altered.
+        """
+        dek = self.existing(session, owner)
+        if dek is None:
+            raise KeyDestroyed(f"no data key for {owner!r}: deleted, or never stored anything")
+        return open_with(dek, token, user_id=owner, purpose=purpose)
+
+    def destroy(self, session: Session, owner: str) -> bool:
+        """Delete the owner's wrapped key (crypto-shredding); True if there was one."""
+        self.cache.evict(owner)
+        result = session.execute(delete(UserKey).where(UserKey.user_id == owner))
+        return bool(result.rowcount)
+
+    def replace(self, session: Session, owner: str) -> tuple[bytes | None, bytes]:
+        """Give the owner a fresh data key; return ``(old, new)`` so callers can re-seal."""
+        old = self.existing(session, owner)
+        self.destroy(session, owner)
+        session.flush()
+        return old, self.ensure(session, owner)
+
+    def rewrap_all(self, session: Session) -> int:
+        """Re-wrap every data key under the current master key (master-key rotation).
+
+        Returns:
+            How many keys were re-wrapped (those already under the current key are skipped).
+        """
+        current = self.master.current.key_id
+        count = 0
+        for row in session.scalars(select(UserKey).where(UserKey.master_key_id != current)):
+            dek = self.master.unwrap(row.master_key_id, row.wrapped, wrap_context(row.user_id))
+            row.master_key_id, row.wrapped = self.master.wrap(dek, wrap_context(row.user_id))
+            row.rotated_at = self._now()
+            count += 1
+        self.cache.clear()
+        return count
+
+
+class EncryptingCodec(FieldCodec):
+    """The gateway's field codec with per-user AES-GCM (installed by the rights layer)."""
+
+    def __init__(self, keys: UserKeys) -> None:
+        self.keys = keys
+
+    def seal(self, session: Session, user_id: str, plaintext: str) -> str:
+        """Seal under the user's data key."""
+        return self.keys.seal(session, user_id, plaintext)
+
+    def open(self, session: Session, user_id: str, stored: str) -> str:
+        """Open with the user's data key."""
+        return self.keys.open(session, user_id, stored)
