@@ -165,7 +165,7 @@ class Guard:
         turn = Turn(
             id=ctx.turn_id, user_id=ctx.user.id, persona_id=ctx.persona.id, created_at=ctx.now, status=status,
             action=action, max_level=int(ctx.input_decision.max_level),
-            input_signals=[s.to_dict() for s in ctx.input_signals],
+            input_signals=repo.stored_signals(ctx.session, ctx.user.id, ctx.input_signals),
             output_signals=[], rules=ctx.input_decision.rules_json(), events=[e.to_dict() for e in ctx.events],
         )
         ctx.session.add(turn)
@@ -249,7 +249,7 @@ class Guard:
                 original=upstream_text if reply != upstream_text else None,
             )
             turn.status, turn.completed_at, turn.action = "completed", self.clock.now(), action
-            turn.output_signals = [s.to_dict() for s in ctx.output_signals]
+            turn.output_signals = repo.stored_signals(session, ctx.user.id, ctx.output_signals)
             turn.rules = ctx.input_decision.rules_json() + ctx.output_decision.rules_json()
             turn.events = [e.to_dict() for e in ctx.events]
             self._queue_notifications(ctx)

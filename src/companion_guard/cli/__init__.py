@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "redteam",
     "matrix",
     "keys",
+    "masterkey",
+    "audit",
 )
 
 

@@ -115,6 +115,18 @@ def add_message(
     return msg
 
 
+def stored_signals(session: Session, user_id: str, signals: list[Any]) -> list[dict[str, Any]]:
+    """Signals as stored with a turn: evidence quotes the user's words, so its text is sealed too."""
+    out = []
+    for signal in signals:
+        data = signal.to_dict()
+        for ev in data.get("evidence", []):
+            if ev.get("text"):
+                ev["text"] = _codec.seal(session, user_id, ev["text"])
+        out.append(data)
+    return out
+
+
 def message_text(session: Session, msg: ChatMessage) -> str:
     """The plaintext of a stored message."""
     return _codec.open(session, msg.user_id, msg.content)
