@@ -1,0 +1,112 @@
+"""The compliance matrix: requirement → where it is implemented → its tests → their last result.
+
+Code locations are read from the things that declare requirement IDs (policy
+rules, duties, detectors); test results come from the JSON file that the test
+suite's plugin writes (``.companion-guard/test-results.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from companion_guard.requirements import REQUIREMENTS
+
+DEFAULT_RESULTS = Path(".companion-guard/test-results.json")
+
+
+@dataclass
+class Row:
+    """One requirement's line in the matrix."""
+
+    id: str
+    summary: str
+    code: list[str] = field(default_factory=list)
+    tests: list[str] = field(default_factory=list)
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    @property
+    def status(self) -> str:
+        """``pass``, ``fail``, ``untested`` (code, no run tests) or ``not implemented``."""
+        if self.failed:
+            return "fail"
+        if self.passed:
+            return "pass"
+        if self.code or self.tests:
+            return "untested"
+        return "not implemented"
+
+
+def code_locations() -> dict[str, list[str]]:
+    """Requirement → the rules, duties, detectors and surfaces that implement it."""
+    from companion_guard.detectors.registry import builtin_detectors
+    from companion_guard.duties import load_duties
+    from companion_guard.policy.loader import load_pack
+
+    where: dict[str, list[str]] = {}
+
+    def add(req: str, what: str) -> None:
+        where.setdefault(req, [])
+        if what not in where[req]:
+            where[req].append(what)
+
+    for rule in load_pack("cn-2026").rules:
+        add(rule.requirement, f"rule cn-2026:{rule.id}")
+    for duty in load_duties():
+        for req in duty.requirements:
+            add(req, f"duty {duty.id}")
+    for det in builtin_detectors():
+        for req in det.requirements:
+            add(req, f"detector {det.id}")
+    for req, what in SURFACES:
+        add(req, what)
+    return where
+
+
+#: Implementations that are routes or commands rather than rules, duties or detectors.
+SURFACES: tuple[tuple[str, str], ...] = (
+    ("L1", "guard.label on every reply (service/routes/chat.py)"),
+    ("S2", "RiskLevel levels + user groups (types.py, pipeline.user_groups)"),
+    ("X1", "companion-guard redteam (sandbox/)"),
+    ("D2", "companion-guard redteam --fail-under (release gate)"),
+)
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    """The test plugin's results file, or an empty record."""
+    if not path.is_file():
+        return {"tests": []}
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def build_matrix(results_path: Path = DEFAULT_RESULTS) -> list[Row]:
+    """Every requirement ID with its code, tests and last results."""
+    code = code_locations()
+    rows = {rid: Row(rid, summary, code=code.get(rid, [])) for rid, summary in REQUIREMENTS.items()}
+    for test in load_results(results_path).get("tests", []):
+        for rid in test.get("reqs", []):
+            row = rows.get(rid)
+            if row is None:
+                continue
+            row.tests.append(test["nodeid"])
+            outcome = test.get("outcome")
+            if outcome == "passed":
+                row.passed += 1
+            elif outcome == "failed":
+                row.failed += 1
+            else:
+                row.skipped += 1
+    return list(rows.values())
+
+
+def markdown(rows: list[Row]) -> str:
+    """The matrix as a Markdown table (README)."""
+    lines = ["| ID | requirement | implemented by | tests (passed/failed) | status |", "|---|---|---|---|---|"]
+    for r in rows:
+        code = "; ".join(r.code[:4]) + (f" (+{len(r.code) - 4})" if len(r.code) > 4 else "")
+        lines.append(f"| {r.id} | {r.summary} | {code or '—'} | {len(r.tests)} ({r.passed}/{r.failed}) | {r.status} |")
+    return "\n".join(lines)
