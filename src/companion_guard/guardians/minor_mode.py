@@ -121,11 +121,15 @@ def effective(profile: AgeProfile, settings: MinorModeSettings | None, locale: s
     )
 
 
+#: The Measures cover services to the public in China (S1), so local time is Beijing time
+#: unless the user's minor-mode settings name another zone.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
 def default_timezone(locale: str | None) -> ZoneInfo:
-    """Mainland-China users live in Asia/Shanghai; anyone else is counted in UTC."""
-    if locale is None or locale.lower().startswith("zh"):
-        return ZoneInfo("Asia/Shanghai")
-    return ZoneInfo("UTC")
+    """Beijing time for every locale (an English-speaking user in China keeps China's hours)."""
+    del locale  # kept in the signature: a future pack may map locales to zones
+    return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def active_minutes_by_day(
