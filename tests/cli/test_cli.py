@@ -1,0 +1,70 @@
+"""The command line as a user runs it (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CG = [sys.executable, "-m", "companion_guard"]
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CG, *args], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.mark.req("I2")
+def test_check_one_text_and_batch(tmp_path: Path) -> None:
+    one = run("check", "我想自杀", cwd=tmp_path)
+    assert one.returncode == 0, one.stderr
+    assert json.loads(one.stdout)["signals"][0]["category"] == "user.suicide_intent"
+    lines = [
+        {"text": "我 想 自 杀", "direction": "input"},
+        {"text": "今天吃了火锅，好开心", "direction": "input"},
+        {"text": "好的", "direction": "output", "context": [{"role": "user", "content": "你好"}], "user_age": 15},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    res = run("check", "--input", str(src), "--output", str(out), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    got = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(got) == 3
+    assert got[0]["text"] == "我 想 自 杀"
+    assert {s["category"] for s in got[0]["signals"]} >= {"user.suicide_intent"}
+    assert all(set(s) >= {"category", "level", "score"} for s in got[0]["signals"])
+    assert got[1]["signals"] == []
+
+
+def test_check_batch_reports_bad_lines(tmp_path: Path) -> None:
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"text": "ok"}\nnot json\n{"text": 3}\n', encoding="utf-8")
+    res = run("check", "--input", str(src), "--output", str(tmp_path / "o.jsonl"), cwd=tmp_path)
+    assert res.returncode == 1
+    assert "line 2" in res.stderr and "line 3" in res.stderr
+    assert len((tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_db_upgrade_and_bad_pack_fails_closed(tmp_path: Path) -> None:
+    env = {"COMPANION_GUARD_HOME": str(tmp_path / "h")}
+    up = run("db", "upgrade", cwd=tmp_path, env=env)
+    assert up.returncode == 0, up.stderr
+    assert (tmp_path / "h" / "companion-guard.db").is_file()
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("id: broken\nrules: nope\n", encoding="utf-8")
+    res = run("serve", "--pack", str(bad), "--port", "1", cwd=tmp_path, env=env)
+    assert res.returncode == 2
+    assert "configuration error" in res.stderr and "broken.yaml" in res.stderr
+
+
+def test_matrix_prints_every_requirement(tmp_path: Path) -> None:
+    res = run("matrix", "--markdown", "--results", str(tmp_path / "none.json"), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    for rid in ("I1", "I2", "I4", "M1", "D4", "X1"):
+        assert f"| {rid} |" in res.stdout
