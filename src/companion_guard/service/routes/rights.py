@@ -273,7 +273,7 @@ async def transfer(
 
     allowed, data = await anyio.to_thread.run_sync(_prepare)
     if not allowed:
-        raise flows.ConsentRequired(flow)
+        raise Forbidden(str(flows.ConsentRequired(flow)))
     http: httpx.AsyncClient = services(request).extras["http"]
     try:
         resp = await http.post(url, json=data, timeout=15.0)
