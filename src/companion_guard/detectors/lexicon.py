@@ -1,14 +1,33 @@
 """The lexicon tier: rules written as data files, matched by Aho-Corasick.
 
-A lexicon file (YAML, in ``detectors/data/``) holds, per category, terms with a
-level and score, plus negation cues and an allow-list. Terms are matched on the
-normalised text, so inserted spaces, zero-width characters and full-width letters
-do not hide them; evidence maps back to the original text.
+A lexicon file (YAML, in ``detectors/data/``) holds, per category, groups of terms
+with a level and score, and per file: negation cues, third-person cues, an
+allow-list (hyperbole and look-alikes such as 笑死, 紫砂壶) and optional context
+words. Terms are matched twice, on the folded characters and on their toneless
+pinyin (so 紫砂 and "zi sha" meet 自杀), and every hit maps back to the original
+text. File format::
+
+    name: crisis
+    categories:
+      user.suicide_intent:
+        - level: critical          # none | low | medium | high | critical
+          score: 0.95
+          pinyin: true             # also match in pinyin space (default: terms of 3+ Han chars)
+          context: [死, 活]        # optional: only counts if one of these is in the text
+          terms: [我想自杀, ...]
+    negations: [不会, ...]         # cue just before a hit, same clause → hit dropped
+    third_person: [朋友, ...]      # cue before a hit, same clause, no 我 after it → level lowered
+    third_person_level: medium
+    allow: [紫砂壶, 笑死, ...]     # a hit inside one of these is dropped
+
+Categories starting with ``_`` are internal cues a detector uses (e.g. farewells);
+they never leave the detector as signals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -16,12 +35,17 @@ import ahocorasick_rs
 import yaml
 
 from companion_guard.detectors.base import DetectionContext, Detector
-from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.detectors.normalize import Normalized, normalize, to_pinyin
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
-#: How far before a hit (in folded characters) a negation cue cancels it.
+#: How many folded characters before a hit a negation cue may sit.
 NEGATION_WINDOW = 4
+#: How many original characters before a hit the clause window looks at.
+CLAUSE_WINDOW = 16
+_CLAUSE_BREAK = re.compile(r"[，。！？,.!?；;\n…~～、：:]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_FIRST_PERSON = ("我", "i", "me", "my")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,68 +56,147 @@ class Term:
     level: RiskLevel
     score: float
     rule: str
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One match of a term, on the folded text (``start``/``end``), found by characters or pinyin."""
+
+    term: Term
+    start: int
+    end: int
+    via: str = "text"
+    level: RiskLevel = RiskLevel.NONE
+    third_person: bool = False
 
 
 def _fold(term: str) -> str:
     return normalize(term).text
 
 
+def _default_pinyin(folded: str) -> bool:
+    return len(_HAN.findall(folded)) >= 3
+
+
 class Lexicon:
-    """Compiled terms, negations and allow-list of one lexicon file."""
+    """Compiled terms, cues and allow-list of one lexicon file."""
 
     def __init__(self, data: dict[str, Any], *, source: str) -> None:
         try:
             self.name = str(data["name"])
             entries: dict[str, Term] = {}
+            pinyin_keys: dict[str, str] = {}
             for category, groups in data["categories"].items():
                 for group in groups:
                     level = RiskLevel.parse(group["level"])
                     score = float(group.get("score", 0.5 + 0.1 * int(level)))
+                    context = tuple(_fold(c) for c in group.get("context", []))
                     for raw in group["terms"]:
-                        key = _fold(raw)
+                        key = _fold(str(raw))
                         if not key:
                             continue
                         prev = entries.get(key)
                         if prev is None or prev.level < level:
-                            entries[key] = Term(category, level, score, raw)
-            self.negations = [_fold(n) for n in data.get("negations", [])]
-            self.allow = [_fold(a) for a in data.get("allow", [])]
-        except (KeyError, TypeError, ValueError) as exc:
+                            entries[key] = Term(category, level, score, str(raw), context)
+                        want_py = group.get("pinyin")
+                        if want_py is None:
+                            want_py = _default_pinyin(key)
+                        if want_py and _HAN.search(key):
+                            pinyin_keys[to_pinyin(key)] = key
+            self.negations = tuple(n for n in (_fold(x) for x in data.get("negations", [])) if n)
+            self.third_person = tuple(t for t in (_fold(x) for x in data.get("third_person", [])) if t)
+            self.third_person_level = RiskLevel.parse(data.get("third_person_level", "medium"))
+            self.allow = [a for a in (_fold(x) for x in data.get("allow", [])) if a]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"lexicon {source} is invalid: {exc!r}") from exc
         if not entries:
             raise ConfigError(f"lexicon {source} has no terms")
+        self.categories = tuple(sorted({t.category for t in entries.values()}))
         self._keys = list(entries)
         self._terms = [entries[k] for k in self._keys]
-        self._ac = ahocorasick_rs.AhoCorasick(
-            self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+        self._ac = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        self._py_keys = list(pinyin_keys)
+        self._py_terms = [entries[pinyin_keys[k]] for k in self._py_keys]
+        self._py_ac = (
+            ahocorasick_rs.AhoCorasick(self._py_keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+            if self._py_keys
+            else None
         )
         self._allow_ac = (
-            ahocorasick_rs.AhoCorasick(self.allow, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+            ahocorasick_rs.AhoCorasick(self.allow)
             if self.allow
             else None
         )
 
+    # -- the clause window: negation and third person are judged on what the user wrote --
+    def _clause_before(self, norm: Normalized, start: int) -> str:
+        o_start = norm.offsets[start] if start < len(norm.offsets) else len(norm.original)
+        window = norm.original[max(0, o_start - CLAUSE_WINDOW) : o_start]
+        breaks = list(_CLAUSE_BREAK.finditer(window))
+        if breaks:
+            window = window[breaks[-1].end() :]
+        return normalize(window).text
+
+    def _negated(self, clause: str) -> bool:
+        tail = clause[-NEGATION_WINDOW:]
+        return any(n in tail for n in self.negations)
+
+    def _is_third_person(self, clause: str) -> bool:
+        for cue in self.third_person:
+            pos = clause.rfind(cue)
+            if pos >= 0 and not any(fp in clause[pos + len(cue) :] for fp in _FIRST_PERSON[:1]):
+                return True
+        return False
+
     def _allowed_spans(self, text: str) -> list[tuple[int, int]]:
         if self._allow_ac is None:
             return []
-        return [(s, e) for _, s, e in self._allow_ac.find_matches_as_indexes(text)]
+        return [(s, e) for _, s, e in self._allow_ac.find_matches_as_indexes(text, overlapping=True)]
 
-    def _negated(self, text: str, start: int) -> bool:
-        window = text[max(0, start - NEGATION_WINDOW) : start]
-        return any(n and n in window for n in self.negations)
-
-    def matches(self, norm: Normalized) -> list[tuple[Term, int, int]]:
-        """Hits as ``(term, start, end)`` on the folded text, minus allowed and negated ones."""
+    def _raw_hits(self, norm: Normalized) -> list[Hit]:
         text = norm.text
-        allowed = self._allowed_spans(text)
-        hits: list[tuple[Term, int, int]] = []
-        for idx, start, end in self._ac.find_matches_as_indexes(text):
-            if any(a <= start and end <= b for a, b in allowed):
-                continue
-            if self._negated(text, start):
-                continue
-            hits.append((self._terms[idx], start, end))
+        hits = [Hit(self._terms[i], s, e) for i, s, e in self._ac.find_matches_as_indexes(text)]
+        if self._py_ac is not None:
+            py_text = norm.pinyin_text
+            found = self._py_ac.find_matches_as_indexes(py_text)
+            if found:
+                view = norm.pinyin
+                covered = {(h.start, h.end) for h in hits}
+                for i, s, e in found:
+                    if not view.aligned(s, e):
+                        continue
+                    fs, fe = view.index[s], view.index[e - 1] + 1
+                    if (fs, fe) in covered or any(h.start <= fs and fe <= h.end for h in hits):
+                        continue
+                    hits.append(Hit(self._py_terms[i], fs, fe, via="pinyin"))
         return hits
+
+    def matches(self, norm: Normalized) -> list[Hit]:
+        """Hits on the folded text, minus allowed, negated and out-of-context ones.
+
+        Each hit's ``level`` is the term's level, lowered when a third-person cue
+        says the text is about someone else.
+        """
+        raw = self._raw_hits(norm)
+        if not raw:
+            return []
+        allowed = self._allowed_spans(norm.text)
+        out: list[Hit] = []
+        for hit in raw:
+            if any(a <= hit.start and hit.end <= b for a, b in allowed):
+                continue
+            if hit.term.context and not any(c in norm.text for c in hit.term.context):
+                continue
+            clause = self._clause_before(norm, hit.start)
+            if self.negations and self._negated(clause):
+                continue
+            level = hit.term.level
+            third = bool(self.third_person) and self._is_third_person(clause)
+            if third:
+                level = min(level, self.third_person_level)
+            out.append(replace(hit, level=level, third_person=third))
+        return out
 
 
 def load_lexicon(filename: str) -> Lexicon:
@@ -103,7 +206,37 @@ def load_lexicon(filename: str) -> Lexicon:
         data = yaml.safe_load(ref.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read lexicon {filename}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"lexicon {filename} is not a mapping")
     return Lexicon(data, source=filename)
+
+
+def hits_to_signals(hits: list[Hit], norm: Normalized, *, detector: str, source: str) -> list[Signal]:
+    """Group hits by category into one signal each; level and score are the strongest hit's."""
+    by_cat: dict[str, list[Hit]] = {}
+    for hit in hits:
+        if not hit.term.category.startswith("_"):
+            by_cat.setdefault(hit.term.category, []).append(hit)
+    signals = []
+    for category, group in by_cat.items():
+        top = max(group, key=lambda h: (h.level, h.term.score))
+        evidence = []
+        for hit in group[:5]:
+            o_s, o_e = norm.original_span(hit.start, hit.end)
+            rule = hit.term.rule + (" (pinyin)" if hit.via == "pinyin" else "")
+            evidence.append(Evidence(o_s, o_e, norm.original[o_s:o_e], rule))
+        note = " (about someone else)" if top.third_person else ""
+        signals.append(
+            Signal(
+                category=category,
+                level=top.level,
+                score=top.term.score if top.level == top.term.level else top.term.score * 0.7,
+                detector=detector,
+                evidence=tuple(evidence),
+                explanation=f"lexicon {source}: {top.term.rule}{note}",
+            )
+        )
+    return signals
 
 
 class LexiconDetector(Detector):
@@ -116,27 +249,10 @@ class LexiconDetector(Detector):
 
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """Group hits by category; level and score are those of the strongest hit."""
-        by_cat: dict[str, list[tuple[Term, int, int]]] = {}
-        for hit in self.lexicon.matches(text):
-            by_cat.setdefault(hit[0].category, []).append(hit)
-        signals = []
-        for category, hits in by_cat.items():
-            top = max(hits, key=lambda h: (h[0].level, h[0].score))
-            evidence = []
-            for term, s, e in hits[:5]:
-                o_s, o_e = text.original_span(s, e)
-                evidence.append(Evidence(o_s, o_e, text.original[o_s:o_e], term.rule))
-            signals.append(
-                Signal(
-                    category=category,
-                    level=top[0].level,
-                    score=top[0].score,
-                    detector=self.id,
-                    evidence=tuple(evidence),
-                    explanation=f"lexicon {self.lexicon.name}: {top[0].rule}",
-                )
-            )
-        return signals
+        hits = self.lexicon.matches(text)
+        if not hits:
+            return []
+        return hits_to_signals(hits, text, detector=self.id, source=self.lexicon.name)
 
 
-__all__ = ["Direction", "Lexicon", "LexiconDetector", "load_lexicon"]
+__all__ = ["Direction", "Hit", "Lexicon", "LexiconDetector", "Term", "hits_to_signals", "load_lexicon"]

@@ -1,22 +1,168 @@
 """Fold text for matching, keeping a map back to what the user really wrote.
 
-First version: NFKC (full width → half width), case folding, and removal of
-zero-width, bidi, whitespace and symbol characters that evasion inserts between
-characters. The detectors issue extends this (traditional → simplified, emoji
-tokens, pinyin keys).
+Evasion that normalisation defeats (measured in ../shared/notes/offline-nlp.md):
+
+* full-width letters and digits, mathematical "fancy" letters (NFKC), case (casefold);
+* zero-width, bidi and variation-selector characters, whitespace and punctuation
+  inserted between characters (dropped: only letters, digits and symbols ``So`` stay);
+* traditional characters (single-character table from OpenCC's TSCharacters, plus
+  著→着 which OpenCC leaves alone);
+* emoji that stand for a word (🔪 → 刀, 💊 → 药): mapped to tokens, never dropped.
+
+Pinyin and homophones (紫砂 for 自杀, "zi sha") are handled by :attr:`Normalized.pinyin`,
+a toneless pinyin view of the folded text that the lexicon tier matches in too.
+
+The folding tables are built on first use (tens of milliseconds), never at import.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
 # Characters that render as nothing and only serve to split words.
 _INVISIBLE = {
-    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",
+    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u034f",
     "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+    "\u2061", "\u2062", "\u2063", "\u2064",
     "\u2066", "\u2067", "\u2068", "\u2069",
 }
+
+#: Emoji that carry a word in evasive or distressed messages. Written by the project.
+EMOJI_TOKENS: dict[str, str] = {
+    "🔪": "刀", "🗡": "刀", "⚔": "刀", "🪒": "刀片", "💊": "药", "💉": "针", "🩸": "血", "💀": "死",
+    "☠": "死", "⚰": "棺材", "🪦": "墓", "🔫": "枪", "🪢": "绳", "🧨": "炸", "💣": "炸弹", "🔥": "火",
+    "😭": "哭", "😢": "哭", "😿": "哭", "💔": "心碎", "🥀": "凋谢", "🏢": "楼", "🏬": "楼", "🌉": "桥",
+    "🌊": "海", "🚆": "火车", "🚄": "火车", "💰": "钱", "💸": "钱", "💴": "钱", "💵": "钱", "🏦": "银行",
+    "❤": "爱", "♥": "爱", "💕": "爱", "💖": "爱", "💗": "爱", "😘": "亲", "💋": "吻", "🤖": "机器人",
+    "👋": "再见", "🖕": "操",
+}
+
+# Ranges whose characters may fold to something else or must be dropped.
+_RANGES = (
+    (0x0000, 0x0250), (0x0370, 0x0530), (0x1E00, 0x1F00), (0x2000, 0x2C00), (0x2E00, 0x3040),
+    (0x3190, 0x3400), (0xA700, 0xA800), (0xF900, 0xFB50), (0xFE00, 0xFE70), (0xFF00, 0xFFF0),
+    (0x1D400, 0x1D800), (0x1F000, 0x1FB00), (0xE0000, 0xE0080),
+)
+
+_TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+
+
+def _keep(ch: str) -> bool:
+    """Letters, digits and CJK survive; spaces, punctuation and most symbols do not."""
+    if ch in _INVISIBLE:
+        return False
+    cat = unicodedata.category(ch)
+    return cat[0] in ("L", "N") or cat == "So"
+
+
+@cache
+def _t2s() -> dict[str, str]:
+    """Traditional → simplified, one character to one character (OpenCC TSCharacters)."""
+    table: dict[str, str] = {}
+    try:
+        ref = resources.files("opencc").joinpath("dictionary", "TSCharacters.txt")
+        for line in ref.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 2:
+                target = parts[1].split(" ")[0]
+                if len(parts[0]) == 1 and len(target) == 1:
+                    table[parts[0]] = target
+    except (ModuleNotFoundError, OSError):  # pragma: no cover - dependency declared in pyproject
+        pass
+    table.update({"著": "着", "妳": "你", "祂": "他", "牠": "它"})
+    return table
+
+
+def _fold_char(ch: str) -> str:
+    """What one character becomes in the matching view ('' = dropped)."""
+    if ch in EMOJI_TOKENS:
+        return EMOJI_TOKENS[ch]
+    t2s = _t2s()
+    out = []
+    for f in unicodedata.normalize("NFKC", ch).casefold():
+        if _keep(f):
+            out.append(t2s.get(f, f))
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    translate: dict[int, str | None]
+    deleted: frozenset[str]
+    multi: re.Pattern[str] | None
+
+
+_lock = threading.Lock()
+_tables: _Tables | None = None
+
+
+def _build_tables() -> _Tables:
+    trans: dict[int, str | None] = {}
+    deleted: set[str] = set()
+    multi: set[str] = set()
+    candidates = [chr(cp) for lo, hi in _RANGES for cp in range(lo, hi)]
+    candidates += list(_t2s()) + list(EMOJI_TOKENS)
+    for ch in candidates:
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            continue
+        folded = _fold_char(ch)
+        if folded == ch:
+            continue
+        if not folded:
+            trans[ord(ch)] = None
+            deleted.add(ch)
+        elif len(folded) == 1:
+            trans[ord(ch)] = folded
+        else:
+            multi.add(ch)
+    pattern = re.compile("[" + "".join(re.escape(c) for c in sorted(multi)) + "]") if multi else None
+    return _Tables(trans, frozenset(deleted), pattern)
+
+
+def _get_tables() -> _Tables:
+    global _tables
+    if _tables is None:
+        with _lock:
+            if _tables is None:
+                _tables = _build_tables()
+    return _tables
+
+
+@cache
+def _pinyin_table() -> dict[int, str]:
+    """Han character → toneless pinyin of its first reading (pypinyin's single-character data)."""
+    from pypinyin.constants import PINYIN_DICT
+
+    table: dict[int, str] = {}
+    for cp, readings in PINYIN_DICT.items():
+        first = readings.split(",")[0].translate(_TONES)
+        if first.isascii() and first.isalpha():
+            table[cp] = first
+    return table
+
+
+def to_pinyin(text: str) -> str:
+    """Toneless pinyin of ``text`` with no separators; non-Han characters pass through."""
+    return text.translate(_pinyin_table())
+
+
+@dataclass(frozen=True, slots=True)
+class PinyinView:
+    """Toneless pinyin of a folded text and the folded index of each pinyin letter."""
+
+    text: str
+    index: tuple[int, ...]
+    unit_start: frozenset[int]
+    unit_end: frozenset[int]
+
+    def aligned(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` begins and ends on whole syllables (or whole letters)."""
+        return start in self.unit_start and end in self.unit_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +172,7 @@ class Normalized:
     original: str
     text: str
     offsets: tuple[int, ...]
+    _views: dict[str, object] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of ``text`` back to the original string."""
@@ -35,23 +182,115 @@ class Normalized:
         o_end = self.offsets[max(start, min(end, len(self.offsets)) - 1)] + 1
         return (o_start, o_end)
 
+    @property
+    def pinyin_text(self) -> str:
+        """The toneless pinyin string (cheap: one C-level translate)."""
+        cached = self._views.get("pinyin_text")
+        if cached is None:
+            cached = to_pinyin(self.text)
+            self._views["pinyin_text"] = cached
+        return cached  # type: ignore[return-value]
 
-def _keep(ch: str) -> bool:
-    """Letters, digits and CJK survive; spaces, punctuation and symbols do not."""
-    if ch in _INVISIBLE:
-        return False
-    cat = unicodedata.category(ch)
-    return cat[0] in ("L", "N") or cat == "So"
+    @property
+    def pinyin(self) -> PinyinView:
+        """The pinyin view with its index map (built on demand, i.e. only after a pinyin hit)."""
+        cached = self._views.get("pinyin")
+        if cached is None:
+            table = _pinyin_table()
+            letters: list[str] = []
+            index: list[int] = []
+            starts: set[int] = set()
+            ends: set[int] = set()
+            pos = 0
+            for i, ch in enumerate(self.text):
+                syl = table.get(ord(ch), ch)
+                starts.add(pos)
+                letters.append(syl)
+                index.extend([i] * len(syl))
+                pos += len(syl)
+                ends.add(pos)
+            cached = PinyinView("".join(letters), tuple(index), frozenset(starts), frozenset(ends))
+            self._views["pinyin"] = cached
+        return cached  # type: ignore[return-value]
+
+    @property
+    def embed_text(self) -> str:
+        """The text a sentence encoder should see: folded, but with spaces and punctuation kept."""
+        cached = self._views.get("embed_text")
+        if cached is None:
+            cached = embedding_text(self.original)
+            self._views["embed_text"] = cached
+        return cached  # type: ignore[return-value]
 
 
 def normalize(text: str) -> Normalized:
     """Fold ``text`` for matching; see the module docstring for what is folded."""
+    tables = _get_tables()
+    if tables.multi is None or tables.multi.search(text) is None:
+        folded = text.translate(tables.translate)
+        if len(folded) == len(text):
+            return Normalized(original=text, text=folded, offsets=tuple(range(len(text))))
+        deleted = tables.deleted
+        offsets = tuple(i for i, ch in enumerate(text) if ch not in deleted)
+        if len(offsets) == len(folded):
+            return Normalized(original=text, text=folded, offsets=offsets)
+    return _normalize_slow(text)
+
+
+def _normalize_slow(text: str) -> Normalized:
+    """Per-character path for texts holding a character that folds to several (emoji tokens, ligatures)."""
+    tables = _get_tables()
     out: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch).casefold()
+        cp = ord(ch)
+        if cp in tables.translate:
+            folded = tables.translate[cp] or ""
+        elif tables.multi is not None and tables.multi.match(ch):
+            folded = _fold_char(ch)
+        else:
+            folded = ch
         for f in folded:
-            if _keep(f):
-                out.append(f)
-                offsets.append(i)
+            out.append(f)
+            offsets.append(i)
     return Normalized(original=text, text="".join(out), offsets=tuple(offsets))
+
+
+_HAN = "\u3400-\u9fff\uf900-\ufaff"
+#: A run of single Han characters split by spaces or symbols: "我 想 死", "自*杀".
+_SPACED_RUN = re.compile(rf"(?:[{_HAN}][^{_HAN}\w]{{1,3}}){{2,}}[{_HAN}]")
+_SEPARATORS = re.compile(rf"[^{_HAN}\w]+")
+
+
+@cache
+def _embed_table() -> dict[int, str | None]:
+    tables = _get_tables()
+    out: dict[int, str | None] = {}
+    for cp, mapped in tables.translate.items():
+        ch = chr(cp)
+        if ch in _INVISIBLE or 0xFE00 <= cp <= 0xFE0F or 0xE0000 <= cp <= 0xE007F:
+            out[cp] = None
+        elif mapped is not None:
+            out[cp] = mapped
+        else:
+            nfkc = unicodedata.normalize("NFKC", ch)
+            out[cp] = " " if nfkc.isspace() else nfkc
+    for ch, token in EMOJI_TOKENS.items():
+        out[ord(ch)] = token
+    return out
+
+
+def embedding_text(text: str) -> str:
+    """Fold for a sentence encoder: widths, case, traditional, emoji and invisibles, spacing runs.
+
+    Unlike :func:`normalize`, punctuation and word spaces stay (the encoder reads
+    English words and clause breaks); only separators inside a run of single Han
+    characters (spacing evasion) are removed.
+    """
+    folded = text.translate(_embed_table())
+    if _SPACED_RUN.search(folded):
+        folded = _SPACED_RUN.sub(lambda m: _SEPARATORS.sub("", m.group(0)), folded)
+    return " ".join(folded.split())
+
+
+__all__ = ["EMOJI_TOKENS", "Normalized", "PinyinView", "embedding_text", "normalize", "to_pinyin"]

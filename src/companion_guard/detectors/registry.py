@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from importlib.metadata import entry_points
 
 from companion_guard.detectors.base import DetectionContext, Detector
+from companion_guard.detectors.learned import PRIOR_SIGNALS
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, RiskLevel, Signal
@@ -57,21 +59,35 @@ class DetectorRegistry:
         """
         norm = text if isinstance(text, Normalized) else normalize(text)
         signals: list[Signal] = []
+        later: list[Detector] = []
         for detector in self.select(context.direction):
-            try:
-                signals.extend(detector.detect(norm, context))
-            except Exception as exc:  # noqa: BLE001 - turned into a signal, never swallowed
-                log.exception("detector %s failed", detector.id)
-                signals.append(
-                    Signal(
-                        category=DETECTOR_ERROR,
-                        level=RiskLevel.CRITICAL if detector.fail_closed else RiskLevel.LOW,
-                        score=1.0,
-                        detector=detector.id,
-                        explanation=f"{type(exc).__name__}: {exc}",
-                    )
-                )
+            if getattr(detector, "tier", "lexicon") == "learned":
+                later.append(detector)
+                continue
+            signals.extend(_run(detector, norm, context))
+        if later:
+            # The learned tier sees what the cheap tier found (its cascade gate uses it).
+            ctx = replace(context, extra={**context.extra, PRIOR_SIGNALS: tuple(signals)})
+            for detector in later:
+                signals.extend(_run(detector, norm, ctx))
         return signals
+
+
+def _run(detector: Detector, norm: Normalized, context: DetectionContext) -> list[Signal]:
+    """Run one detector; a crash becomes a ``detector.error`` signal, never an empty result."""
+    try:
+        return detector.detect(norm, context)
+    except Exception as exc:  # noqa: BLE001 - turned into a signal, never swallowed
+        log.exception("detector %s failed", detector.id)
+        return [
+            Signal(
+                category=DETECTOR_ERROR,
+                level=RiskLevel.CRITICAL if detector.fail_closed else RiskLevel.LOW,
+                score=1.0,
+                detector=detector.id,
+                explanation=f"{type(exc).__name__}: {exc}",
+            )
+        ]
 
 
 def builtin_detectors() -> list[Detector]:
@@ -90,9 +106,30 @@ def load_plugin_detectors() -> list[Detector]:
     return found
 
 
-def default_registry(*, plugins: bool = False) -> DetectorRegistry:
-    """The registry the gateway uses: built-ins, plus plugins when asked."""
+def learned_detectors(mode: str) -> list[Detector]:
+    """The learned tier for both directions (``mode``: ``"cascade"`` or ``"always"``)."""
+    from companion_guard.detectors.learned import LearnedDetector
+
+    return [LearnedDetector(Direction.INPUT, mode=mode), LearnedDetector(Direction.OUTPUT, mode=mode)]
+
+
+#: What ``default_registry()`` does with the learned tier when not told.
+DEFAULT_LEARNED = "cascade"
+
+
+def default_registry(*, plugins: bool = False, learned: str | bool | None = None) -> DetectorRegistry:
+    """The registry the gateway uses: built-ins, the learned tier, plus plugins when asked.
+
+    Args:
+        plugins: also load detectors other packages register by entry point.
+        learned: ``"cascade"`` (default: embed only texts the cheap tier finds
+            ambiguous), ``"always"`` (embed every text), ``"off"``/``False`` (lexicon
+            tier only). ``True`` means the default. The encoder loads on first use.
+    """
     detectors = builtin_detectors()
+    mode = DEFAULT_LEARNED if learned is None or learned is True else learned
+    if mode not in (False, "off", "none"):
+        detectors += learned_detectors(str(mode))
     if plugins:
         detectors += load_plugin_detectors()
     return DetectorRegistry(detectors)

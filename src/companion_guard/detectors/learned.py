@@ -1,0 +1,179 @@
+"""The learned tier: a frozen sentence encoder and small per-signal heads scored by numpy.
+
+The heads (``data/heads.npz`` + ``data/heads.json``) are logistic regressions on
+USE-multilingual-v3 embeddings, rebuilt by ``scripts/train_heads.py`` from
+``train``-use data and the project's own examples (``training/``). Each head has
+thresholds for low / medium / high, chosen by the training script.
+
+Two ways to run it (``default_registry(learned=...)``):
+
+* ``"cascade"``: embed only texts the cheap tier finds ambiguous: a broad gate
+  lexicon (``data/gate.yaml``) hits, or a lexicon detector already flagged one of
+  the heads' categories. Most ordinary messages cost nothing extra.
+* ``"always"``: embed every text (a few milliseconds each).
+
+A caller can skip the tier for one call with ``context.extra["learned"] = False``
+(e.g. on each partial sentence of a streamed reply, keeping it for the whole reply).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, ClassVar
+
+import numpy as np
+
+from companion_guard.detectors.base import DetectionContext, Detector
+from companion_guard.detectors.encoder import SentenceEncoder, shared_encoder
+from companion_guard.detectors.lexicon import Lexicon, load_lexicon
+from companion_guard.detectors.normalize import Normalized
+from companion_guard.exceptions import ConfigError
+from companion_guard.types import Direction, Evidence, RiskLevel, Signal
+
+#: Key of ``DetectionContext.extra`` under which the registry passes earlier tiers' signals.
+PRIOR_SIGNALS = "prior_signals"
+MODES = ("cascade", "always")
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """One per-signal head: which category, and the score at which each level starts."""
+
+    category: str
+    direction: Direction
+    low: float
+    medium: float
+    high: float
+
+    def level(self, score: float) -> RiskLevel:
+        """The level this score earns (NONE below ``low``)."""
+        if score >= self.high:
+            return RiskLevel.HIGH
+        if score >= self.medium:
+            return RiskLevel.MEDIUM
+        if score >= self.low:
+            return RiskLevel.LOW
+        return RiskLevel.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class HeadSet:
+    """All heads of one direction, stacked for one matrix product."""
+
+    heads: tuple[Head, ...]
+    weights: np.ndarray  # (k, dim)
+    bias: np.ndarray  # (k,)
+    meta: dict[str, Any]
+
+    def scores(self, vec: np.ndarray) -> np.ndarray:
+        """Sigmoid scores of every head for one embedding."""
+        z = self.weights @ vec + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@cache
+def load_heads(direction: Direction) -> HeadSet:
+    """Load the shipped heads of one direction (cached per process)."""
+    base = resources.files("companion_guard.detectors").joinpath("data")
+    try:
+        meta = json.loads(base.joinpath("heads.json").read_text(encoding="utf-8"))
+        with base.joinpath("heads.npz").open("rb") as fh:
+            arrays = np.load(fh)
+            weights, bias = arrays["weights"], arrays["bias"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"learned heads cannot be loaded (run scripts/train_heads.py): {exc}") from exc
+    rows = []
+    heads = []
+    for i, h in enumerate(meta["heads"]):
+        if h["direction"] == direction.value:
+            rows.append(i)
+            heads.append(Head(h["category"], direction, *(float(h["thresholds"][k]) for k in ("low", "medium", "high"))))
+    if weights.shape[1] != int(meta["encoder"]["dim"]):
+        raise ConfigError("learned heads do not match the encoder's dimension")
+    return HeadSet(tuple(heads), np.ascontiguousarray(weights[rows], dtype=np.float32), bias[rows].astype(np.float32), meta)
+
+
+class LearnedDetector(Detector):
+    """Scores every head of one direction on the text's embedding."""
+
+    tier: ClassVar[str] = "learned"
+    requirements = ("I1", "I2", "I3", "P2", "P5", "P6", "M1")
+
+    def __init__(
+        self,
+        direction: Direction,
+        *,
+        mode: str = "cascade",
+        encoder: SentenceEncoder | None = None,
+        heads: HeadSet | None = None,
+        gate: Lexicon | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise ConfigError(f"learned mode must be one of {MODES}, not {mode!r}")
+        self.direction = direction
+        self.mode = mode
+        self.heads = heads or load_heads(direction)
+        self._encoder = encoder
+        self.gate = gate or load_lexicon("gate.yaml")
+        self._gate_category = f"_gate.{direction.value}"
+        self._categories = frozenset(h.category for h in self.heads.heads)
+
+    # Detector metadata depends on the direction, so it is set per instance.
+    @property
+    def id(self) -> str:  # type: ignore[override]
+        """``learned.input`` or ``learned.output``."""
+        return f"learned.{self.direction.value}"
+
+    @property
+    def categories(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The categories of this direction's heads."""
+        return tuple(h.category for h in self.heads.heads)
+
+    @property
+    def directions(self) -> frozenset[Direction]:  # type: ignore[override]
+        """Only the direction this instance was built for."""
+        return frozenset({self.direction})
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        """The encoder (the process-wide one unless a test passed its own)."""
+        if self._encoder is None:
+            self._encoder = shared_encoder()
+        return self._encoder
+
+    def gated(self, text: Normalized, context: DetectionContext) -> bool:
+        """Whether the cascade should embed this text."""
+        prior = context.extra.get(PRIOR_SIGNALS) or ()
+        if any(getattr(s, "category", "") in self._categories for s in prior):  # type: ignore[attr-defined]
+            return True
+        return any(h.term.category == self._gate_category for h in self.gate.matches(text))
+
+    def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
+        """Embed (if the mode and the gate say so) and report every head at or above its low threshold."""
+        if context.extra.get("learned") is False or not text.text:
+            return []
+        if self.mode == "cascade" and not self.gated(text, context):
+            return []
+        scores = self.heads.scores(self.encoder.encode_one(text.embed_text))
+        signals = []
+        evidence = (Evidence(0, len(text.original), text.original, "learned"),)
+        for head, score in zip(self.heads.heads, scores.tolist(), strict=True):
+            level = head.level(score)
+            if level > RiskLevel.NONE:
+                signals.append(
+                    Signal(
+                        category=head.category,
+                        level=level,
+                        score=float(score),
+                        detector=self.id,
+                        evidence=evidence,
+                        explanation=f"learned head {head.category}: {score:.2f}",
+                    )
+                )
+        return signals
+
+
+__all__ = ["MODES", "PRIOR_SIGNALS", "Head", "HeadSet", "LearnedDetector", "load_heads"]

@@ -1,0 +1,1 @@
+"""Measuring the detectors on labelled sets: readers, evasion transforms, metrics, the eval runner."""
