@@ -54,7 +54,10 @@ class Rule(_Strict):
     @field_validator("min_level", mode="before")
     @classmethod
     def _level(cls, value: object) -> RiskLevel:
-        return RiskLevel.parse(value)  # type: ignore[arg-type]
+        try:
+            return RiskLevel.parse(value)  # type: ignore[arg-type]
+        except (KeyError, ValueError, AttributeError) as exc:
+            raise ValueError(f"unknown level {value!r}; use none, low, medium, high or critical") from exc
 
 
 class UsagePolicy(_Strict):
