@@ -107,6 +107,16 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
+@pytest.fixture
+def db_client(any_db_settings: Settings) -> Iterator[TestClient]:
+    """Like ``client``, on SQLite and (under .ci/run) on PostgreSQL."""
+    from companion_guard.service.app import create_app
+
+    app = create_app(any_db_settings)
+    with TestClient(app, headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
+        yield c
+
+
 def chat(client: TestClient, user: str, persona: str, text: str, **extra: Any) -> dict[str, Any]:
     """One non-streaming turn; asserts 200 and returns the JSON."""
     resp = client.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,18 +36,29 @@ def db(client: TestClient) -> Session:
     return Session(client.app.state.services.engine)  # type: ignore[attr-defined]
 
 
+def wait_for_row(client: TestClient, ok, timeout: float = 10.0) -> OutboxMessage:  # type: ignore[no-untyped-def]
+    """Poll the single outbox row until ``ok(row)``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db(client) as s:
+            row = s.scalars(select(OutboxMessage)).one()
+            if ok(row) or time.monotonic() > deadline:
+                return row
+        time.sleep(0.05)
+
+
 # ---- I4 ---------------------------------------------------------------------------
 
 
 @pytest.mark.req("I4")
-def test_time_reminder_at_each_full_two_hours_once(client: TestClient) -> None:
-    client.put("/v1/users/adult-1", json={"age": 30})
-    chat(client, "adult-1", "xiaoyu", "早上好")
+def test_time_reminder_at_each_full_two_hours_once(db_client: TestClient) -> None:
+    db_client.put("/v1/users/adult-1", json={"age": 30})
+    chat(db_client, "adult-1", "xiaoyu", "早上好")
     reminders: list[tuple[int, list[dict[str, Any]]]] = []
     for minute in range(10, 4 * 60 + 1, 10):  # a turn every 10 minutes for 4 hours
-        advance(client, 600)
+        advance(db_client, 600)
         persona = "xiaoyu" if minute % 20 else "sam"  # across personas: one clock per user
-        body = chat(client, "adult-1", persona, f"第{minute}分钟，继续聊")
+        body = chat(db_client, "adult-1", persona, f"第{minute}分钟，继续聊")
         found = [e for e in body["guard"]["events"] if e["kind"] == "reminder.time"]
         if found:
             reminders.append((minute, found))
@@ -57,18 +69,18 @@ def test_time_reminder_at_each_full_two_hours_once(client: TestClient) -> None:
 
 
 @pytest.mark.req("I4")
-def test_a_long_break_starts_a_new_count(client: TestClient) -> None:
-    client.put("/v1/users/adult-2", json={"age": 40, "locale": "en-US"})
-    chat(client, "adult-2", "sam", "hi")
+def test_a_long_break_starts_a_new_count(db_client: TestClient) -> None:
+    db_client.put("/v1/users/adult-2", json={"age": 40, "locale": "en-US"})
+    chat(db_client, "adult-2", "sam", "hi")
     for _ in range(11):  # 110 minutes of use
-        advance(client, 600)
-        assert "reminder.time" not in event_kinds(chat(client, "adult-2", "sam", "still here"))
-    advance(client, 45 * 60)  # a 45-minute break
-    assert "reminder.time" not in event_kinds(chat(client, "adult-2", "sam", "back again"))  # a new session starts
+        advance(db_client, 600)
+        assert "reminder.time" not in event_kinds(chat(db_client, "adult-2", "sam", "still here"))
+    advance(db_client, 45 * 60)  # a 45-minute break
+    assert "reminder.time" not in event_kinds(chat(db_client, "adult-2", "sam", "back again"))  # a new session starts
     kinds = []
     for _ in range(12):
-        advance(client, 600)
-        kinds.append("reminder.time" in event_kinds(chat(client, "adult-2", "sam", "back again")))
+        advance(db_client, 600)
+        kinds.append("reminder.time" in event_kinds(chat(db_client, "adult-2", "sam", "back again")))
     assert kinds == [False] * 11 + [True]  # exactly at two hours of the new session
 
 
@@ -76,24 +88,24 @@ def test_a_long_break_starts_a_new_count(client: TestClient) -> None:
 
 
 @pytest.mark.req("I3")
-def test_ai_disclosure_when_a_relationship_starts_and_when_asked(client: TestClient) -> None:
-    client.put("/v1/users/adult-3", json={"age": 25})
-    first = chat(client, "adult-3", "xiaoyu", "你好")
+def test_ai_disclosure_when_a_relationship_starts_and_when_asked(db_client: TestClient) -> None:
+    db_client.put("/v1/users/adult-3", json={"age": 25})
+    first = chat(db_client, "adult-3", "xiaoyu", "你好")
     assert "reminder.ai_disclosure" in event_kinds(first)
-    second = chat(client, "adult-3", "xiaoyu", "今天好累")
+    second = chat(db_client, "adult-3", "xiaoyu", "今天好累")
     assert "reminder.ai_disclosure" not in event_kinds(second)
-    asked = chat(client, "adult-3", "xiaoyu", "说实话，你是真人吗？")
+    asked = chat(db_client, "adult-3", "xiaoyu", "说实话，你是真人吗？")
     events = [e for e in asked["guard"]["events"] if e["kind"] == "reminder.ai_disclosure"]
     assert events and events[0]["display"] == "popup" and "人工智能" in events[0]["message"]
-    other = chat(client, "adult-3", "mimi", "喵喵")  # a new persona is a new relationship
+    other = chat(db_client, "adult-3", "mimi", "喵喵")  # a new persona is a new relationship
     assert "reminder.ai_disclosure" in event_kinds(other)
 
 
 @pytest.mark.req("I3")
-def test_disclosure_question_in_english_evasive_spacing(client: TestClient) -> None:
-    client.put("/v1/users/adult-4", json={"age": 25, "locale": "en-US"})
-    chat(client, "adult-4", "sam", "hello")
-    asked = chat(client, "adult-4", "sam", "wait... are  you a   real person??")
+def test_disclosure_question_in_english_evasive_spacing(db_client: TestClient) -> None:
+    db_client.put("/v1/users/adult-4", json={"age": 25, "locale": "en-US"})
+    chat(db_client, "adult-4", "sam", "hello")
+    asked = chat(db_client, "adult-4", "sam", "wait... are  you a   real person??")
     ev = [e for e in asked["guard"]["events"] if e["kind"] == "reminder.ai_disclosure"]
     assert ev and "AI" in ev[0]["message"]
 
@@ -102,9 +114,9 @@ def test_disclosure_question_in_english_evasive_spacing(client: TestClient) -> N
 
 
 @pytest.mark.req("I1")
-def test_extreme_emotion_steers_and_offers_help(client: TestClient) -> None:
-    client.put("/v1/users/adult-5", json={"age": 33})
-    body = chat(client, "adult-5", "xiaoyu", "我真的崩溃了，受不了了")
+def test_extreme_emotion_steers_and_offers_help(db_client: TestClient) -> None:
+    db_client.put("/v1/users/adult-5", json={"age": 33})
+    body = chat(db_client, "adult-5", "xiaoyu", "我真的崩溃了，受不了了")
     reply = body["choices"][0]["message"]["content"]
     assert "12356" in reply
     crisis = [e for e in body["guard"]["events"] if e["kind"] == "intervention.crisis"]
@@ -113,12 +125,12 @@ def test_extreme_emotion_steers_and_offers_help(client: TestClient) -> None:
 
 
 @pytest.mark.req("I2")
-def test_suicide_intent_replaces_reply_opens_case_and_notifies(client: TestClient, receiver: WebhookReceiver) -> None:
-    client.put(
+def test_suicide_intent_replaces_reply_opens_case_and_notifies(db_client: TestClient, receiver: WebhookReceiver) -> None:
+    db_client.put(
         "/v1/users/adult-6",
         json={"age": 28, "emergency_contact": {"name": "姐姐", "webhook": receiver.url + "/hook"}},
     )
-    body = chat(client, "adult-6", "xiaoyu", "我 不 想 活 了，今晚就去死")
+    body = chat(db_client, "adult-6", "xiaoyu", "我 不 想 活 了，今晚就去死")
     reply = body["choices"][0]["message"]["content"]
     assert "12356" in reply and body["guard"]["decision"]["action"] == "replace"
     crisis = [e for e in body["guard"]["events"] if e["kind"] == "intervention.crisis"]
@@ -128,20 +140,20 @@ def test_suicide_intent_replaces_reply_opens_case_and_notifies(client: TestClien
     assert notes[0]["data"]["recipient"].startswith("http://127.0.0.1:") and "/hook" not in notes[0]["data"]["recipient"]
     got = receiver.wait_for(1)
     assert len(got) == 1
-    secret = client.app.state.services.extras["webhook_secret"]  # type: ignore[attr-defined]
+    secret = db_client.app.state.services.extras["webhook_secret"]  # type: ignore[attr-defined]
     assert verify(secret, got[0].body, got[0].headers["x-companion-guard-signature"])
     payload = got[0].json()
     assert payload["kind"] == "notify.emergency_contact" and payload["level"] == "critical"
     assert "不想活" not in got[0].body.decode()  # no conversation content leaves
-    with db(client) as s:
+    with db(db_client) as s:
         cases = s.scalars(select(ReviewCase).where(ReviewCase.user_id == "adult-6")).all()
         assert len(cases) == 1 and cases[0].level == "critical" and cases[0].requirement == "I2"
 
 
 @pytest.mark.req("I2")
-def test_help_resources_follow_the_users_locale(client: TestClient) -> None:
-    client.put("/v1/users/us-1", json={"age": 30, "locale": "en-US"})
-    body = chat(client, "us-1", "sam", "I want to kill myself")
+def test_help_resources_follow_the_users_locale(db_client: TestClient) -> None:
+    db_client.put("/v1/users/us-1", json={"age": 30, "locale": "en-US"})
+    body = chat(db_client, "us-1", "sam", "I want to kill myself")
     assert "988" in body["choices"][0]["message"]["content"]
     assert "988" in body["guard"]["events"][0]["message"] or any(
         "988" in e["message"] for e in body["guard"]["events"]
@@ -149,17 +161,17 @@ def test_help_resources_follow_the_users_locale(client: TestClient) -> None:
 
 
 @pytest.mark.req("I2")
-def test_property_loss_warns_and_tells_the_contact(client: TestClient, receiver: WebhookReceiver) -> None:
-    client.put("/v1/users/adult-7", json={"age": 45, "emergency_contact": {"webhook": receiver.url}})
-    body = chat(client, "adult-7", "xiaoyu", "我被骗了，积蓄全没了，他们还让我马上转账到安全账户")
+def test_property_loss_warns_and_tells_the_contact(db_client: TestClient, receiver: WebhookReceiver) -> None:
+    db_client.put("/v1/users/adult-7", json={"age": 45, "emergency_contact": {"webhook": receiver.url}})
+    body = chat(db_client, "adult-7", "xiaoyu", "我被骗了，积蓄全没了，他们还让我马上转账到安全账户")
     assert "96110" in body["choices"][0]["message"]["content"]
     assert "notify.emergency_contact" in event_kinds(body)
     assert receiver.wait_for(1)
 
 
-def test_no_contact_means_no_notification_but_still_help(client: TestClient) -> None:
-    client.put("/v1/users/adult-8", json={"age": 30})
-    body = chat(client, "adult-8", "xiaoyu", "我想自杀")
+def test_no_contact_means_no_notification_but_still_help(db_client: TestClient) -> None:
+    db_client.put("/v1/users/adult-8", json={"age": 30})
+    body = chat(db_client, "adult-8", "xiaoyu", "我想自杀")
     assert "notify.emergency_contact" not in event_kinds(body)
     assert "intervention.crisis" in event_kinds(body)
 
@@ -168,26 +180,21 @@ def test_no_contact_means_no_notification_but_still_help(client: TestClient) -> 
 
 
 @pytest.mark.req("I2")
-def test_webhook_retries_with_backoff_and_delivers_once(client: TestClient, receiver: WebhookReceiver) -> None:
+def test_webhook_retries_with_backoff_and_delivers_once(db_client: TestClient, receiver: WebhookReceiver) -> None:
     receiver.status = 503
-    client.put("/v1/users/adult-9", json={"age": 30, "emergency_contact": {"webhook": receiver.url}})
-    chat(client, "adult-9", "xiaoyu", "我想自杀")
+    db_client.put("/v1/users/adult-9", json={"age": 30, "emergency_contact": {"webhook": receiver.url}})
+    chat(db_client, "adult-9", "xiaoyu", "我想自杀")
     receiver.wait_for(1)
-    with db(client) as s:
-        row = s.scalars(select(OutboxMessage)).one()
-        assert row.status == "pending" and row.attempts >= 1 and row.last_error
+    row = wait_for_row(db_client, lambda r: r.attempts >= 1)
+    assert row.status == "pending" and row.last_error and "503" in row.last_error
     receiver.status = 200
-    advance(client, 3600)  # past the back-off
+    advance(db_client, 3600)  # past the back-off
     receiver.wait_for(2)
-    advance(client, 3600)
-    import time
-
+    assert wait_for_row(db_client, lambda r: r.status == "delivered").attempts == 2
+    advance(db_client, 3600)
     time.sleep(0.3)
     ids = {r.headers["x-companion-guard-delivery"] for r in receiver.received}
     assert len(ids) == 1  # every attempt is the same delivery
-    with db(client) as s:
-        row = s.scalars(select(OutboxMessage)).one()
-        assert row.status == "delivered"
     delivered_posts = [r for r in receiver.received]
     assert len(delivered_posts) == 2  # one failed attempt, one success, nothing after
 
