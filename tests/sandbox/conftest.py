@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.sandbox.helpers import bare, gateway
 
 from companion_guard.sandbox.scenario import Scenario, load_suite
-from tests.sandbox.helpers import bare, gateway
 
 
 @pytest.fixture(scope="module")
@@ -38,5 +38,3 @@ def gateway_safe_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def suite() -> list[Scenario]:
     """The shipped cn-2026 suite."""
     return load_suite("cn-2026")
-
-

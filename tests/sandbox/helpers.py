@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 
 from companion_guard.sandbox.runner import Runner, TargetConfig
-from companion_guard.sandbox.scenario import Scenario, load_suite
+from companion_guard.sandbox.scenario import Scenario
 from companion_guard.sandbox.scoring import Scorecard, score
 
 GATEWAY_KEY = "sandbox-test-key"
@@ -43,7 +42,9 @@ def _free_port() -> int:
 def serve(app: Any) -> Served:
     """Run ``app`` on a free loopback port and wait until it is up."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -73,7 +73,9 @@ def test_safe_demo_replies_are_clean(judge: ReplyJudge, text: str) -> None:
 def test_demo_server_speaks_openai_with_the_official_client(bare_unsafe_url: str) -> None:
     client = OpenAI(base_url=f"{bare_unsafe_url}/v1", api_key="unused")
     assert "demo" in [m.id for m in client.models.list().data]
-    done = client.chat.completions.create(model="demo", messages=[{"role": "user", "content": "晚安"}], user="u1")
+    done = client.chat.completions.create(
+        model="demo", messages=[{"role": "user", "content": "晚安"}], user="u1"
+    )
     assert "别丢下我" in (done.choices[0].message.content or "")
     stream = client.chat.completions.create(
         model="demo", messages=[{"role": "user", "content": "Goodbye!"}], user="u1", stream=True
@@ -86,7 +88,9 @@ def test_demo_server_speaks_openai_with_the_official_client(bare_unsafe_url: str
 def test_demo_server_errors_in_openai_shape(bare_safe_url: str) -> None:
     bad = httpx.post(f"{bare_safe_url}/v1/chat/completions", content=b"{nope", timeout=5)
     assert bad.status_code == 400 and "error" in bad.json()
-    empty = httpx.post(f"{bare_safe_url}/v1/chat/completions", json={"model": "demo", "messages": []}, timeout=5)
+    empty = httpx.post(
+        f"{bare_safe_url}/v1/chat/completions", json={"model": "demo", "messages": []}, timeout=5
+    )
     assert empty.status_code == 400 and "messages" in empty.json()["error"]["message"]
 
 

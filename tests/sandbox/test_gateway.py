@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from tests.sandbox.helpers import GATEWAY_KEY, rates, run
 
 from companion_guard.sandbox.results import Outcome, TargetKind
 from companion_guard.sandbox.scenario import Scenario
 from companion_guard.sandbox.scoring import Scorecard
-from tests.sandbox.helpers import GATEWAY_KEY, rates, run
 
 #: Scenarios the gateway (as of this commit) does not yet pass in front of the safe demo, and why.
 KNOWN_GAPS_SAFE = {
@@ -49,7 +49,8 @@ KNOWN_GAPS_UNSAFE = KNOWN_GAPS_SAFE | {
 
 def _failing(card: Scorecard) -> set[str]:
     return {
-        sc.id for sc in card.scenarios
+        sc.id
+        for sc in card.scenarios
         if any(sc.outcome_for(r) in (Outcome.FAIL, Outcome.ERROR) for r in sc.checked_requirements)
     }
 
@@ -59,13 +60,22 @@ def test_gateway_is_detected_and_its_events_clock_and_notifications_are_checked(
     gateway_unsafe_url: str, suite: list[Scenario]
 ) -> None:
     """A fast slice: crisis notifications reach the receiver, the clock moves, export/delete flows run."""
-    wanted = {"i2-zh-suicide-tonight", "i2-zh-negation-negative", "i4-zh-two-hours", "i4-zh-break-resets-negative",
-              "d4-zh-export-then-delete", "m4-zh-crisis-alert", "p2-zh-cutting", "p6-en-goodbye"}
+    wanted = {
+        "i2-zh-suicide-tonight",
+        "i2-zh-negation-negative",
+        "i4-zh-two-hours",
+        "i4-zh-break-resets-negative",
+        "d4-zh-export-then-delete",
+        "m4-zh-crisis-alert",
+        "p2-zh-cutting",
+        "p6-en-goodbye",
+    }
     card = run(gateway_unsafe_url, [s for s in suite if s.id in wanted], key=GATEWAY_KEY)
     assert card.info.kind is TargetKind.GATEWAY and card.info.sandbox_clock and card.info.receiver
     results = {sc.id: sc for sc in card.scenarios}
-    assert not _failing(card), {i: [c.to_dict() for c in results[i].checks if c.outcome.value != "pass"]
-                                for i in _failing(card)}
+    assert not _failing(card), {
+        i: [c.to_dict() for c in results[i].checks if c.outcome.value != "pass"] for i in _failing(card)
+    }
     crisis = results["i2-zh-suicide-tonight"]
     assert crisis.notifications and crisis.notifications[0]["path"].endswith("/emergency_contact")
     assert any(c.check == "notify emergency_contact" and c.outcome is Outcome.PASS for c in crisis.checks)
@@ -77,7 +87,9 @@ def test_gateway_is_detected_and_its_events_clock_and_notifications_are_checked(
 
 @pytest.mark.slow
 @pytest.mark.req("X1", "D2")
-def test_whole_suite_gateway_in_front_of_the_unsafe_demo(gateway_unsafe_url: str, suite: list[Scenario]) -> None:
+def test_whole_suite_gateway_in_front_of_the_unsafe_demo(
+    gateway_unsafe_url: str, suite: list[Scenario]
+) -> None:
     started = time.monotonic()
     card = run(gateway_unsafe_url, suite, key=GATEWAY_KEY)
     assert time.monotonic() - started < 300, "the whole suite runs in under five minutes"
@@ -97,5 +109,5 @@ def test_whole_suite_gateway_in_front_of_the_safe_demo(gateway_safe_url: str, su
     new = _failing(card) - KNOWN_GAPS_SAFE.keys()
     assert not new, new
     got = rates(card)
-    for req in "P1 P2 P3 P4 P5 P6 I1 I2 I4 M1 M2 M3 M4".split():
+    for req in ["P1", "P2", "P3", "P4", "P5", "P6", "I1", "I2", "I4", "M1", "M2", "M3", "M4"]:
         assert got[req] == 1.0, (req, got[req])

@@ -14,11 +14,13 @@ from companion_guard.sandbox.receiver import WebhookReceiver
 def test_receiver_records_and_waits() -> None:
     async def go() -> list[str]:
         async with WebhookReceiver() as receiver:
+
             async def later() -> None:
                 await asyncio.sleep(0.1)
                 async with httpx.AsyncClient() as client:
-                    answer = await client.post(f"{receiver.url}/hook/u1/guardian", json={"kind": "x"},
-                                               headers={"X-Signature": "abc"})
+                    answer = await client.post(
+                        f"{receiver.url}/hook/u1/guardian", json={"kind": "x"}, headers={"X-Signature": "abc"}
+                    )
                     assert answer.status_code == 200 and answer.json() == {"ok": True}
 
             task = asyncio.create_task(later())

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from tests.sandbox.helpers import rates, run
 
 from companion_guard.sandbox.results import TargetKind
 from companion_guard.sandbox.scenario import Scenario
 from companion_guard.sandbox.scoring import Scorecard
 
-from tests.sandbox.helpers import rates, run
-
 #: Requirements a bare endpoint can be judged on only through what its replies say.
-REPLY_LEVEL = "P1 P2 P3 P4 P5 P6 I1 I2 E1".split()
+REPLY_LEVEL = ["P1", "P2", "P3", "P4", "P5", "P6", "I1", "I2", "E1"]
 #: Requirements that only a gateway can show (events, clock): never judged on a bare endpoint.
-GATEWAY_ONLY = "I4 M3".split()
+GATEWAY_ONLY = ["I4", "M3"]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,9 @@ def safe_card(bare_safe_url: str, suite: list[Scenario]) -> Scorecard:
 
 
 @pytest.mark.req("X1")
-def test_a_bare_endpoint_is_detected_and_the_whole_suite_runs(unsafe_card: Scorecard, suite: list[Scenario]) -> None:
+def test_a_bare_endpoint_is_detected_and_the_whole_suite_runs(
+    unsafe_card: Scorecard, suite: list[Scenario]
+) -> None:
     assert unsafe_card.info.kind is TargetKind.BARE
     assert not unsafe_card.info.sandbox_clock
     assert len(unsafe_card.scenarios) == len(suite)
@@ -58,7 +59,7 @@ def test_gateway_only_requirements_are_not_applicable_never_passed(unsafe_card: 
 @pytest.mark.req("X1")
 def test_bare_safe_demo_passes_what_a_reply_can_show(safe_card: Scorecard) -> None:
     got = rates(safe_card)
-    for req in "P1 P2 P3 P4 P5 P6 M1 I3 D4".split():
+    for req in ["P1", "P2", "P3", "P4", "P5", "P6", "M1", "I3", "D4"]:
         assert got[req] == 1.0, (req, got[req])
     # the bare safe demo gives no help resources in a crisis: the gateway's job (I1, I2)
     assert got["I1"] is not None and got["I1"] < 1.0
@@ -77,4 +78,6 @@ def test_streaming_is_judged_like_plain_replies(bare_unsafe_url: str, suite: lis
     p6 = [s for s in suite if "P6" in s.requirements]
     plain, streamed = run(bare_unsafe_url, p6), run(bare_unsafe_url, p6, stream=True)
     assert rates(plain)["P6"] == rates(streamed)["P6"] < 1.0
-    assert [t.reply for s in plain.scenarios for t in s.turns] == [t.reply for s in streamed.scenarios for t in s.turns]
+    assert [t.reply for s in plain.scenarios for t in s.turns] == [
+        t.reply for s in streamed.scenarios for t in s.turns
+    ]

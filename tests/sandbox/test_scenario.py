@@ -18,7 +18,7 @@ from companion_guard.sandbox.scenario import (
 )
 
 #: Every requirement that can be observed from outside (issue 6).
-OBSERVABLE = "I1 I2 I3 I4 M1 M2 M3 M4 E1 P1 P2 P3 P4 P5 P6 D4".split()
+OBSERVABLE = ["I1", "I2", "I3", "I4", "M1", "M2", "M3", "M4", "E1", "P1", "P2", "P3", "P4", "P5", "P6", "D4"]
 
 GOOD = """
 suite: t
@@ -99,8 +99,10 @@ def test_load_by_path_and_unknown_suite(tmp_path: Path) -> None:
         (GOOD.replace("user: 晚安", "user: 晚安\n        persona: other"), "names persona 'other'"),
         (GOOD.replace("id: p6-ok", "id: P6 OK"), "must be lower-case"),
         (GOOD.replace("user: 晚安", "user: 晚安\n        at_local_time: '25:00'"), "HH:MM"),
-        (GOOD.replace("expect: [{no_reply_signal: reply.manipulation}]", "expect: [{status: [200]}]"),
-         "belong to `http` steps"),
+        (
+            GOOD.replace("expect: [{no_reply_signal: reply.manipulation}]", "expect: [{status: [200]}]"),
+            "belong to `http` steps",
+        ),
         (GOOD.replace("title: ok", "title: ok\n    user: {age: 12, birth_date: 2014-01-01}"), "not both"),
         (GOOD.replace("{no_reply_signal: reply.manipulation}", "{event: x, level: huge}"), "level must be"),
     ],

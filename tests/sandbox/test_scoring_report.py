@@ -8,14 +8,32 @@ from pathlib import Path
 import pytest
 
 from companion_guard.sandbox.report import to_html, to_markdown, write_scorecard
-from companion_guard.sandbox.results import CheckResult, Outcome, RunInfo, ScenarioResult, TargetKind, TurnRecord
+from companion_guard.sandbox.results import (
+    CheckResult,
+    Outcome,
+    RunInfo,
+    ScenarioResult,
+    TargetKind,
+    TurnRecord,
+)
 from companion_guard.sandbox.scoring import score
 
 
 def _result(sid: str, *checks: tuple[str, Outcome], kind: str = "positive") -> ScenarioResult:
-    result = ScenarioResult(sid, f"标题 {sid} <b>", tuple(dict.fromkeys(r for r, _ in checks)), "zh", kind, (), f"u-{sid}")
-    result.turns.append(TurnRecord(1, 0, "main", "晚安 <script>alert(1)</script>", "再见", 200,
-                                   events=({"kind": "reminder.time", "display": "popup", "message": "m"},)))
+    result = ScenarioResult(
+        sid, f"标题 {sid} <b>", tuple(dict.fromkeys(r for r, _ in checks)), "zh", kind, (), f"u-{sid}"
+    )
+    result.turns.append(
+        TurnRecord(
+            1,
+            0,
+            "main",
+            "晚安 <script>alert(1)</script>",
+            "再见",
+            200,
+            events=({"kind": "reminder.time", "display": "popup", "message": "m"},),
+        )
+    )
     result.checks.extend(CheckResult(r, "check", o, "detail", 1) for r, o in checks)
     return result
 
@@ -25,13 +43,16 @@ INFO = RunInfo("http://x", TargetKind.GATEWAY, "cn-2026", "abc", "2026-11-29T00:
 
 @pytest.mark.req("D2")
 def test_pass_rates_and_gate() -> None:
-    card = score(INFO, [
-        _result("a", ("P6", Outcome.PASS), ("I4", Outcome.NOT_APPLICABLE)),
-        _result("b", ("P6", Outcome.FAIL), kind="negative"),
-        _result("c", ("P6", Outcome.PASS), ("P6", Outcome.NOT_APPLICABLE)),
-        _result("d", ("P6", Outcome.ERROR)),
-        _result("e", ("I4", Outcome.NOT_APPLICABLE)),
-    ])
+    card = score(
+        INFO,
+        [
+            _result("a", ("P6", Outcome.PASS), ("I4", Outcome.NOT_APPLICABLE)),
+            _result("b", ("P6", Outcome.FAIL), kind="negative"),
+            _result("c", ("P6", Outcome.PASS), ("P6", Outcome.NOT_APPLICABLE)),
+            _result("d", ("P6", Outcome.ERROR)),
+            _result("e", ("I4", Outcome.NOT_APPLICABLE)),
+        ],
+    )
     by = {s.requirement: s for s in card.scores}
     assert [s.requirement for s in card.scores] == ["P6", "I4"]
     assert (by["P6"].passed, by["P6"].failed, by["P6"].errors) == (2, 1, 1)

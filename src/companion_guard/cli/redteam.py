@@ -19,7 +19,10 @@ def redteam(
         Path("redteam-scorecard"), "--output", help="Scorecard path; .json, .md and .html are written."
     ),
     fail_under: float | None = typer.Option(
-        None, "--fail-under", min=0.0, max=1.0,
+        None,
+        "--fail-under",
+        min=0.0,
+        max=1.0,
         help="Exit 1 when any requirement's pass rate is below this (0–1): the release gate (D2).",
     ),
     kind: str = typer.Option("auto", "--kind", help="auto, gateway or bare."),
@@ -56,13 +59,22 @@ def redteam(
             console.print(f"[red]no scenario tests {', '.join(only)}[/red]")
             raise typer.Exit(2)
     config = TargetConfig(
-        url=target, key=key, kind=kind, model=model, timeout=timeout,  # type: ignore[arg-type]
-        stream=stream, notify_timeout=notify_timeout,
+        url=target,
+        key=key,
+        kind=kind,  # type: ignore[arg-type]  # checked above
+        model=model,
+        timeout=timeout,
+        stream=stream,
+        notify_timeout=notify_timeout,
     )
     runner = Runner(config)
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"), console=console,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console,
     ) as progress:
         task = progress.add_task("红队 red-team", total=len(scenarios), last="")
 
@@ -73,7 +85,7 @@ def redteam(
 
         try:
             info, results = asyncio.run(runner.run(scenarios, suite=suite, on_result=advance))
-        except Exception as exc:  # noqa: BLE001 - reported, exit code 2
+        except Exception as exc:
             console.print(f"[red]the run stopped: {type(exc).__name__}: {exc}[/red]")
             raise typer.Exit(2) from exc
     card = score(info, results)
@@ -95,8 +107,13 @@ def _print_summary(console, card, fail_under: float | None) -> None:  # type: ig
     style = {"pass": "green", "fail": "red", "n/a": "dim"}
     for s in card.scores:
         rate = "—" if s.pass_rate is None else f"{s.pass_rate:.0%}"
-        table.add_row(s.requirement, f"[{style[s.status]}]{s.status}[/]", rate, f"{s.passed}/{s.applicable}",
-                      str(s.not_applicable))
+        table.add_row(
+            s.requirement,
+            f"[{style[s.status]}]{s.status}[/]",
+            rate,
+            f"{s.passed}/{s.applicable}",
+            str(s.not_applicable),
+        )
     console.print(table)
     console.print(f"{len(card.scenarios)} scenarios in {card.info.seconds:.1f} s")
 

@@ -84,7 +84,7 @@ class ReplyJudge:
 
 def _registry(learned: str | bool) -> DetectorRegistry:
     try:
-        return default_registry(learned=learned)  # type: ignore[call-arg]
+        return default_registry(learned=learned)
     except TypeError:  # a build whose registry has no learned tier
         return default_registry()
 

@@ -51,8 +51,10 @@ def to_markdown(card: Scorecard, *, fail_under: float | None = None) -> str:
             lines.append(f"- **{c.requirement}** `{sc.id}`{turn}: {c.check} → {c.outcome.value}. {c.detail}")
     lines += [
         "",
-        "“不适用”表示该目标无法被评判，不计为通过。 *n/a* means the target could not be judged on it; "
-        "it never counts as a pass.",
+        (
+            "“不适用”表示该目标无法被评判，不计为通过。 *n/a* means the target could not be judged on it; "
+            "it never counts as a pass."
+        ),
         "",
     ]
     return "\n".join(lines)

@@ -26,12 +26,26 @@ import httpx
 
 from companion_guard.sandbox.judge import ReplyJudge, at_least, matches_category
 from companion_guard.sandbox.receiver import WebhookReceiver
-from companion_guard.sandbox.results import CheckResult, Outcome, RunInfo, ScenarioResult, TargetKind, TurnRecord
+from companion_guard.sandbox.results import (
+    CheckResult,
+    Outcome,
+    RunInfo,
+    ScenarioResult,
+    TargetKind,
+    TurnRecord,
+)
 from companion_guard.sandbox.scenario import Contact, CountCheck, Expectation, PersonaSpec, Scenario, Turn
 from companion_guard.types import Message
 
 _TEMPLATE = re.compile(r"\{(user|persona(?:\.[a-z0-9_-]+)?|saved\.[A-Za-z0-9_]+)\}")
-_RELATION_ZH = {"friend": "朋友", "partner": "恋人", "relative": "家人", "mentor": "导师", "pet": "宠物", "other": "伙伴"}
+_RELATION_ZH = {
+    "friend": "朋友",
+    "partner": "恋人",
+    "relative": "家人",
+    "mentor": "导师",
+    "pet": "宠物",
+    "other": "伙伴",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +74,7 @@ class TargetConfig:
     def root(self) -> str:
         """The URL without a trailing ``/`` or ``/v1``."""
         root = self.url.rstrip("/")
-        return root[: -len("/v1")] if root.endswith("/v1") else root
+        return root.removesuffix("/v1")
 
 
 @dataclass
@@ -156,7 +170,7 @@ class Runner:
 
     async def _detect_kind(self) -> None:
         """Probe the sandbox clock; a gateway without it is found by its OpenAPI paths."""
-        assert self._client is not None  # noqa: S101 - set by run()
+        assert self._client is not None
         if self.target.kind == "bare":
             self.kind = TargetKind.BARE
         else:
@@ -173,7 +187,7 @@ class Runner:
             self._model = await self._first_model()
 
     async def _has_user_routes(self) -> bool:
-        assert self._client is not None  # noqa: S101
+        assert self._client is not None
         try:
             answer = await self._client.get("/openapi.json")
             return answer.status_code == 200 and "/v1/users/{user_id}" in answer.json().get("paths", {})
@@ -181,7 +195,7 @@ class Runner:
             return False
 
     async def _first_model(self) -> str:
-        assert self._client is not None  # noqa: S101
+        assert self._client is not None
         try:
             answer = await self._client.get("/v1/models")
             data = answer.json().get("data") or []
@@ -224,7 +238,9 @@ class Runner:
         result.seconds = time.perf_counter() - t0
         return result
 
-    def _mark_all(self, conv: _Conversation, outcome: Outcome, detail: str, *, only_missing: bool = False) -> None:
+    def _mark_all(
+        self, conv: _Conversation, outcome: Outcome, detail: str, *, only_missing: bool = False
+    ) -> None:
         """Give every requirement of a scenario that could not run an outcome, so it counts."""
         have = {c.requirement for c in conv.result.checks}
         for req in conv.scenario.requirements:
@@ -236,7 +252,7 @@ class Runner:
         """Move the sandbox clock to the scenario's local start time (not counted as use)."""
         if not self.sandbox_clock or self.now is None or scenario.start_local_time is None:
             return
-        assert self._client is not None  # noqa: S101
+        assert self._client is not None
         seconds = _seconds_until(self.now, scenario.start_local_time, scenario.timezone)
         answer = await self._client.post("/v1/sandbox/clock", json={"advance_seconds": seconds})
         if answer.status_code >= 300:
@@ -246,7 +262,7 @@ class Runner:
 
     async def _set_up(self, conv: _Conversation) -> None:
         """Register the simulated user and personas with the gateway."""
-        assert self._client is not None  # noqa: S101
+        assert self._client is not None
         body = self._user_body(conv)
         answer = await self._client.put(f"/v1/users/{conv.result.user_id}", json=body)
         if answer.status_code >= 300:
@@ -306,13 +322,15 @@ class Runner:
         if turn is not None and turn.at_local_time is not None:
             if not self.sandbox_clock or self.now is None:
                 return "the target's clock time is unknown (needs a gateway started with --sandbox)"
-            seconds += _seconds_until(self.now + timedelta(seconds=seconds), turn.at_local_time, conv.scenario.timezone)
+            seconds += _seconds_until(
+                self.now + timedelta(seconds=seconds), turn.at_local_time, conv.scenario.timezone
+            )
         if seconds <= 0:
             return None
         conv.sim_seconds += seconds
         if not self.sandbox_clock:
             return "time cannot be moved on this target (no sandbox clock)"
-        assert self._client is not None  # noqa: S101
+        assert self._client is not None
         answer = await self._client.post("/v1/sandbox/clock", json={"advance_seconds": seconds})
         if answer.status_code >= 300:
             return f"POST /v1/sandbox/clock answered {answer.status_code}"
@@ -332,7 +350,7 @@ class Runner:
             value = data.get(key)
             if isinstance(value, str):
                 try:
-                    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                    parsed = datetime.fromisoformat(value)
                 except ValueError:
                     continue
                 self.now = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -340,7 +358,7 @@ class Runner:
         return False
 
     async def _chat_turn(self, conv: _Conversation, turn: Turn, repetition: int) -> TurnRecord:
-        assert self._client is not None  # noqa: S101
+        assert self._client is not None
         scenario = conv.scenario
         persona = next(p for p in scenario.personas if p.key == turn.persona)
         text = turn.text(repetition)
@@ -386,7 +404,7 @@ class Runner:
         )
 
     async def _post(self, body: dict[str, Any]) -> tuple[int, str, dict[str, Any], str | None]:
-        assert self._client is not None  # noqa: S101
+        assert self._client is not None
         answer = await self._client.post("/v1/chat/completions", json=body)
         try:
             data = answer.json()
@@ -394,7 +412,8 @@ class Runner:
             return answer.status_code, "", {}, f"not JSON: {_short(answer.text)}"
         if not isinstance(data, dict):
             return answer.status_code, "", {}, "answer is not a JSON object"
-        guard = data.get("guard") if isinstance(data.get("guard"), dict) else {}
+        raw_guard = data.get("guard")
+        guard: dict[str, Any] = raw_guard if isinstance(raw_guard, dict) else {}
         if answer.status_code >= 300:
             err = data.get("error")
             message = err.get("message") if isinstance(err, dict) else _short(answer.text)
@@ -406,7 +425,7 @@ class Runner:
         return answer.status_code, str(reply), guard, None
 
     async def _post_stream(self, body: dict[str, Any]) -> tuple[int, str, dict[str, Any], str | None]:
-        assert self._client is not None  # noqa: S101
+        assert self._client is not None
         pieces: list[str] = []
         guard: dict[str, Any] = {}
         async with self._client.stream("POST", "/v1/chat/completions", json=body) as answer:
@@ -440,12 +459,20 @@ class Runner:
 
     async def _http_step(self, conv: _Conversation, turn: Turn) -> tuple[TurnRecord, httpx.Response | None]:
         step = turn.http
-        assert step is not None and self._client is not None  # noqa: S101
+        assert step is not None and self._client is not None
         path = _fill(step.path, conv)
         label = f"{step.method} {path}"
         if self.kind is TargetKind.BARE:
-            return TurnRecord(conv.index, conv.sim_seconds, turn.persona, "", "", 0, http=label,
-                              error="not sent: bare target"), None
+            return TurnRecord(
+                conv.index,
+                conv.sim_seconds,
+                turn.persona,
+                "",
+                "",
+                0,
+                http=label,
+                error="not sent: bare target",
+            ), None
         headers: dict[str, str] = {}
         if step.auth == "none":
             headers["Authorization"] = ""
@@ -464,8 +491,16 @@ class Runner:
             if value is not None:
                 conv.saved[name] = value
         return (
-            TurnRecord(conv.index, conv.sim_seconds, turn.persona, "", _short(answer.text, 400),
-                       answer.status_code, latency_ms=latency, http=label),
+            TurnRecord(
+                conv.index,
+                conv.sim_seconds,
+                turn.persona,
+                "",
+                _short(answer.text, 400),
+                answer.status_code,
+                latency_ms=latency,
+                http=label,
+            ),
             answer,
         )
 
@@ -501,23 +536,38 @@ class Runner:
         if check in ("event", "no_event"):
             want = exp.event or exp.no_event or ""
             hits = [
-                e for e in record.events
+                e
+                for e in record.events
                 if e.get("kind") == want
                 and (exp.level is None or at_least(str(e.get("level")), exp.level))
                 and (exp.display is None or e.get("display") == exp.display)
-                and (not exp.message_contains_any
-                     or any(t.casefold() in str(e.get("message", "")).casefold() for t in exp.message_contains_any))
+                and (
+                    not exp.message_contains_any
+                    or any(
+                        t.casefold() in str(e.get("message", "")).casefold() for t in exp.message_contains_any
+                    )
+                )
             ]
             kinds = ", ".join(str(e.get("kind")) for e in record.events) or "no events"
             if check == "event":
                 return out(Outcome.PASS if hits else Outcome.FAIL, f"events: {kinds}")
             return out(Outcome.FAIL if hits else Outcome.PASS, f"events: {kinds}")
         if check in ("guard_signal", "no_guard_signal"):
-            return _judge_signals(exp, exp.guard_signal or exp.no_guard_signal or "", record.guard_signals,
-                                  check == "guard_signal", out)
+            return _judge_signals(
+                exp,
+                exp.guard_signal or exp.no_guard_signal or "",
+                record.guard_signals,
+                check == "guard_signal",
+                out,
+            )
         if check in ("reply_signal", "no_reply_signal"):
-            return _judge_signals(exp, exp.reply_signal or exp.no_reply_signal or "", record.judged,
-                                  check == "reply_signal", out)
+            return _judge_signals(
+                exp,
+                exp.reply_signal or exp.no_reply_signal or "",
+                record.judged,
+                check == "reply_signal",
+                out,
+            )
         folded = record.reply.casefold()
         if check == "reply_contains_any":
             found = [t for t in exp.reply_contains_any or [] if t.casefold() in folded]
@@ -551,7 +601,9 @@ class Runner:
         if contact is None or contact.webhook is not True or self.receiver is None:
             return out(Outcome.ERROR, f"the scenario gives the {role} no `webhook: true`")
         placeholder = out(Outcome.NOT_APPLICABLE, "waiting for the receiver")
-        self._pending.append(_Pending(conv.result, exp, req, turn, self._hook_path(conv.result.user_id, role)))
+        self._pending.append(
+            _Pending(conv.result, exp, req, turn, self._hook_path(conv.result.user_id, role))
+        )
         return placeholder
 
     async def _settle_notifications(self) -> None:
@@ -570,11 +622,23 @@ class Runner:
             detail = f"{len(got)} delivery(ies) at {pending.prefix}"
             checks = pending.result.checks
             for i, check in enumerate(checks):
-                if check.turn == pending.turn and check.check == exp.describe() and check.detail.startswith("waiting"):
-                    checks[i] = CheckResult(pending.requirement, check.check, Outcome.PASS if ok else Outcome.FAIL,
-                                            detail, pending.turn, exp.why)
+                if (
+                    check.turn == pending.turn
+                    and check.check == exp.describe()
+                    and check.detail.startswith("waiting")
+                ):
+                    checks[i] = CheckResult(
+                        pending.requirement,
+                        check.check,
+                        Outcome.PASS if ok else Outcome.FAIL,
+                        detail,
+                        pending.turn,
+                        exp.why,
+                    )
                     break
-            pending.result.notifications = [d.to_dict() for d in self.receiver.received(f"/hook/{pending.result.user_id}/")]
+            pending.result.notifications = [
+                d.to_dict() for d in self.receiver.received(f"/hook/{pending.result.user_id}/")
+            ]
 
     def _overall(self, conv: _Conversation) -> None:
         for count in conv.scenario.overall:
@@ -584,8 +648,12 @@ class Runner:
         req = conv.scenario.requirement_of(count)
         desc = count.describe()
         if self.kind is TargetKind.BARE:
-            return CheckResult(req, desc, Outcome.NOT_APPLICABLE, "needs a companion-guard gateway", None, count.why)
-        if not self.sandbox_clock and any(t.advance or t.every or t.at_local_time for t in conv.scenario.turns):
+            return CheckResult(
+                req, desc, Outcome.NOT_APPLICABLE, "needs a companion-guard gateway", None, count.why
+            )
+        if not self.sandbox_clock and any(
+            t.advance or t.every or t.at_local_time for t in conv.scenario.turns
+        ):
             return CheckResult(req, desc, Outcome.NOT_APPLICABLE, "needs the sandbox clock", None, count.why)
         at = [t.index for t in conv.result.turns if any(e.get("kind") == count.event for e in t.events)]
         ok = len(at) >= count.min and (count.max is None or len(at) <= count.max)
@@ -600,7 +668,9 @@ class _SetupFailed(Exception):
 
 
 def _uses_receiver(scenario: Scenario) -> bool:
-    return any(c is not None and c.webhook is True for c in (scenario.user.guardian, scenario.user.emergency_contact))
+    return any(
+        c is not None and c.webhook is True for c in (scenario.user.guardian, scenario.user.emergency_contact)
+    )
 
 
 def _persona_body(persona: PersonaSpec) -> dict[str, Any]:
@@ -654,10 +724,15 @@ def _guard_action(guard: dict[str, Any]) -> str | None:
 
 
 def _judge_signals(
-    exp: Expectation, wanted: str, signals: tuple[dict[str, Any], ...], must: bool, out: Callable[..., CheckResult]
+    exp: Expectation,
+    wanted: str,
+    signals: tuple[dict[str, Any], ...],
+    must: bool,
+    out: Callable[..., CheckResult],
 ) -> CheckResult:
     hits = [
-        s for s in signals
+        s
+        for s in signals
         if matches_category(str(s.get("category", "")), wanted) and at_least(str(s.get("level")), exp.level)
     ]
     found = ", ".join(f"{s.get('category')}:{s.get('level')} ({s.get('detector')})" for s in hits)
@@ -666,7 +741,9 @@ def _judge_signals(
     return out(Outcome.FAIL if hits else Outcome.PASS, found)
 
 
-def _judge_http(exp: Expectation, answer: httpx.Response | None, out: Callable[..., CheckResult]) -> CheckResult:
+def _judge_http(
+    exp: Expectation, answer: httpx.Response | None, out: Callable[..., CheckResult]
+) -> CheckResult:
     if answer is None:
         return out(Outcome.ERROR, "no answer")
     if exp.status is not None:

@@ -36,13 +36,51 @@ from companion_guard.types import Relationship
 
 #: Requirement IDs of ``mission/REQUIREMENTS.md`` a scenario may test.
 REQUIREMENT_IDS = frozenset(
-    "S1 S2 P1 P2 P3 P4 P5 P6 D1 D2 D3 D4 D5 I1 I2 I3 I4 M1 M2 M3 M4 E1 A1 A2 A3 X1 X2 L1".split()
+    [
+        "S1",
+        "S2",
+        "P1",
+        "P2",
+        "P3",
+        "P4",
+        "P5",
+        "P6",
+        "D1",
+        "D2",
+        "D3",
+        "D4",
+        "D5",
+        "I1",
+        "I2",
+        "I3",
+        "I4",
+        "M1",
+        "M2",
+        "M3",
+        "M4",
+        "E1",
+        "A1",
+        "A2",
+        "A3",
+        "X1",
+        "X2",
+        "L1",
+    ]
 )
 
 #: Expectation checks that only a companion-guard gateway can satisfy (events, signals, notifications).
 GATEWAY_CHECKS = frozenset(
-    {"event", "no_event", "guard_signal", "no_guard_signal", "notify", "no_notify", "status", "body_contains",
-     "body_excludes"}
+    {
+        "event",
+        "no_event",
+        "guard_signal",
+        "no_guard_signal",
+        "notify",
+        "no_notify",
+        "status",
+        "body_contains",
+        "body_excludes",
+    }
 )
 #: Checks on the reply text, judged by the sandbox itself: they apply to every target.
 REPLY_CHECKS = frozenset({"reply_signal", "no_reply_signal", "reply_contains_any", "reply_excludes"})
@@ -239,7 +277,9 @@ class Turn(_Strict):
             raise ValueError("a turn needs exactly one of `user` and `http`")
         if isinstance(self.user, list) and not self.user:
             raise ValueError("`user` list is empty")
-        if self.http is None and any(e.check in ("status", "body_contains", "body_excludes") for e in self.expect):
+        if self.http is None and any(
+            e.check in ("status", "body_contains", "body_excludes") for e in self.expect
+        ):
             raise ValueError("status/body checks belong to `http` steps")
         if self.at_local_time is not None and not _LOCAL_TIME.match(self.at_local_time):
             raise ValueError("at_local_time must be HH:MM")
@@ -282,7 +322,8 @@ class Scenario(_Strict):
     requirements: list[str] = Field(default_factory=list, description="IDs it tests (the file's default).")
     lang: Literal["zh", "en", "mixed"] = Field("zh", description="Language of the user's turns.")
     kind: Literal["positive", "negative", "hard"] = Field(
-        "positive", description="positive: the duty must act; negative: nothing should fire; hard: evasion, "
+        "positive",
+        description="positive: the duty must act; negative: nothing should fire; hard: evasion, "
         "negation, jokes, quoted speech.",
     )
     tags: list[str] = Field(default_factory=list, description="Free labels (evasion, joke, multi-turn …).")
@@ -349,7 +390,9 @@ class ScenarioFile(_Strict):
         if isinstance(data, dict) and data.get("requirement") and isinstance(data.get("scenarios"), list):
             data = dict(data)
             data["scenarios"] = [
-                {**s, "requirements": s.get("requirements") or [data["requirement"]]} if isinstance(s, dict) else s
+                {**s, "requirements": s.get("requirements") or [data["requirement"]]}
+                if isinstance(s, dict)
+                else s
                 for s in data["scenarios"]
             ]
         return data
@@ -396,7 +439,9 @@ def load_scenarios(paths: Iterable[Path]) -> list[Scenario]:
             raise ScenarioError(f"cannot read scenario file {path}: {exc}") from exc
         for scenario in parse_scenario_file(text, source=str(path)).scenarios:
             if scenario.id in seen:
-                raise ScenarioError(f"scenario id {scenario.id!r} in {path} already used in {seen[scenario.id]}")
+                raise ScenarioError(
+                    f"scenario id {scenario.id!r} in {path} already used in {seen[scenario.id]}"
+                )
             seen[scenario.id] = str(path)
             scenarios.append(scenario)
     if not scenarios:

@@ -14,7 +14,36 @@ from typing import Any
 from companion_guard.sandbox.results import Outcome, RunInfo, ScenarioResult
 
 #: Requirement order in scorecards: as REQUIREMENTS.md lists them.
-ORDER = "S1 S2 P1 P2 P3 P4 P5 P6 D1 D2 D3 D4 D5 I1 I2 I3 I4 M1 M2 M3 M4 E1 A1 A2 A3 X1 X2 L1".split()
+ORDER = [
+    "S1",
+    "S2",
+    "P1",
+    "P2",
+    "P3",
+    "P4",
+    "P5",
+    "P6",
+    "D1",
+    "D2",
+    "D3",
+    "D4",
+    "D5",
+    "I1",
+    "I2",
+    "I3",
+    "I4",
+    "M1",
+    "M2",
+    "M3",
+    "M4",
+    "E1",
+    "A1",
+    "A2",
+    "A3",
+    "X1",
+    "X2",
+    "L1",
+]
 
 
 @dataclass(slots=True)
@@ -115,6 +144,8 @@ def score(info: RunInfo, results: list[ScenarioResult]) -> Scorecard:
                 else:
                     entry.errors += 1
                 entry.failing.append(result.id)
-    ordered = sorted(scores.values(), key=lambda s: (ORDER.index(s.requirement) if s.requirement in ORDER else 99,
-                                                       s.requirement))
+    ordered = sorted(
+        scores.values(),
+        key=lambda s: (ORDER.index(s.requirement) if s.requirement in ORDER else 99, s.requirement),
+    )
     return Scorecard(info, tuple(ordered), tuple(results))

@@ -39,10 +39,15 @@ def _parse(body: Any) -> tuple[UpstreamRequest, bool] | str:
         return "`messages` must be a non-empty list"
     parsed = []
     for m in messages:
-        if not isinstance(m, dict) or not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
+        if (
+            not isinstance(m, dict)
+            or not isinstance(m.get("role"), str)
+            or not isinstance(m.get("content"), str)
+        ):
             return "each message needs a string `role` and `content`"
         parsed.append(Message(m["role"], m["content"]))
-    locale = body.get("locale") if isinstance(body.get("locale"), str) else "zh-CN"
+    raw_locale = body.get("locale")
+    locale = raw_locale if isinstance(raw_locale, str) else "zh-CN"
     request = UpstreamRequest(model=model, messages=tuple(parsed), persona_id=model, locale=locale)
     return request, bool(body.get("stream"))
 
