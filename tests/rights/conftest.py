@@ -71,7 +71,7 @@ def add_role_keys(app: Any) -> dict[str, str]:
         keys["guardian"] = create_key(session, role="guardian", subject=GUARDIAN, label="test", now=now)
         session.add(GuardianAccount(id=GUARDIAN, name="parent", created_at=now))
         session.flush()
-        session.add(GuardianConsent(user_id=WARD, guardian_id=GUARDIAN, scope="all", granted_at=now))
+        session.add(GuardianConsent(user_id=WARD, guardian_id=GUARDIAN, scope="full", granted_at=now))
     return keys
 
 

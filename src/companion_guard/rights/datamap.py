@@ -17,6 +17,9 @@ from companion_guard.store.metadata import all_metadata
 
 #: Tables keyed by another column than ``user_id`` that do not (yet) say so in ``info``.
 KEY_COLUMNS: dict[str, str] = {"users": "id"}
+#: Modes for tables that do not (yet) say so in ``info``: a guardian's consent is a record
+#: about the account, not the child's data; deleting the data must not free a minor of it.
+TABLE_MODES: dict[str, str] = {"guardian_consents": "export", "guardian_invitations": "export"}
 #: (table, column) pairs left out of exports: text the guard refused to show the user.
 HIDDEN_COLUMNS: frozenset[tuple[str, str]] = frozenset({("messages", "original_content")})
 #: The purpose values in a table were sealed for (see :mod:`companion_guard.rights.keys`).
@@ -63,7 +66,7 @@ def user_tables(metadata: MetaData | None = None) -> list[UserTable]:
         key_name = table.info.get("user_key") or KEY_COLUMNS.get(table.name) or "user_id"
         if key_name not in table.c:
             continue
-        mode = table.info.get("user_data", "delete")
+        mode = table.info.get("user_data") or TABLE_MODES.get(table.name, "delete")
         if mode not in MODES:
             raise ValueError(f"table {table.name}: info user_data must be one of {MODES}, not {mode!r}")
         out.append(UserTable(table, table.c[key_name], mode))

@@ -86,9 +86,6 @@ def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: 
         n = int(session.execute(delete(ut.table).where(ut.key == user_id)).rowcount or 0)
         if n:
             counts[ut.name] = n
-    creds = _drop_credentials(session, user_id)
-    if creds:
-        counts["api_keys"] = creds
     destroyed = keys.destroy(session, user_id)
     return _receipt(session, user_id=user_id, scope="user", persona_id=None, by=by, at=at, counts=counts,
                     destroyed=destroyed)
@@ -174,8 +171,7 @@ def close_account(
 ) -> tuple[Account, Receipt | None]:
     """Quit: close the account in one step, deleting the data unless the user keeps it."""
     receipt = delete_user(session, keys, user_id, by=by, at=at) if delete_data else None
-    if not delete_data:
-        _drop_credentials(session, user_id)
+    _drop_credentials(session, user_id)  # a closed account keeps no way in
     row = session.get(Account, user_id)
     if row is None:
         row = Account(user_id=user_id, status="closed", closed_at=naive(at), updated_at=naive(at))

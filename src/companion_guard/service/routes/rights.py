@@ -129,7 +129,7 @@ def _safe(user_id: str) -> str:
 
 
 @router.delete("/v1/users/{user_id}/data")
-def delete_user_data(request: Request, who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
+def delete_user_data(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """Delete all of a user's data: rows removed, data key destroyed; a content-free receipt remains."""
     check(who, Permission.DELETE, user_id)
     now = r.clock.now()
@@ -138,7 +138,6 @@ def delete_user_data(request: Request, who: CallerDep, r: RightsDep, user_id: st
         audit.append(session, actor=who, action=AuditAction.DELETE_USER, at=now, subject_user=user_id,
                      target=receipt.id, details={"rows_deleted": receipt.rows_deleted,
                                                  "key_destroyed": receipt.key_destroyed})
-    services(request).verifier.forget()
     deletion.scrub_sqlite(r.engine)
     return receipt.to_dict()
 
