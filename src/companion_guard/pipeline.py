@@ -14,12 +14,14 @@ Database work runs in a worker thread so the event loop keeps serving.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion_guard.clock import Clock
@@ -63,6 +65,21 @@ def guess_locale(text: str, default: str) -> str:
     return default
 
 
+#: Seconds a persona read from the store is reused (a PUT on this replica refreshes it at once).
+PERSONA_CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaView:
+    """A read-only snapshot of a persona, safe to share between turns."""
+
+    id: str
+    display_name: str
+    relationship: str
+    system_prompt: str
+    upstream_model: str
+
+
 @dataclass(slots=True)
 class Prepared:
     """Stages 1–3 done: either a final answer, or what to ask the upstream."""
@@ -93,15 +110,31 @@ class Guard:
         self.clock = clock
         self.duties = duties
         self.history_messages = history_messages
+        self._personas: dict[str, tuple[float, PersonaView]] = {}
+
+    def persona(self, session: Session, persona_id: str) -> PersonaView:
+        """The persona, from a short cache; raises :class:`NotFoundError` if unknown."""
+        hit = self._personas.get(persona_id)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < PERSONA_CACHE_SECONDS:
+            return hit[1]
+        row = repo.get_persona(session, persona_id)
+        if row is None:
+            raise NotFoundError(f"unknown persona {persona_id!r}; GET /v1/models lists them")
+        view = PersonaView(row.id, row.display_name, row.relationship, row.system_prompt, row.upstream_model)
+        self._personas[persona_id] = (now, view)
+        return view
+
+    def forget_persona(self, persona_id: str) -> None:
+        """Drop a cached persona (after it was changed)."""
+        self._personas.pop(persona_id, None)
 
     # ---- stages 1–3 --------------------------------------------------------------
 
     def _context(self, session: Session, req: TurnRequest) -> TurnContext:
         pack = self.policy.primary
         now = self.clock.now()
-        persona = repo.get_persona(session, req.persona_id)
-        if persona is None:
-            raise NotFoundError(f"unknown persona {req.persona_id!r}; GET /v1/models lists them")
+        persona = self.persona(session, req.persona_id)
         user = repo.ensure_user(session, req.user_id, now=now, locale=pack.defaults.locale)
         age = repo.age_on(user, now.date())
         locale = user.locale if user.registered else guess_locale(req.user_text, pack.defaults.locale)
@@ -337,6 +370,15 @@ class Guard:
         yield await anyio.to_thread.run_sync(
             lambda: self.finish(prepared, received, delivered="".join(delivered))
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _TurnRef:
+    """The turn columns a message needs, without loading the row."""
+
+    id: str
+    user_id: str
+    persona_id: str
 
 
 async def _aclose(stream: Any) -> None:

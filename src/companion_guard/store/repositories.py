@@ -99,7 +99,7 @@ def list_personas(session: Session) -> list[Persona]:
 
 
 def add_message(
-    session: Session, turn: Turn, *, role: str, content: str, now: datetime, original: str | None = None
+    session: Session, turn: Any, *, role: str, content: str, now: datetime, original: str | None = None
 ) -> ChatMessage:
     """Store one message of a turn, sealed by the codec."""
     msg = ChatMessage(

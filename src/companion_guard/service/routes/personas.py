@@ -54,7 +54,9 @@ def put_persona(body: PersonaUpdate, svc: ServicesDep, _: ProviderDep, persona_i
             session.add(p)
         p.display_name, p.relationship = body.display_name, body.relationship.value
         p.system_prompt, p.upstream_model, p.updated_at = body.system_prompt, body.upstream_model, now
-        return persona_view(p)
+        view = persona_view(p)
+    svc.guard.forget_persona(persona_id)
+    return view
 
 
 @router.get("/v1/personas/{persona_id}")
