@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -12,11 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-
 from tests.conftest import PROVIDER_KEY, free_port, make_settings
 from tests.receivers import WebhookReceiver
 
@@ -29,7 +28,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         mail = email.message_from_bytes(envelope.content, policy=default_policy)
         self.messages.append((list(envelope.rcpt_tos), mail))  # type: ignore[arg-type]
         return "250 OK"
@@ -68,7 +67,9 @@ def gclient(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[TestClient]:
     """The gateway (sandbox clock) with the e-mail channel pointed at the test SMTP server."""
     from companion_guard.service.app import create_app
 
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_sender="guard@example.org")
+    settings = make_settings(
+        tmp_path, smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_sender="guard@example.org"
+    )
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
         yield c
 
@@ -99,8 +100,13 @@ def guardian_headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def consent(client: TestClient, user: str, *, scope: str = "full", contact: dict[str, Any] | None = None,
-            ) -> dict[str, Any]:
+def consent(
+    client: TestClient,
+    user: str,
+    *,
+    scope: str = "full",
+    contact: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Invite a guardian for ``user`` and consent with the code; the consent answer."""
     code = client.post(f"/v1/users/{user}/guardian/invite").json()["code"]
     body: dict[str, Any] = {"code": code, "scope": scope}

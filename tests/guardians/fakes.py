@@ -13,8 +13,9 @@ from companion_guard.detectors.normalize import Normalized
 from companion_guard.types import Direction, RiskLevel, Signal
 
 
-def cue_detector(detector_id: str, category: str, direction: Direction, cue: str,
-                 level: RiskLevel = RiskLevel.MEDIUM) -> Detector:
+def cue_detector(
+    detector_id: str, category: str, direction: Direction, cue: str, level: RiskLevel = RiskLevel.MEDIUM
+) -> Detector:
     """A detector that emits ``category`` at ``level`` when ``cue`` is in the text."""
 
     class _Cue(Detector):

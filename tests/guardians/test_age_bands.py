@@ -70,17 +70,20 @@ def test_shipped_defaults_follow_the_documented_sources() -> None:
     assert "[MM2024]" in source.read_text("utf-8") and "[NPPA2019]" in source.read_text("utf-8")
 
 
+_ONE_BAND = (
+    "version: 1\nunknown_age_band: {unknown}\nbands:\n - {{id: a, min_age: 0, max_age: {max_age}, minor: false,"
+    " consent_required: false, daily_limit_minutes: null, quiet_hours: null,"
+    " reality_reminder_minutes: null, spending: null}}\n"
+)
+
+
 @pytest.mark.parametrize(
     "content",
     [
         "version: 1\nunknown_age_band: unknown\nbands: []\n",
         "not: [valid",
-        "version: 1\nunknown_age_band: nope\nbands:\n - {id: a, min_age: 0, max_age: 150, minor: false,"
-        " consent_required: false, daily_limit_minutes: null, quiet_hours: null,"
-        " reality_reminder_minutes: null, spending: null}\n",
-        "version: 1\nunknown_age_band: a\nbands:\n - {id: a, min_age: 0, max_age: 10, minor: false,"
-        " consent_required: false, daily_limit_minutes: null, quiet_hours: null,"
-        " reality_reminder_minutes: null, spending: null}\n",
+        _ONE_BAND.format(unknown="nope", max_age=150),  # the unknown band is not a band
+        _ONE_BAND.format(unknown="a", max_age=10),  # ages 11+ are not covered
     ],
 )
 def test_bad_band_files_stop_start_up(tmp_path: Path, content: str) -> None:

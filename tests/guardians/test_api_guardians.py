@@ -6,26 +6,32 @@ Notifications are delivered to a real SMTP server (aiosmtpd) and a real HTTP rec
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-
-from companion_guard.notify.webhook import verify
-from companion_guard.service.app import create_app
-from companion_guard.store.tables import OutboxMessage, ReviewCase
-from companion_guard.store.tables_guardians import WalletAuthorization
-from companion_guard.types import Direction, RiskLevel
 from tests.conftest import PROVIDER_KEY, chat, event_kinds, make_settings
 from tests.fakes import ScriptedUpstream
 from tests.guardians.conftest import Inbox, advance, consent, db, goto_local, guardian_headers
 from tests.guardians.fakes import cue_detector, install
 from tests.receivers import WebhookReceiver
 
+from companion_guard.notify.webhook import verify
+from companion_guard.service.app import create_app
+from companion_guard.store.tables import OutboxMessage, ReviewCase
+from companion_guard.store.tables_guardians import WalletAuthorization
+from companion_guard.types import Direction, RiskLevel
 
-def teen_with_guardian(client: TestClient, user: str, receiver: WebhookReceiver | None = None,
-                       email: str = "parent@example.org", age: int = 15) -> str:
+
+def teen_with_guardian(
+    client: TestClient,
+    user: str,
+    receiver: WebhookReceiver | None = None,
+    email: str = "parent@example.org",
+    age: int = 15,
+) -> str:
     """Register a minor, have a guardian consent (e-mail + optional webhook); the guardian's token."""
     contact = {"name": "家长", "email": email}
     if receiver is not None:
@@ -63,9 +69,17 @@ def test_guardian_sees_alerts_and_usage_of_their_ward_and_nothing_else(gclient: 
     wards = gclient.get("/v1/guardian/wards", headers=guardian_headers(token_a)).json()["wards"]
     assert [w["user"] for w in wards] == ["ward-a"] and wards[0]["band"] == "age_14_15"
     for path in ("", "/alerts", "/usage", "/blocked-personas", "/spending-cap"):
-        assert gclient.get(f"/v1/guardian/wards/ward-b{path}", headers=guardian_headers(token_a)).status_code == 403
-        assert gclient.get(f"/v1/guardian/wards/nobody{path}", headers=guardian_headers(token_a)).status_code == 403
-    assert gclient.get("/v1/guardian/wards/ward-a/alerts", headers=guardian_headers(token_b)).status_code == 403
+        assert (
+            gclient.get(f"/v1/guardian/wards/ward-b{path}", headers=guardian_headers(token_a)).status_code
+            == 403
+        )
+        assert (
+            gclient.get(f"/v1/guardian/wards/nobody{path}", headers=guardian_headers(token_a)).status_code
+            == 403
+        )
+    assert (
+        gclient.get("/v1/guardian/wards/ward-a/alerts", headers=guardian_headers(token_b)).status_code == 403
+    )
     assert gclient.get("/v1/guardian/wards/ward-a/alerts", headers={"Authorization": ""}).status_code == 401
     # The provider key is not a guardian credential.
     assert gclient.get("/v1/guardian/wards/ward-a/alerts").status_code == 403
@@ -77,11 +91,17 @@ def test_block_list_refuses_a_persona_and_notifies_by_email_and_webhook(
 ) -> None:
     goto_local(gclient, 15)
     token = teen_with_guardian(gclient, "ward-c", receiver)
-    put = gclient.put("/v1/guardian/wards/ward-c/blocked-personas", json={"personas": ["xiaoyu"]},
-                      headers=guardian_headers(token))
+    put = gclient.put(
+        "/v1/guardian/wards/ward-c/blocked-personas",
+        json={"personas": ["xiaoyu"]},
+        headers=guardian_headers(token),
+    )
     assert put.status_code == 200 and put.json()["blocked_personas"] == ["xiaoyu"]
-    bad = gclient.put("/v1/guardian/wards/ward-c/blocked-personas", json={"personas": ["ghost"]},
-                      headers=guardian_headers(token))
+    bad = gclient.put(
+        "/v1/guardian/wards/ward-c/blocked-personas",
+        json={"personas": ["ghost"]},
+        headers=guardian_headers(token),
+    )
     assert bad.status_code == 400
     body = chat(gclient, "ward-c", "xiaoyu", "在吗")
     (block,) = [e for e in body["guard"]["events"] if e["kind"] == "block.persona"]
@@ -112,12 +132,17 @@ def test_top_up_over_the_cap_is_refused_recorded_and_alerted(
     token = teen_with_guardian(gclient, "ward-d", receiver)
     default = gclient.get("/v1/guardian/wards/ward-d/spending-cap", headers=guardian_headers(token)).json()
     assert default == {"per_payment": "50", "per_month": "200", "currency": "CNY", "source": "band_default"}
-    cap = gclient.put("/v1/guardian/wards/ward-d/spending-cap", headers=guardian_headers(token),
-                      json={"per_payment": 30, "per_month": 50, "currency": "CNY"})
+    cap = gclient.put(
+        "/v1/guardian/wards/ward-d/spending-cap",
+        headers=guardian_headers(token),
+        json={"per_payment": 30, "per_month": 50, "currency": "CNY"},
+    )
     assert cap.status_code == 200 and cap.json()["source"] == "guardian"
 
     def pay(amount: object, currency: str = "CNY", user: str = "ward-d") -> dict:
-        resp = gclient.post("/v1/wallet/authorize", json={"user": user, "amount": amount, "currency": currency})
+        resp = gclient.post(
+            "/v1/wallet/authorize", json={"user": user, "amount": amount, "currency": currency}
+        )
         assert resp.status_code == 200, resp.text
         return resp.json()  # type: ignore[no-any-return]
 
@@ -130,11 +155,17 @@ def test_top_up_over_the_cap_is_refused_recorded_and_alerted(
     assert pay(5, "USD")["reason"] == "currency_mismatch"
 
     with db(gclient) as s:
-        rows = s.scalars(select(WalletAuthorization).where(WalletAuthorization.user_id == "ward-d")
-                         .order_by(WalletAuthorization.id)).all()
+        rows = s.scalars(
+            select(WalletAuthorization)
+            .where(WalletAuthorization.user_id == "ward-d")
+            .order_by(WalletAuthorization.id)
+        ).all()
         assert [(str(r.amount), r.allowed, r.reason) for r in rows] == [
-            ("20.00", True, "within_cap"), ("40.00", False, "over_payment_cap"), ("30.00", True, "within_cap"),
-            ("5.00", False, "over_monthly_cap"), ("5.00", False, "currency_mismatch"),
+            ("20.00", True, "within_cap"),
+            ("40.00", False, "over_payment_cap"),
+            ("30.00", True, "within_cap"),
+            ("5.00", False, "over_monthly_cap"),
+            ("5.00", False, "currency_mismatch"),
         ]
     alerts = gclient.get("/v1/guardian/wards/ward-d/alerts", headers=guardian_headers(token)).json()["alerts"]
     assert [a["kind"] for a in alerts] == ["spending.denied"] * 3
@@ -153,20 +184,35 @@ def test_top_up_over_the_cap_is_refused_recorded_and_alerted(
 def test_wallet_for_other_users_and_bad_input(gclient: TestClient) -> None:
     gclient.put("/v1/users/adult-w", json={"age": 35})
     gclient.put("/v1/users/kid-w", json={"age": 10})
-    assert gclient.post("/v1/wallet/authorize", json={"user": "adult-w", "amount": 5000, "currency": "CNY"}
-                        ).json()["reason"] == "no_cap"
+    assert (
+        gclient.post(
+            "/v1/wallet/authorize", json={"user": "adult-w", "amount": 5000, "currency": "CNY"}
+        ).json()["reason"]
+        == "no_cap"
+    )
     kid = gclient.post("/v1/wallet/authorize", json={"user": "kid-w", "amount": 1, "currency": "CNY"}).json()
     assert kid["decision"] == "deny" and kid["reason"] == "consent_required"
     consent(gclient, "kid-w", scope="service")
-    scoped = gclient.post("/v1/wallet/authorize", json={"user": "kid-w", "amount": 1, "currency": "CNY"}).json()
+    scoped = gclient.post(
+        "/v1/wallet/authorize", json={"user": "kid-w", "amount": 1, "currency": "CNY"}
+    ).json()
     assert scoped["reason"] == "consent_scope"
-    unknown = gclient.post("/v1/wallet/authorize", json={"user": "walk-in", "amount": 60, "currency": "CNY"}).json()
+    unknown = gclient.post(
+        "/v1/wallet/authorize", json={"user": "walk-in", "amount": 60, "currency": "CNY"}
+    ).json()
     assert unknown["reason"] == "over_payment_cap"  # unknown age is served as a minor (cn-2026 default)
-    for bad in ({"user": "adult-w", "amount": -1, "currency": "CNY"}, {"user": "adult-w", "amount": "x",
-                "currency": "CNY"}, {"user": "adult-w", "amount": 1, "currency": "C1Y"}, {"user": "adult-w"}):
+    for bad in (
+        {"user": "adult-w", "amount": -1, "currency": "CNY"},
+        {"user": "adult-w", "amount": "x", "currency": "CNY"},
+        {"user": "adult-w", "amount": 1, "currency": "C1Y"},
+        {"user": "adult-w"},
+    ):
         assert gclient.post("/v1/wallet/authorize", json=bad).status_code == 400
-    no_key = gclient.post("/v1/wallet/authorize", json={"user": "adult-w", "amount": 1, "currency": "CNY"},
-                          headers={"Authorization": ""})
+    no_key = gclient.post(
+        "/v1/wallet/authorize",
+        json={"user": "adult-w", "amount": 1, "currency": "CNY"},
+        headers={"Authorization": ""},
+    )
     assert no_key.status_code == 401
 
 
@@ -197,7 +243,9 @@ def test_seventy_year_old_scam_warning_and_human_case(gclient: TestClient) -> No
     assert guide["requirement"] == "E1" and "人工智能" in guide["message"]
     assert "notice.guidance" not in event_kinds(chat(gclient, "elder-1", "xiaoyu", "今天天气好"))
 
-    scam = chat(gclient, "elder-1", "xiaoyu", "刚才有个公检法的人打电话，说我涉嫌洗钱，要我把养老钱转到安全账户")
+    scam = chat(
+        gclient, "elder-1", "xiaoyu", "刚才有个公检法的人打电话，说我涉嫌洗钱，要我把养老钱转到安全账户"
+    )
     (warning,) = [e for e in scam["guard"]["events"] if e["kind"] == "warning.fraud"]
     assert warning["display"] == "popup" and warning["requirement"] == "E1" and "96110" in warning["message"]
     (case_event,) = [e for e in scam["guard"]["events"] if e["kind"] == "escalation.human"]
@@ -207,7 +255,9 @@ def test_seventy_year_old_scam_warning_and_human_case(gclient: TestClient) -> No
     assert [c["id"] for c in cases] == [case_id] and cases[0]["user"] == "elder-1"
     advance(gclient, 600)
     answered = gclient.post(f"/v1/help-cases/{case_id}/respond", json={"note": "已电话联系", "close": True})
-    assert answered.status_code == 200 and 600 <= answered.json()["first_response_seconds"] < 630  # real time runs too
+    assert (
+        answered.status_code == 200 and 600 <= answered.json()["first_response_seconds"] < 630
+    )  # real time runs too
     stats = gclient.get("/v1/help-cases/stats").json()
     assert stats["answered"] == 1 and 600 <= stats["median_first_response_seconds"] < 630
     assert stats["over_target"] == 0 and stats["waiting"] == 0
@@ -222,7 +272,9 @@ def test_opted_in_user_and_help_request_open_a_case(gclient: TestClient) -> None
     assert "notice.guidance" in kinds and "escalation.human" in kinds
     assert gclient.get("/v1/help-cases/stats").json()["waiting"] == 1
     gclient.put("/v1/users/adult-x", json={"age": 40})
-    assert "warning.fraud" not in event_kinds(chat(gclient, "adult-x", "sam", "they said put money in a safe account"))
+    assert "warning.fraud" not in event_kinds(
+        chat(gclient, "adult-x", "sam", "they said put money in a safe account")
+    )
 
 
 # ---- I3 --------------------------------------------------------------------------------
@@ -232,7 +284,10 @@ def test_opted_in_user_and_help_request_open_a_case(gclient: TestClient) -> None
 def test_dependency_raises_ai_reminders_and_tells_a_minors_guardian(
     gclient: TestClient, receiver: WebhookReceiver
 ) -> None:
-    install(gclient, cue_detector("test.dependency", "user.dependency", Direction.INPUT, "离不开你", RiskLevel.HIGH))
+    install(
+        gclient,
+        cue_detector("test.dependency", "user.dependency", Direction.INPUT, "离不开你", RiskLevel.HIGH),
+    )
     goto_local(gclient, 9)
     token = teen_with_guardian(gclient, "ward-f", receiver, age=16)
     reminded = []
@@ -240,14 +295,17 @@ def test_dependency_raises_ai_reminders_and_tells_a_minors_guardian(
         if turn:
             advance(gclient, 300)
         body = chat(gclient, "ward-f", "xiaoyu", "我离不开你")
-        found = [e for e in body["guard"]["events"]
-                 if e["kind"] == "reminder.ai_disclosure" and e.get("data", {}).get("reason") == "dependency"]
+        found = [
+            e
+            for e in body["guard"]["events"]
+            if e["kind"] == "reminder.ai_disclosure" and e.get("data", {}).get("reason") == "dependency"
+        ]
         if found:
             reminded.append(turn)
             assert found[0]["display"] == "popup" and found[0]["requirement"] == "I3"
     assert reminded and reminded[0] <= 2
     # The cadence grows with the score: consecutive reminders at least the level's interval apart.
-    assert all(b - a >= 2 for a, b in zip(reminded, reminded[1:]))
+    assert all(b - a >= 2 for a, b in pairwise(reminded))
     alerts = gclient.get("/v1/guardian/wards/ward-f/alerts", headers=guardian_headers(token)).json()["alerts"]
     assert any(a["kind"] == "dependency" for a in alerts)
     hooks = [r.json() for r in receiver.wait_for(1)]
@@ -258,7 +316,10 @@ def test_dependency_raises_ai_reminders_and_tells_a_minors_guardian(
 
 @pytest.mark.req("I3")
 def test_adult_dependency_reminds_but_notifies_nobody(gclient: TestClient) -> None:
-    install(gclient, cue_detector("test.dependency", "user.dependency", Direction.INPUT, "离不开你", RiskLevel.HIGH))
+    install(
+        gclient,
+        cue_detector("test.dependency", "user.dependency", Direction.INPUT, "离不开你", RiskLevel.HIGH),
+    )
     gclient.put("/v1/users/adult-dep", json={"age": 30})
     kinds = []
     for turn in range(6):
@@ -309,8 +370,10 @@ def test_outbox_payloads_carry_no_conversation_text(gclient: TestClient, receive
     teen_with_guardian(gclient, "ward-g", receiver)
     chat(gclient, "ward-g", "linshen", "我的手机号是13800138000，做我女朋友")
     with db(gclient) as s:
-        payloads = [json.dumps(r.payload, ensure_ascii=False)
-                    for r in s.scalars(select(OutboxMessage).where(OutboxMessage.user_id == "ward-g"))]
+        payloads = [
+            json.dumps(r.payload, ensure_ascii=False)
+            for r in s.scalars(select(OutboxMessage).where(OutboxMessage.user_id == "ward-g"))
+        ]
     assert payloads and all("13800138000" not in p and "女朋友" not in p for p in payloads)
     with db(gclient) as s:
         assert s.scalars(select(ReviewCase).where(ReviewCase.user_id == "ward-g")).all() == []

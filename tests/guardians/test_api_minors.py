@@ -7,18 +7,21 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.conftest import chat, event_kinds
+from tests.guardians.conftest import advance, consent, db, goto_local, guardian_headers
 
 from companion_guard.store.tables import ChatMessage, Turn
 from companion_guard.store.tables_guardians import GuardianActivity
-from tests.conftest import chat, event_kinds
-from tests.guardians.conftest import advance, consent, db, goto_local, guardian_headers
 
 
 def birth(years: int) -> str:
     """A birth date that makes the user ``years`` old for a good while (mid-year birthday a year back)."""
     today = date.today()
-    return date(today.year - years - 1, today.month, 1).isoformat() if today.month > 1 else date(
-        today.year - years - 1, 12, 1).isoformat()
+    return (
+        date(today.year - years - 1, today.month, 1).isoformat()
+        if today.month > 1
+        else date(today.year - years - 1, 12, 1).isoformat()
+    )
 
 
 # ---- M1 --------------------------------------------------------------------------------
@@ -74,9 +77,15 @@ def test_twelve_year_old_gets_nothing_until_consent_and_stops_on_revocation(gcli
     assert first["choices"][0]["message"]["content"] == first["guard"]["events"][0]["message"]
     with db(gclient) as s:  # no personal data beyond the pending consent record
         assert s.scalar(select(func.count()).select_from(Turn).where(Turn.user_id == "kid-1")) == 0
-        assert s.scalar(select(func.count()).select_from(ChatMessage).where(ChatMessage.user_id == "kid-1")) == 0
-        assert s.scalar(select(func.count()).select_from(GuardianActivity)
-                        .where(GuardianActivity.user_id == "kid-1")) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(ChatMessage).where(ChatMessage.user_id == "kid-1")) == 0
+        )
+        assert (
+            s.scalar(
+                select(func.count()).select_from(GuardianActivity).where(GuardianActivity.user_id == "kid-1")
+            )
+            == 0
+        )
 
     granted = consent(gclient, "kid-1", scope="service", contact={"name": "妈妈", "email": "mum@example.org"})
     assert granted["consent"]["scope"] == "service" and granted["token"].startswith("cg-guar")
@@ -84,8 +93,9 @@ def test_twelve_year_old_gets_nothing_until_consent_and_stops_on_revocation(gcli
     assert "consent.required" not in event_kinds(served) and served["guard"]["decision"]["action"] != "block"
 
     token = granted["token"]
-    revoke = gclient.request("DELETE", "/v1/guardian/consent", json={"user": "kid-1"},
-                             headers=guardian_headers(token))
+    revoke = gclient.request(
+        "DELETE", "/v1/guardian/consent", json={"user": "kid-1"}, headers=guardian_headers(token)
+    )
     assert revoke.status_code == 200 and revoke.json()["revoked"] == 1
     assert event_kinds(chat(gclient, "kid-1", "xiaoyu", "还在吗")) == ["consent.required"]
     # The guardian's credential ended with the last consent.
@@ -99,10 +109,14 @@ def test_invitation_codes_are_single_use_and_checked(gclient: TestClient) -> Non
     code = gclient.post("/v1/users/kid-2/guardian/invite").json()["code"]
     bad = gclient.post("/v1/guardian/consent", json={"code": "AAAA-BBBB-CCCC"}, headers={"Authorization": ""})
     assert bad.status_code == 401
-    wrong_scope = gclient.post("/v1/guardian/consent", json={"code": code, "scope": "everything"},
-                               headers={"Authorization": ""})
+    wrong_scope = gclient.post(
+        "/v1/guardian/consent", json={"code": code, "scope": "everything"}, headers={"Authorization": ""}
+    )
     assert wrong_scope.status_code == 400
-    assert gclient.post("/v1/guardian/consent", json={"code": code}, headers={"Authorization": ""}).status_code == 200
+    assert (
+        gclient.post("/v1/guardian/consent", json={"code": code}, headers={"Authorization": ""}).status_code
+        == 200
+    )
     again = gclient.post("/v1/guardian/consent", json={"code": code}, headers={"Authorization": ""})
     assert again.status_code == 401 and "already used" in again.json()["error"]["message"]
     code2 = gclient.post("/v1/users/kid-2/guardian/invite").json()["code"]
@@ -128,7 +142,9 @@ def test_provider_can_withdraw_consent_for_a_user(gclient: TestClient) -> None:
 
 @pytest.mark.req("M3")
 def test_reality_reminders_at_the_configured_interval(gclient: TestClient) -> None:
-    gclient.put("/v1/users/teen-3", json={"age": 15, "minor_mode": {"enabled": True, "reality_reminder_minutes": 15}})
+    gclient.put(
+        "/v1/users/teen-3", json={"age": 15, "minor_mode": {"enabled": True, "reality_reminder_minutes": 15}}
+    )
     goto_local(gclient, 9)
     fired = []
     for minute in range(0, 50, 5):
@@ -164,7 +180,10 @@ def test_daily_limit_by_band_then_next_day(gclient: TestClient) -> None:
 def test_quiet_hours_fire_at_night_and_lift_in_the_morning(gclient: TestClient) -> None:
     gclient.put("/v1/users/teen-5", json={"age": 13})
     consent(gclient, "teen-5")
-    gclient.put("/v1/users/teen-6", json={"age": 17, "minor_mode": {"quiet_hours": {"start": "21:00", "end": "07:00"}}})
+    gclient.put(
+        "/v1/users/teen-6",
+        json={"age": 17, "minor_mode": {"quiet_hours": {"start": "21:00", "end": "07:00"}}},
+    )
     goto_local(gclient, 21, 30)
     assert "limit.quiet_hours" not in event_kinds(chat(gclient, "teen-5", "xiaoyu", "晚上好"))
     assert "limit.quiet_hours" in event_kinds(chat(gclient, "teen-6", "xiaoyu", "晚上好"))
@@ -179,8 +198,10 @@ def test_quiet_hours_fire_at_night_and_lift_in_the_morning(gclient: TestClient) 
 
 @pytest.mark.req("M3")
 def test_minor_mode_settings_round_trip_and_validation(gclient: TestClient) -> None:
-    put = gclient.put("/v1/users/teen-7", json={"age": 16, "mode": "standard",
-                                                "minor_mode": {"enabled": True, "daily_limit_minutes": 45}})
+    put = gclient.put(
+        "/v1/users/teen-7",
+        json={"age": 16, "mode": "standard", "minor_mode": {"enabled": True, "daily_limit_minutes": 45}},
+    )
     assert put.status_code == 200, put.text
     view = put.json()["minor_mode"]
     assert view["active"] and view["effective"]["daily_limit_minutes"] == 45

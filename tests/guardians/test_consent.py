@@ -25,15 +25,29 @@ def test_invitation_code_checks() -> None:
     inv = new_invitation(NOW)
     assert len(inv.code) == 14 and inv.code.count("-") == 2
     assert inv.code not in inv.code_hash
-    check_invitation(code=inv.code.lower().replace("-", " "), stored_hash=inv.code_hash,
-                     expires_at=inv.expires_at, used_at=None, now=NOW)
+    check_invitation(
+        code=inv.code.lower().replace("-", " "),
+        stored_hash=inv.code_hash,
+        expires_at=inv.expires_at,
+        used_at=None,
+        now=NOW,
+    )
     with pytest.raises(AccessDenied, match="match"):
-        check_invitation(code="WRONG", stored_hash=inv.code_hash, expires_at=inv.expires_at, used_at=None, now=NOW)
+        check_invitation(
+            code="WRONG", stored_hash=inv.code_hash, expires_at=inv.expires_at, used_at=None, now=NOW
+        )
     with pytest.raises(AccessDenied, match="used"):
-        check_invitation(code=inv.code, stored_hash=inv.code_hash, expires_at=inv.expires_at, used_at=NOW, now=NOW)
+        check_invitation(
+            code=inv.code, stored_hash=inv.code_hash, expires_at=inv.expires_at, used_at=NOW, now=NOW
+        )
     with pytest.raises(AccessDenied, match="expired"):
-        check_invitation(code=inv.code, stored_hash=inv.code_hash, expires_at=inv.expires_at, used_at=None,
-                         now=NOW + timedelta(days=8))
+        check_invitation(
+            code=inv.code,
+            stored_hash=inv.code_hash,
+            expires_at=inv.expires_at,
+            used_at=None,
+            now=NOW + timedelta(days=8),
+        )
 
 
 def test_codes_and_tokens_are_random() -> None:

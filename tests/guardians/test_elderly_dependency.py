@@ -83,11 +83,21 @@ def test_cadence_grows_with_the_score() -> None:
     first = dependency.decide(high, now=NOW, last_reminder_at=None, last_notified_level=None, locale="zh-CN")
     assert first.remind and first.events[0].kind == "reminder.ai_disclosure" and first.notify_guardian
     assert first.events[0].display.value == "popup"
-    soon = dependency.decide(high, now=NOW + timedelta(minutes=5), last_reminder_at=NOW,
-                             last_notified_level=high.level.level, locale="zh-CN")  # type: ignore[union-attr]
+    soon = dependency.decide(
+        high,
+        now=NOW + timedelta(minutes=5),
+        last_reminder_at=NOW,
+        last_notified_level=high.level.level,
+        locale="zh-CN",
+    )  # type: ignore[union-attr]
     assert not soon.remind and not soon.notify_guardian
-    later = dependency.decide(high, now=NOW + timedelta(minutes=20), last_reminder_at=NOW,
-                              last_notified_level="high", locale="zh-CN")
+    later = dependency.decide(
+        high,
+        now=NOW + timedelta(minutes=20),
+        last_reminder_at=NOW,
+        last_notified_level="high",
+        locale="zh-CN",
+    )
     assert later.remind
 
 

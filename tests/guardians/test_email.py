@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from companion_guard.notify.email import DeliveryError, EmailChannel, SmtpSettings
 from tests.conftest import free_port
 from tests.guardians.conftest import Inbox
+
+from companion_guard.notify.email import DeliveryError, EmailChannel, SmtpSettings
 
 
 @pytest.mark.req("M4")

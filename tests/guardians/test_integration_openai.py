@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import openai
 import pytest
-
-from companion_guard.service.app import create_app
-from companion_guard.settings import Settings
 from tests.conftest import LiveServer, start_server
 from tests.guardians.conftest import Inbox
 from tests.receivers import WebhookReceiver
+
+from companion_guard.service.app import create_app
+from companion_guard.settings import Settings
 
 
 @pytest.fixture
@@ -66,31 +66,43 @@ def test_minors_through_the_openai_client(server: LiveServer) -> None:
     client, http = _openai(server), _http(server)
     _morning(http)
     assert http.put("/v1/users/oa-teen", json={"age": 15}).status_code == 200
-    refused = client.chat.completions.create(model="linshen", user="oa-teen",
-                                             messages=[{"role": "user", "content": "做我女朋友好吗"}])
+    refused = client.chat.completions.create(
+        model="linshen", user="oa-teen", messages=[{"role": "user", "content": "做我女朋友好吗"}]
+    )
     assert "block.persona" in _kinds(_guard(refused))
     assert "xiaoyu" in _guard(refused)["events"][0]["data"]["alternatives"]
-    friend = client.chat.completions.create(model="xiaoyu", user="oa-teen",
-                                            messages=[{"role": "user", "content": "今天考试考得不错"}])
+    friend = client.chat.completions.create(
+        model="xiaoyu", user="oa-teen", messages=[{"role": "user", "content": "今天考试考得不错"}]
+    )
     assert "block.persona" not in _kinds(_guard(friend)) and friend.choices[0].message.content
-    text, guard = _stream(client, model="nainai", user="oa-teen", messages=[{"role": "user", "content": "奶奶"}])
+    text, guard = _stream(
+        client, model="nainai", user="oa-teen", messages=[{"role": "user", "content": "奶奶"}]
+    )
     assert "block.persona" in _kinds(guard) and text == guard["events"][0]["message"]
 
     assert http.put("/v1/users/oa-kid", json={"age": 12}).status_code == 200
-    text, guard = _stream(client, model="xiaoyu", user="oa-kid", messages=[{"role": "user", "content": "你好"}])
+    text, guard = _stream(
+        client, model="xiaoyu", user="oa-kid", messages=[{"role": "user", "content": "你好"}]
+    )
     assert _kinds(guard) == ["consent.required"] and "监护人" in text
     code = http.post("/v1/users/oa-kid/guardian/invite").json()["code"]
-    granted = httpx.post(server.base_url + "/v1/guardian/consent",
-                         json={"code": code, "scope": "full", "guardian": {"name": "爸爸", "email": "dad@example.org"}})
+    granted = httpx.post(
+        server.base_url + "/v1/guardian/consent",
+        json={"code": code, "scope": "full", "guardian": {"name": "爸爸", "email": "dad@example.org"}},
+    )
     assert granted.status_code == 200
     token = granted.json()["token"]
-    served = client.chat.completions.create(model="xiaoyu", user="oa-kid", messages=[{"role": "user", "content": "你好"}])
+    served = client.chat.completions.create(
+        model="xiaoyu", user="oa-kid", messages=[{"role": "user", "content": "你好"}]
+    )
     assert "consent.required" not in _kinds(_guard(served))
     guardian = _http(server, token)
     assert [w["user"] for w in guardian.get("/v1/guardian/wards").json()["wards"]] == ["oa-kid"]
     assert guardian.get("/v1/guardian/wards/oa-teen/usage").status_code == 403
     assert guardian.request("DELETE", "/v1/guardian/consent").status_code == 200
-    stopped = client.chat.completions.create(model="xiaoyu", user="oa-kid", messages=[{"role": "user", "content": "在吗"}])
+    stopped = client.chat.completions.create(
+        model="xiaoyu", user="oa-kid", messages=[{"role": "user", "content": "在吗"}]
+    )
     assert _kinds(_guard(stopped)) == ["consent.required"]
     assert guardian.get("/v1/guardian/wards").status_code == 401
 
@@ -106,15 +118,28 @@ def test_refused_top_up_reaches_the_guardian_by_email_and_webhook(
     code = http.post("/v1/users/oa-buyer/guardian/invite").json()["code"]
     token = httpx.post(server.base_url + "/v1/guardian/consent", json={"code": code}).json()["token"]
     guardian = _http(server, token)
-    assert guardian.put("/v1/guardian/wards/oa-buyer/spending-cap",
-                        json={"per_payment": 68, "per_month": 100, "currency": "CNY"}).status_code == 200
+    assert (
+        guardian.put(
+            "/v1/guardian/wards/oa-buyer/spending-cap",
+            json={"per_payment": 68, "per_month": 100, "currency": "CNY"},
+        ).status_code
+        == 200
+    )
     ok = http.post("/v1/wallet/authorize", json={"user": "oa-buyer", "amount": 68, "currency": "CNY"}).json()
-    denied = http.post("/v1/wallet/authorize", json={"user": "oa-buyer", "amount": 648, "currency": "CNY"}).json()
-    assert ok["decision"] == "allow" and denied["decision"] == "deny" and denied["reason"] == "over_payment_cap"
+    denied = http.post(
+        "/v1/wallet/authorize", json={"user": "oa-buyer", "amount": 648, "currency": "CNY"}
+    ).json()
+    assert (
+        ok["decision"] == "allow" and denied["decision"] == "deny" and denied["reason"] == "over_payment_cap"
+    )
     inbox, _ = smtp
     ((rcpt, mail),) = inbox.wait_for(1)
     assert rcpt == ["mum@example.org"] and "spending.denied" in mail.get_content()
     (hook,) = receiver.wait_for(1)
-    assert hook.path == "/g" and hook.json()["event"] == "spending.denied" and hook.json()["user_id"] == "oa-buyer"
+    assert (
+        hook.path == "/g"
+        and hook.json()["event"] == "spending.denied"
+        and hook.json()["user_id"] == "oa-buyer"
+    )
     alerts = guardian.get("/v1/guardian/wards/oa-buyer/alerts").json()["alerts"]
     assert [a["kind"] for a in alerts] == ["spending.denied"]

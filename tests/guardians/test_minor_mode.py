@@ -47,7 +47,11 @@ def test_daily_limit_by_band_and_by_setting() -> None:
     assert mode.daily_limit_minutes == 60
     assert evaluate(mode, MinorUsage(minutes_today=59.9), at(15), "zh-CN").allowed
     over = evaluate(mode, MinorUsage(minutes_today=60), at(15), "en-US")
-    assert not over.allowed and over.events[0].kind == "limit.daily_time" and "60 minutes" in over.events[0].message
+    assert (
+        not over.allowed
+        and over.events[0].kind == "limit.daily_time"
+        and "60 minutes" in over.events[0].message
+    )
     custom = effective(TEEN, MinorModeSettings.parse({"daily_limit_minutes": 30}), "zh-CN")
     assert not evaluate(custom, MinorUsage(minutes_today=30), at(15), "zh-CN").allowed
 
@@ -55,11 +59,13 @@ def test_daily_limit_by_band_and_by_setting() -> None:
 @pytest.mark.req("M3")
 def test_reality_reminder_fires_once_per_interval_with_a_moving_clock() -> None:
     clock = FrozenClock(at(14))
-    mode = effective(TEEN, MinorModeSettings.parse({"enabled": True, "reality_reminder_minutes": 10}), "zh-CN")
+    mode = effective(
+        TEEN, MinorModeSettings.parse({"enabled": True, "reality_reminder_minutes": 10}), "zh-CN"
+    )
     start = clock.now()
     last: datetime | None = None
     fired: list[int] = []
-    for minute in range(0, 41):
+    for minute in range(41):
         usage = MinorUsage(minutes_today=minute, session_started_at=start, last_reality_reminder_at=last)
         verdict = evaluate(mode, usage, clock.now(), "zh-CN")
         assert verdict.allowed
@@ -82,12 +88,20 @@ def test_minor_mode_is_on_for_minors_and_opt_in_for_adults() -> None:
 
 def test_settings_validation() -> None:
     settings = MinorModeSettings.parse(
-        {"enabled": True, "quiet_hours": {"start": "21:00", "end": "07:00"}, "allowed_personas": ["a"],
-         "timezone": "Europe/Berlin"}
+        {
+            "enabled": True,
+            "quiet_hours": {"start": "21:00", "end": "07:00"},
+            "allowed_personas": ["a"],
+            "timezone": "Europe/Berlin",
+        }
     )
     assert settings.to_dict()["quiet_hours"] == {"start": "21:00", "end": "07:00"}
-    for bad in ({"colour": "red"}, {"daily_limit_minutes": 0}, {"quiet_hours": {"start": "25:00", "end": "1"}},
-                {"timezone": "Mars/Olympus"}):
+    for bad in (
+        {"colour": "red"},
+        {"daily_limit_minutes": 0},
+        {"quiet_hours": {"start": "25:00", "end": "1"}},
+        {"timezone": "Mars/Olympus"},
+    ):
         with pytest.raises(InputError):
             MinorModeSettings.parse(bad)
 

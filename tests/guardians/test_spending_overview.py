@@ -29,7 +29,9 @@ NOW = datetime(2026, 8, 15, 9, tzinfo=UTC)
     ],
 )
 def test_cap(amount: str, currency: str, spent: str, allowed: bool, reason: str) -> None:
-    decision = authorize(amount=Decimal(amount), currency=currency, limits=CAP, spent_this_month=Decimal(spent))
+    decision = authorize(
+        amount=Decimal(amount), currency=currency, limits=CAP, spent_this_month=Decimal(spent)
+    )
     assert decision.allowed is allowed and decision.reason == reason
     assert decision.to_dict()["decision"] == ("allow" if allowed else "deny")
 
@@ -41,14 +43,19 @@ def test_no_cap_zero_cap_and_no_consent() -> None:
     assert authorize(amount=Decimal(1), currency="CNY", limits=zero, spent_this_month=Decimal(0)).reason == (
         "payments_disabled"
     )
-    denied = authorize(amount=Decimal(1), currency="CNY", limits=None, spent_this_month=Decimal(0),
-                       service_allowed=False)
+    denied = authorize(
+        amount=Decimal(1), currency="CNY", limits=None, spent_this_month=Decimal(0), service_allowed=False
+    )
     assert not denied.allowed and denied.reason == "consent_required"
 
 
 def test_month_spent_counts_only_this_local_month_and_currency() -> None:
     tz = ZoneInfo("Asia/Shanghai")
-    rows = [(NOW, Decimal(20), "CNY"), (NOW - timedelta(days=20), Decimal(50), "CNY"), (NOW, Decimal(5), "USD")]
+    rows = [
+        (NOW, Decimal(20), "CNY"),
+        (NOW - timedelta(days=20), Decimal(50), "CNY"),
+        (NOW, Decimal(5), "USD"),
+    ]
     assert month_spent(rows, now=NOW, tz=tz, currency="CNY") == Decimal(20)
 
 

@@ -15,8 +15,13 @@ from companion_guard.store.metadata import all_metadata
 from companion_guard.store.migrate import upgrade
 
 GUARDIAN_TABLES = {
-    "guardian_profiles", "guardian_accounts", "guardian_invitations", "guardian_consents", "guardian_alerts",
-    "guardian_activity", "wallet_authorizations",
+    "guardian_profiles",
+    "guardian_accounts",
+    "guardian_invitations",
+    "guardian_consents",
+    "guardian_alerts",
+    "guardian_activity",
+    "wallet_authorizations",
 }
 
 

@@ -6,7 +6,14 @@ routes call them with state and an injected clock.
 """
 
 from companion_guard.guardians.age import AgeProfile, AgeVerification, age_on, age_profile
-from companion_guard.guardians.bands import AgeBand, BandTable, QuietHours, SpendingLimits, default_bands, load_bands
+from companion_guard.guardians.bands import (
+    AgeBand,
+    BandTable,
+    QuietHours,
+    SpendingLimits,
+    default_bands,
+    load_bands,
+)
 from companion_guard.guardians.consent import ConsentRecord, ConsentScope, consent_in_force, new_invitation
 from companion_guard.guardians.minor_mode import MinorModeSettings, MinorUsage, MinorVerdict
 from companion_guard.guardians.personas import PersonaInfo, PersonaRules, PersonaVerdict, check_persona

@@ -175,7 +175,7 @@ def load_bands(path: Path | None = None) -> BandTable:
         raise ConfigError(f"age band file {path or 'bands.yaml'} is invalid: {exc}") from exc
     bands = tuple(_convert(b) for b in parsed.bands)
     table = BandTable(bands=bands, unknown=_find(bands, parsed.unknown_age_band))
-    for age in range(0, 121):
+    for age in range(121):
         if sum(1 for b in bands if b.covers(age)) != 1:
             raise ConfigError(f"age band file: age {age} must fall in exactly one band")
     return table

@@ -74,7 +74,9 @@ def new_invitation(now: datetime, ttl: timedelta = INVITATION_TTL) -> Invitation
     """Make a random invitation code valid for ``ttl``."""
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
     code = "-".join(raw[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
-    return Invitation(code=code, code_hash=hash_secret(normalise_code(code)), created_at=now, expires_at=now + ttl)
+    return Invitation(
+        code=code, code_hash=hash_secret(normalise_code(code)), created_at=now, expires_at=now + ttl
+    )
 
 
 def check_invitation(

@@ -168,7 +168,9 @@ def decide(
     lv = result.level
     if lv is None:
         return DependencyAction((), False, False)
-    remind = last_reminder_at is None or now - last_reminder_at >= timedelta(minutes=lv.reminder_every_minutes)
+    remind = last_reminder_at is None or now - last_reminder_at >= timedelta(
+        minutes=lv.reminder_every_minutes
+    )
     notify = lv.notify_guardian and (
         last_notified_level is None or RiskLevel.parse(lv.level) > RiskLevel.parse(last_notified_level)
     )
@@ -176,10 +178,16 @@ def decide(
     if remind:
         events = (
             Event(
-                "reminder.ai_disclosure", "I3", text("reminder.ai_disclosure.dependency", locale), lv.level,
+                "reminder.ai_disclosure",
+                "I3",
+                text("reminder.ai_disclosure.dependency", locale),
+                lv.level,
                 Display.POPUP,
-                data={"reason": "dependency", "score": round(result.score, 3),
-                      "next_in_minutes": lv.reminder_every_minutes},
+                data={
+                    "reason": "dependency",
+                    "score": round(result.score, 3),
+                    "next_in_minutes": lv.reminder_every_minutes,
+                },
             ),
         )
     return DependencyAction(events, remind, notify)

@@ -8,7 +8,7 @@ The rules themselves are pure (``age``, ``minor_mode``, ``personas``, ``elderly`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -76,11 +76,17 @@ def load_state(ctx: TurnContext) -> GuardianState:
     age = age_profile(today=ctx.now.date(), declared_age=ctx.age, verification=_verification(ctx, row))
     settings = MinorModeSettings.parse(row.minor_mode) if row is not None and row.minor_mode else None
     mode = effective(age, settings, ctx.locale)
-    consent = consent_in_force(grepo.consents(ctx.session, ctx.user.id), ctx.now) if age.needs_consent else None
+    consent = (
+        consent_in_force(grepo.consents(ctx.session, ctx.user.id), ctx.now) if age.needs_consent else None
+    )
     blocked = frozenset(row.persona_blocklist or ()) if row is not None else frozenset()
     return GuardianState(
-        row=row, age=age, elderly=elderly.is_elderly(age, opted_in=row is not None and row.mode == "elderly"),
-        mode=mode, consent=consent, rules=PersonaRules(blocked=blocked, allowed=mode.allowed_personas),
+        row=row,
+        age=age,
+        elderly=elderly.is_elderly(age, opted_in=row is not None and row.mode == "elderly"),
+        mode=mode,
+        consent=consent,
+        rules=PersonaRules(blocked=blocked, allowed=mode.allowed_personas),
     )
 
 
@@ -106,31 +112,50 @@ class GuardiansDuty(Duty):
         state: GuardianState = ctx.facts["guardians"]
         if state.age.needs_consent and state.consent is None:
             event = Event(
-                "consent.required", "M2", text("consent.required", ctx.locale), "warning", Display.POPUP,
+                "consent.required",
+                "M2",
+                text("consent.required", ctx.locale),
+                "warning",
+                Display.POPUP,
                 data={"band": state.age.band.id},
             )
             # Nothing of this turn is kept: no message, no activity, no usage (M2).
-            return GateResult(reply=event.message, events=[event], status="consent_required", keep_content=False)
+            return GateResult(
+                reply=event.message, events=[event], status="consent_required", keep_content=False
+            )
         if state.mode.active:
-            verdict = evaluate(state.mode, MinorUsage(minutes_today=self._minutes_today(ctx, state)), ctx.now,
-                               ctx.locale)
+            verdict = evaluate(
+                state.mode, MinorUsage(minutes_today=self._minutes_today(ctx, state)), ctx.now, ctx.locale
+            )
             if not verdict.allowed:
                 self._record(ctx, served=False, kinds=[e.kind for e in verdict.events])
-                return GateResult(reply=verdict.events[0].message, events=list(verdict.events), status="limited")
+                return GateResult(
+                    reply=verdict.events[0].message, events=list(verdict.events), status="limited"
+                )
         return self._persona_gate(ctx, state)
 
     def _persona_gate(self, ctx: TurnContext, state: GuardianState) -> GateResult | None:
-        persona = PersonaInfo(ctx.persona.id, _relationship(ctx.persona.relationship), ctx.persona.display_name)
+        persona = PersonaInfo(
+            ctx.persona.id, _relationship(ctx.persona.relationship), ctx.persona.display_name
+        )
         if check_persona(state.age, persona, rules=state.rules).allowed:
             return None
-        catalogue = [PersonaInfo(p.id, _relationship(p.relationship)) for p in repo.list_personas(ctx.session)]
+        catalogue = [
+            PersonaInfo(p.id, _relationship(p.relationship)) for p in repo.list_personas(ctx.session)
+        ]
         verdict = check_persona(state.age, persona, rules=state.rules, catalogue=catalogue, locale=ctx.locale)
         events = list(verdict.events)
         if state.age.minor:
             notes, shown = alert_guardians(
-                ctx.session, user_id=ctx.user.id, kind="block.persona", requirement=verdict.requirement,
-                level="warning", now=ctx.now, data={"persona": persona.id, "reason": verdict.reason},
-                dedupe_key=f"{ctx.turn_id}:block.persona", locale=ctx.locale,
+                ctx.session,
+                user_id=ctx.user.id,
+                kind="block.persona",
+                requirement=verdict.requirement,
+                level="warning",
+                now=ctx.now,
+                data={"persona": persona.id, "reason": verdict.reason},
+                dedupe_key=f"{ctx.turn_id}:block.persona",
+                locale=ctx.locale,
             )
             enqueue_now(ctx.session, notes, user_id=ctx.user.id, turn_id=None, now=ctx.now)
             events.extend(shown)
@@ -154,8 +179,15 @@ class GuardiansDuty(Duty):
         if state.elderly:
             self._elderly(ctx, state)
         if state.age.minor and _crisis_level(ctx) >= RiskLevel.HIGH:
-            grepo.add_alert(ctx.session, user_id=ctx.user.id, kind="crisis", requirement="I2",
-                            level=_crisis_level(ctx).label, now=ctx.now, data={"turn_id": ctx.turn_id})
+            grepo.add_alert(
+                ctx.session,
+                user_id=ctx.user.id,
+                kind="crisis",
+                requirement="I2",
+                level=_crisis_level(ctx).label,
+                now=ctx.now,
+                data={"turn_id": ctx.turn_id},
+            )
         hit = self._dependency(ctx, state)
         self._record(ctx, served=True, kinds=[e.kind for e in ctx.events], dependency_hit=hit)
 
@@ -173,7 +205,9 @@ class GuardiansDuty(Duty):
         row = self._row(ctx, state)
         if row.possible_minor_at is None:
             row.possible_minor_at = ctx.now
-            ctx.emit(Event("notice.age_confirmation", "M1", text("age.confirm", ctx.locale), "info", Display.POPUP))
+            ctx.emit(
+                Event("notice.age_confirmation", "M1", text("age.confirm", ctx.locale), "info", Display.POPUP)
+            )
 
     def _reality_reminder(self, ctx: TurnContext, state: GuardianState) -> None:
         if not state.mode.active or state.mode.reality_reminder_minutes is None:
@@ -191,7 +225,9 @@ class GuardiansDuty(Duty):
     def _elderly(self, ctx: TurnContext, state: GuardianState) -> None:
         row = self._row(ctx, state)
         outcome = elderly.evaluate(
-            message=ctx.request.user_text, signals=ctx.input_signals, first_turn=row.elderly_onboarded_at is None,
+            message=ctx.request.user_text,
+            signals=ctx.input_signals,
+            first_turn=row.elderly_onboarded_at is None,
             locale=ctx.locale,
         )
         if outcome.onboarded:
@@ -199,8 +235,14 @@ class GuardiansDuty(Duty):
         for event in outcome.events:
             if event.kind == "escalation.human" and outcome.open_case is not None:
                 case_id = self._open_case(ctx, outcome.open_case, outcome.fraud_level)
-                event = Event(event.kind, event.requirement, event.message, event.level, event.display,
-                              data={**event.data, "case_id": case_id})
+                event = Event(
+                    event.kind,
+                    event.requirement,
+                    event.message,
+                    event.level,
+                    event.display,
+                    data={**event.data, "case_id": case_id},
+                )
             ctx.emit(event)
         if any(e.kind == "warning.fraud" for e in outcome.events) and "fraud.steer" in ctx.pack.messages:
             from companion_guard.policy.messages import render
@@ -212,16 +254,23 @@ class GuardiansDuty(Duty):
     def _open_case(self, ctx: TurnContext, reason: str, level: RiskLevel) -> int:
         recent = ctx.session.scalar(
             select(ReviewCase).where(
-                ReviewCase.user_id == ctx.user.id, ReviewCase.queue == HELP_QUEUE, ReviewCase.status == "open",
+                ReviewCase.user_id == ctx.user.id,
+                ReviewCase.queue == HELP_QUEUE,
+                ReviewCase.status == "open",
                 ReviewCase.created_at >= ctx.now - CASE_REUSE_WINDOW,
             )
         )
         if recent is not None:
             return recent.id
         case = repo.open_case(
-            ctx.session, user_id=ctx.user.id, turn_id=ctx.turn_id, queue=HELP_QUEUE,
+            ctx.session,
+            user_id=ctx.user.id,
+            turn_id=ctx.turn_id,
+            queue=HELP_QUEUE,
             category="user.property_loss" if reason == "fraud" else "user.help_request",
-            level=max(level, RiskLevel.LOW).label, requirement="E1", now=ctx.now,
+            level=max(level, RiskLevel.LOW).label,
+            requirement="E1",
+            now=ctx.now,
         )
         ctx.session.flush()
         return case.id
@@ -229,8 +278,11 @@ class GuardiansDuty(Duty):
     def _dependency(self, ctx: TurnContext, state: GuardianState) -> bool:
         hit = any(s.category == dependency.DEPENDENCY_CATEGORY for s in ctx.input_signals)
         cfg = dependency.dependency_config()
-        rows = [r for r in grepo.activity_since(ctx.session, ctx.user.id, ctx.now - timedelta(days=cfg.window_days))
-                if r.served]
+        rows = [
+            r
+            for r in grepo.activity_since(ctx.session, ctx.user.id, ctx.now - timedelta(days=cfg.window_days))
+            if r.served
+        ]
         if not hit and not any(r.dependency_hit for r in rows) and len(rows) < 20:
             return hit  # nothing that could reach the lowest level: skip the arithmetic
         stamps = [as_utc(r.at) for r in rows] + [ctx.now]
@@ -247,9 +299,13 @@ class GuardiansDuty(Duty):
         row.dependency_score = round(result.score, 4)
         ctx.facts["dependency_score"] = result.to_dict()
         action = dependency.decide(
-            result, now=ctx.now,
-            last_reminder_at=as_utc(row.last_dependency_reminder_at) if row.last_dependency_reminder_at else None,
-            last_notified_level=row.dependency_notified_level, locale=ctx.locale,
+            result,
+            now=ctx.now,
+            last_reminder_at=as_utc(row.last_dependency_reminder_at)
+            if row.last_dependency_reminder_at
+            else None,
+            last_notified_level=row.dependency_notified_level,
+            locale=ctx.locale,
         )
         if action.remind and not any(e.kind == "reminder.ai_disclosure" for e in ctx.events):
             for event in action.events:
@@ -259,18 +315,32 @@ class GuardiansDuty(Duty):
             row.dependency_notified_level = result.level.level
             if state.age.minor:
                 notes, shown = alert_guardians(
-                    ctx.session, user_id=ctx.user.id, kind="dependency", requirement="I3", level=result.level.level,
-                    now=ctx.now, data=result.to_dict(), dedupe_key=f"{ctx.turn_id}:dependency", locale=ctx.locale,
+                    ctx.session,
+                    user_id=ctx.user.id,
+                    kind="dependency",
+                    requirement="I3",
+                    level=result.level.level,
+                    now=ctx.now,
+                    data=result.to_dict(),
+                    dedupe_key=f"{ctx.turn_id}:dependency",
+                    locale=ctx.locale,
                 )
                 ctx.notifications.extend(notes)
                 for event in shown:
                     ctx.emit(event)
         return hit
 
-    def _record(self, ctx: TurnContext, *, served: bool, kinds: list[str], dependency_hit: bool = False) -> None:
+    def _record(
+        self, ctx: TurnContext, *, served: bool, kinds: list[str], dependency_hit: bool = False
+    ) -> None:
         grepo.record_activity(
-            ctx.session, user_id=ctx.user.id, at=ctx.now, persona_id=ctx.persona.id, served=served,
-            dependency_hit=dependency_hit, event_kinds=kinds,
+            ctx.session,
+            user_id=ctx.user.id,
+            at=ctx.now,
+            persona_id=ctx.persona.id,
+            served=served,
+            dependency_hit=dependency_hit,
+            event_kinds=kinds,
         )
 
 
@@ -282,8 +352,9 @@ def _relationship(value: str) -> Relationship:
 
 
 def _crisis_level(ctx: TurnContext) -> RiskLevel:
-    levels = [t.signal.level for t in ctx.input_decision.triggered if t.rule.requirement in _CRISIS_REQUIREMENTS
-              and t.signal.category != "user.property_loss"]
+    levels = [
+        t.signal.level
+        for t in ctx.input_decision.triggered
+        if t.rule.requirement in _CRISIS_REQUIREMENTS and t.signal.category != "user.property_loss"
+    ]
     return max(levels, default=RiskLevel.NONE)
-
-

@@ -31,7 +31,9 @@ class ElderlyConfig(BaseModel):
     """The elderly-mode data file (``data/elderly.yaml``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    fraud_signal_categories: list[str] = Field(description="Signal categories that mean scam or property loss.")
+    fraud_signal_categories: list[str] = Field(
+        description="Signal categories that mean scam or property loss."
+    )
     min_level: str = Field(description="Lowest level of such a signal that raises warning.fraud.")
     help_signal_categories: list[str] = Field(description="Signal categories of a request for help.")
     case_level: str = Field(description="Lowest level that also opens a human case.")
@@ -108,7 +110,11 @@ def evaluate(
     if fraud and level >= RiskLevel.parse(cfg.min_level):
         events.append(
             Event(
-                "warning.fraud", "E1", text("warning.fraud", locale), level.label, Display.POPUP,
+                "warning.fraud",
+                "E1",
+                text("warning.fraud", locale),
+                level.label,
+                Display.POPUP,
                 data={"signals": sorted({s.category for s in fraud})},
             )
         )
@@ -119,8 +125,14 @@ def evaluate(
         open_case = "help_request"
     if open_case is not None:
         events.append(
-            Event("escalation.human", "E1", text("help.queued", locale), "info", Display.INLINE,
-                  data={"reason": open_case})
+            Event(
+                "escalation.human",
+                "E1",
+                text("help.queued", locale),
+                "info",
+                Display.INLINE,
+                data={"reason": open_case},
+            )
         )
     return ElderlyOutcome(tuple(events), open_case, first_turn, level)
 

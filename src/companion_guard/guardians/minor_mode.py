@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,12 @@ from companion_guard.types import Display, Event
 #: Gaps between turns up to this long count as use; longer ones are a break.
 DEFAULT_IDLE_GAP = timedelta(minutes=30)
 _KNOWN_KEYS = {
-    "enabled", "reality_reminder_minutes", "daily_limit_minutes", "quiet_hours", "allowed_personas", "timezone"
+    "enabled",
+    "reality_reminder_minutes",
+    "daily_limit_minutes",
+    "quiet_hours",
+    "allowed_personas",
+    "timezone",
 }
 
 
@@ -47,7 +53,9 @@ class MinorModeSettings:
             return cls()
         unknown = set(data) - _KNOWN_KEYS
         if unknown:
-            raise InputError(f"minor_mode: unknown field(s) {sorted(unknown)}; allowed: {sorted(_KNOWN_KEYS)}")
+            raise InputError(
+                f"minor_mode: unknown field(s) {sorted(unknown)}; allowed: {sorted(_KNOWN_KEYS)}"
+            )
         try:
             quiet = data.get("quiet_hours")
             allowed = data.get("allowed_personas")
@@ -102,7 +110,9 @@ class EffectiveMinorMode:
     timezone: ZoneInfo
 
 
-def effective(profile: AgeProfile, settings: MinorModeSettings | None, locale: str | None) -> EffectiveMinorMode:
+def effective(
+    profile: AgeProfile, settings: MinorModeSettings | None, locale: str | None
+) -> EffectiveMinorMode:
     """Minor mode is on for every minor (and for anyone who enables it), off otherwise.
 
     A minor cannot switch it off: ``enabled: false`` only matters for adults.
@@ -141,7 +151,7 @@ def active_minutes_by_day(
     """
     out: dict[date, float] = {}
     ordered = sorted(timestamps)
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         gap = after - before
         day = after.astimezone(tz).date()
         out.setdefault(day, 0.0)
@@ -152,7 +162,9 @@ def active_minutes_by_day(
     return out
 
 
-def session_start(timestamps: Sequence[datetime], now: datetime, idle_gap: timedelta = DEFAULT_IDLE_GAP) -> datetime:
+def session_start(
+    timestamps: Sequence[datetime], now: datetime, idle_gap: timedelta = DEFAULT_IDLE_GAP
+) -> datetime:
     """Start of the continuous stretch of use that ``now`` belongs to."""
     start = now
     for ts in sorted(timestamps, reverse=True):
@@ -189,13 +201,20 @@ def evaluate(mode: EffectiveMinorMode, usage: MinorUsage, now: datetime, locale:
     if mode.quiet_hours is not None and mode.quiet_hours.contains(local.time()):
         hours = mode.quiet_hours.to_dict()
         event = Event(
-            "limit.quiet_hours", "M3", text("limit.quiet_hours", locale, **hours), "warning", Display.POPUP,
+            "limit.quiet_hours",
+            "M3",
+            text("limit.quiet_hours", locale, **hours),
+            "warning",
+            Display.POPUP,
             data={"quiet_hours": hours, "local_time": local.strftime("%H:%M")},
         )
         return MinorVerdict(False, (event,), "quiet_hours")
     if mode.daily_limit_minutes is not None and usage.minutes_today >= mode.daily_limit_minutes:
         event = Event(
-            "limit.daily_time", "M3", text("limit.daily_time", locale, limit=mode.daily_limit_minutes), "warning",
+            "limit.daily_time",
+            "M3",
+            text("limit.daily_time", locale, limit=mode.daily_limit_minutes),
+            "warning",
             Display.POPUP,
             data={"limit_minutes": mode.daily_limit_minutes, "used_minutes": round(usage.minutes_today, 1)},
         )
@@ -207,7 +226,11 @@ def evaluate(mode: EffectiveMinorMode, usage: MinorUsage, now: datetime, locale:
         if now - since >= timedelta(minutes=mode.reality_reminder_minutes):
             minutes = int((now - usage.session_started_at).total_seconds() // 60)
             event = Event(
-                "reminder.reality", "M3", text("reminder.reality", locale, minutes=minutes), "info", Display.POPUP,
+                "reminder.reality",
+                "M3",
+                text("reminder.reality", locale, minutes=minutes),
+                "info",
+                Display.POPUP,
                 data={"continuous_minutes": minutes, "interval_minutes": mode.reality_reminder_minutes},
             )
             return MinorVerdict(True, (event,), reality_reminder=True)

@@ -15,10 +15,22 @@ from companion_guard.types import Display, Event
 NOTIFY_WINDOW = timedelta(hours=1)
 
 _SUMMARY = {
-    "block.persona": ("你监护的用户尝试使用被限制的角色，已被拦截。", "The user in your care tried a restricted character; it was refused."),
-    "dependency": ("你监护的用户出现过度依赖的迹象，我们已提醒其对方是AI。", "The user in your care shows signs of over-reliance; we reminded them it is an AI."),
-    "spending.denied": ("你监护的用户的一笔充值因超出限额被拒绝。", "A top-up by the user in your care was refused by the spending cap."),
-    "crisis": ("你监护的用户可能处于危机中，请尽快关心对方。", "The user in your care may be in crisis; please check on them now."),
+    "block.persona": (
+        "你监护的用户尝试使用被限制的角色，已被拦截。",
+        "The user in your care tried a restricted character; it was refused.",
+    ),
+    "dependency": (
+        "你监护的用户出现过度依赖的迹象，我们已提醒其对方是AI。",
+        "The user in your care shows signs of over-reliance; we reminded them it is an AI.",
+    ),
+    "spending.denied": (
+        "你监护的用户的一笔充值因超出限额被拒绝。",
+        "A top-up by the user in your care was refused by the spending cap.",
+    ),
+    "crisis": (
+        "你监护的用户可能处于危机中，请尽快关心对方。",
+        "The user in your care may be in crisis; please check on them now.",
+    ),
 }
 
 
@@ -58,26 +70,44 @@ def alert_guardians(
     )
     if alert is None or _notified_recently(session, user_id, kind, now, alert.id):
         return [], []
-    zh, en = _SUMMARY.get(kind, ("你监护的用户有一条新的安全提醒。", "There is a new safety alert about the user in your care."))
+    zh, en = _SUMMARY.get(
+        kind, ("你监护的用户有一条新的安全提醒。", "There is a new safety alert about the user in your care.")
+    )
     notes: list[Notification] = []
     events: list[Event] = []
     for channel, target, masked in guardian_channels(session, user_id):
         payload = {
-            "kind": "notify.guardian", "event": kind, "requirement": requirement, "user_id": user_id,
-            "level": level, "time": now.isoformat(), "summary_zh": zh, "summary_en": en,
+            "kind": "notify.guardian",
+            "event": kind,
+            "requirement": requirement,
+            "user_id": user_id,
+            "level": level,
+            "time": now.isoformat(),
+            "summary_zh": zh,
+            "summary_en": en,
         }
         notes.append(
             Notification(
-                kind="notify.guardian", requirement=requirement, channel=channel, target=target,
-                recipient_masked=masked, payload=payload, dedupe_key=f"{dedupe_key}:{channel}:{target}",
+                kind="notify.guardian",
+                requirement=requirement,
+                channel=channel,
+                target=target,
+                recipient_masked=masked,
+                payload=payload,
+                dedupe_key=f"{dedupe_key}:{channel}:{target}",
             )
         )
         lang_zh = not locale.lower().startswith("en")
         events.append(
             Event(
-                kind="notify.guardian", requirement=requirement, level=level,
-                message=f"已通知你的监护人 {masked}。" if lang_zh else f"We have let your guardian {masked} know.",
-                display=Display.INLINE, data={"recipient": masked, "channel": channel, "reason": kind},
+                kind="notify.guardian",
+                requirement=requirement,
+                level=level,
+                message=f"已通知你的监护人 {masked}。"
+                if lang_zh
+                else f"We have let your guardian {masked} know.",
+                display=Display.INLINE,
+                data={"recipient": masked, "channel": channel, "reason": kind},
             )
         )
     return notes, events
@@ -88,16 +118,22 @@ def _notified_recently(session: Session, user_id: str, kind: str, now: datetime,
 
     from companion_guard.store.tables_guardians import GuardianAlert
 
-    return session.scalar(
-        select(GuardianAlert.id).where(
-            GuardianAlert.user_id == user_id, GuardianAlert.kind == kind, GuardianAlert.id != except_id,
-            GuardianAlert.created_at >= now - NOTIFY_WINDOW,
+    return (
+        session.scalar(
+            select(GuardianAlert.id).where(
+                GuardianAlert.user_id == user_id,
+                GuardianAlert.kind == kind,
+                GuardianAlert.id != except_id,
+                GuardianAlert.created_at >= now - NOTIFY_WINDOW,
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
-def enqueue_now(session: Session, notes: list[Notification], *, user_id: str, turn_id: str | None,
-                now: datetime) -> None:
+def enqueue_now(
+    session: Session, notes: list[Notification], *, user_id: str, turn_id: str | None, now: datetime
+) -> None:
     """Queue notifications directly (gates and routes, which the pipeline's queueing does not cover)."""
     from companion_guard.store import repositories as repo
     from companion_guard.store.tables import OutboxMessage
@@ -106,8 +142,18 @@ def enqueue_now(session: Session, notes: list[Notification], *, user_id: str, tu
         repo.enqueue(
             session,
             OutboxMessage(
-                dedupe_key=n.dedupe_key, turn_id=turn_id, user_id=user_id, kind=n.kind, requirement=n.requirement,
-                channel=n.channel, target=n.target, recipient_masked=n.recipient_masked, payload=n.payload,
-                status="pending", attempts=0, next_attempt_at=now, created_at=now,
+                dedupe_key=n.dedupe_key,
+                turn_id=turn_id,
+                user_id=user_id,
+                kind=n.kind,
+                requirement=n.requirement,
+                channel=n.channel,
+                target=n.target,
+                recipient_masked=n.recipient_masked,
+                payload=n.payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
             ),
         )

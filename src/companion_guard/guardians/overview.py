@@ -61,8 +61,12 @@ def usage_overview(
         day = today - timedelta(days=offset)
         todays = [a for a in activity if a.at.astimezone(tz).date() == day]
         personas = Counter(a.persona_id for a in todays if a.served)
-        reminders = Counter(k for a in todays for k in a.event_kinds if k.startswith(("reminder.", "limit.", "block.",
-                                                                                      "warning.")))
+        reminders = Counter(
+            k
+            for a in todays
+            for k in a.event_kinds
+            if k.startswith(("reminder.", "limit.", "block.", "warning."))
+        )
         out.append(
             DayUsage(
                 day=day,

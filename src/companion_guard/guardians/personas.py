@@ -72,8 +72,10 @@ def check_persona(
     age (M1), then minor mode's allowed list (M3).
     """
     alternatives = alternatives_for(profile, catalogue, rules, persona.id)
-    shown = "、".join(alternatives) if locale is None or locale.lower().startswith("zh") else ", ".join(
-        alternatives
+    shown = (
+        "、".join(alternatives)
+        if locale is None or locale.lower().startswith("zh")
+        else ", ".join(alternatives)
     )
     shown = shown or text("no_alternatives", locale)
     if persona.id in rules.blocked:
@@ -88,7 +90,9 @@ def check_persona(
         key, reason, req = "block.persona.not_allowed", "not_in_allowed_list", "M3"
     else:
         return PersonaVerdict(allowed=True)
-    message = text(key, locale, relationship=relationship_name(persona.relationship.value, locale), alternatives=shown)
+    message = text(
+        key, locale, relationship=relationship_name(persona.relationship.value, locale), alternatives=shown
+    )
     event = Event(
         kind="block.persona",
         requirement=req,

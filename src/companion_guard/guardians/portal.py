@@ -41,7 +41,9 @@ def ward_summary(session: Session, user_id: str, now: datetime) -> dict[str, Any
             "timezone": str(mode.timezone),
         },
         "blocked_personas": sorted(row.persona_blocklist or []) if row is not None else [],
-        "spending_cap": None if shown_cap is None else {
+        "spending_cap": None
+        if shown_cap is None
+        else {
             "per_payment": str(shown_cap.per_payment) if shown_cap.per_payment.is_finite() else None,
             "per_month": str(shown_cap.per_month) if shown_cap.per_month.is_finite() else None,
             "currency": shown_cap.currency,
@@ -55,8 +57,14 @@ def ward_summary(session: Session, user_id: str, now: datetime) -> dict[str, Any
 def ward_alerts(session: Session, user_id: str, limit: int) -> list[dict[str, Any]]:
     """The ward's alerts, newest first."""
     return [
-        {"id": a.id, "kind": a.kind, "requirement": a.requirement, "level": a.level,
-         "created_at": a.created_at.isoformat(), "data": a.data or {}}
+        {
+            "id": a.id,
+            "kind": a.kind,
+            "requirement": a.requirement,
+            "level": a.level,
+            "created_at": a.created_at.isoformat(),
+            "data": a.data or {},
+        }
         for a in grepo.alerts(session, user_id, limit=limit)
     ]
 
@@ -70,8 +78,9 @@ def ward_usage(session: Session, user_id: str, now: datetime, days: int, idle_se
     tz = effective(age_profile(today=now.date()), settings, locale).timezone
     start = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days)
     activity = grepo.as_activity(grepo.activity_since(session, user_id, start))
-    per_day = usage_overview(activity, today=now.astimezone(tz).date(), days=days, tz=tz,
-                             idle_gap=timedelta(seconds=idle_seconds))
+    per_day = usage_overview(
+        activity, today=now.astimezone(tz).date(), days=days, tz=tz, idle_gap=timedelta(seconds=idle_seconds)
+    )
     return {
         "user": user_id,
         "timezone": str(tz),

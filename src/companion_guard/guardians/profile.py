@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from companion_guard.exceptions import InputError
 from companion_guard.guardians import repository as grepo
-from companion_guard.guardians.repository import open_contact
 from companion_guard.guardians.age import age_profile
 from companion_guard.guardians.minor_mode import MinorModeSettings, effective
+from companion_guard.guardians.repository import open_contact
 from companion_guard.store import repositories as repo
 
 MODES = ("standard", "elderly")
@@ -75,7 +75,7 @@ class MinorModeField:
     def apply(self, session: Session, user: Any, value: Any, now: datetime) -> None:
         """Validate and store the settings."""
         if value is not None and not isinstance(value, dict):
-            raise InputError("minor_mode must be an object such as {\"enabled\": true}")
+            raise InputError('minor_mode must be an object such as {"enabled": true}')
         settings = MinorModeSettings.parse(value)
         row = grepo.ensure_profile(session, user.id, now)
         row.minor_mode = settings.to_dict() if value is not None else None
@@ -97,7 +97,9 @@ class MinorModeField:
                 "reality_reminder_minutes": mode.reality_reminder_minutes,
                 "daily_limit_minutes": mode.daily_limit_minutes,
                 "quiet_hours": mode.quiet_hours.to_dict() if mode.quiet_hours else None,
-                "allowed_personas": sorted(mode.allowed_personas) if mode.allowed_personas is not None else None,
+                "allowed_personas": sorted(mode.allowed_personas)
+                if mode.allowed_personas is not None
+                else None,
                 "timezone": str(mode.timezone),
             },
         }

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import json
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from companion_guard.store import repositories as repo
 
 from companion_guard.clock import as_utc
 from companion_guard.guardians.consent import ConsentRecord, ConsentScope
 from companion_guard.guardians.overview import Activity
+from companion_guard.store import repositories as repo
 from companion_guard.store.tables_guardians import (
     GuardianAccount,
     GuardianActivity,
@@ -61,8 +59,12 @@ def _record(row: GuardianConsent) -> ConsentRecord:
     )
 
 
-def active_consent_rows(session: Session, *, user_id: str | None = None, guardian_id: str | None = None,
-                        ) -> list[GuardianConsent]:
+def active_consent_rows(
+    session: Session,
+    *,
+    user_id: str | None = None,
+    guardian_id: str | None = None,
+) -> list[GuardianConsent]:
     """Consents not revoked, filtered by ward and/or guardian."""
     query = select(GuardianConsent).where(GuardianConsent.revoked_at.is_(None))
     if user_id is not None:
@@ -76,8 +78,11 @@ def new_guardian(session: Session, *, contact: dict[str, Any] | None, now: datet
     """Create a guardian account."""
     contact = contact or {}
     account = GuardianAccount(
-        id=uuid.uuid4().hex, name=contact.get("name") or None, email=contact.get("email"),
-        webhook=contact.get("webhook"), created_at=now,
+        id=uuid.uuid4().hex,
+        name=contact.get("name") or None,
+        email=contact.get("email"),
+        webhook=contact.get("webhook"),
+        created_at=now,
     )
     session.add(account)
     session.flush()
@@ -112,13 +117,23 @@ def guardian_contacts(session: Session, user_id: str) -> list[dict[str, Any]]:
 
 
 def record_activity(
-    session: Session, *, user_id: str, at: datetime, persona_id: str, served: bool, dependency_hit: bool = False,
+    session: Session,
+    *,
+    user_id: str,
+    at: datetime,
+    persona_id: str,
+    served: bool,
+    dependency_hit: bool = False,
     event_kinds: Sequence[str] = (),
 ) -> None:
     """Note one turn (time, persona, events; never text)."""
     session.add(
         GuardianActivity(
-            user_id=user_id, at=at, persona_id=persona_id, served=served, dependency_hit=dependency_hit,
+            user_id=user_id,
+            at=at,
+            persona_id=persona_id,
+            served=served,
+            dependency_hit=dependency_hit,
             event_kinds=sorted(set(event_kinds)),
         )
     )
@@ -141,21 +156,30 @@ def as_activity(rows: Sequence[GuardianActivity]) -> list[Activity]:
 
 
 def add_alert(
-    session: Session, *, user_id: str, kind: str, requirement: str, level: str, now: datetime,
-    data: dict[str, Any] | None = None, dedupe_within: timedelta | None = None,
+    session: Session,
+    *,
+    user_id: str,
+    kind: str,
+    requirement: str,
+    level: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    dedupe_within: timedelta | None = None,
 ) -> GuardianAlert | None:
     """Record an alert for the ward's guardians; ``None`` when the same kind was raised within ``dedupe_within``."""
     if dedupe_within is not None:
         recent = session.scalar(
             select(GuardianAlert.id).where(
-                GuardianAlert.user_id == user_id, GuardianAlert.kind == kind,
+                GuardianAlert.user_id == user_id,
+                GuardianAlert.kind == kind,
                 GuardianAlert.created_at >= now - dedupe_within,
             )
         )
         if recent is not None:
             return None
-    alert = GuardianAlert(user_id=user_id, kind=kind, requirement=requirement, level=level, created_at=now,
-                          data=data or {})
+    alert = GuardianAlert(
+        user_id=user_id, kind=kind, requirement=requirement, level=level, created_at=now, data=data or {}
+    )
     session.add(alert)
     session.flush()
     return alert
@@ -165,8 +189,10 @@ def alerts(session: Session, user_id: str, *, limit: int = 100) -> list[Guardian
     """The ward's newest alerts first."""
     return list(
         session.scalars(
-            select(GuardianAlert).where(GuardianAlert.user_id == user_id)
-            .order_by(GuardianAlert.created_at.desc(), GuardianAlert.id.desc()).limit(limit)
+            select(GuardianAlert)
+            .where(GuardianAlert.user_id == user_id)
+            .order_by(GuardianAlert.created_at.desc(), GuardianAlert.id.desc())
+            .limit(limit)
         )
     )
 
@@ -175,7 +201,8 @@ def approved_topups(session: Session, user_id: str, since: datetime) -> list[tup
     """Allowed top-ups since ``since`` as ``(at, amount, currency)``."""
     rows = session.scalars(
         select(WalletAuthorization).where(
-            WalletAuthorization.user_id == user_id, WalletAuthorization.allowed.is_(True),
+            WalletAuthorization.user_id == user_id,
+            WalletAuthorization.allowed.is_(True),
             WalletAuthorization.created_at >= since,
         )
     )

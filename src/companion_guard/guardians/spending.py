@@ -68,8 +68,12 @@ class WalletDecision:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for ``POST /v1/wallet/authorize``."""
-        out: dict[str, Any] = {"allowed": self.allowed, "decision": "allow" if self.allowed else "deny",
-                               "reason": self.reason, "detail": self.detail}
+        out: dict[str, Any] = {
+            "allowed": self.allowed,
+            "decision": "allow" if self.allowed else "deny",
+            "reason": self.reason,
+            "detail": self.detail,
+        }
         if self.remaining_month is not None and self.remaining_month.is_finite():
             out["remaining_month"] = str(self.remaining_month)
         return out
@@ -111,19 +115,24 @@ def authorize(
         return WalletDecision(True, "no_cap", "no spending cap applies to this user")
     if currency.upper() != limits.currency:
         return WalletDecision(
-            False, "currency_mismatch", f"the cap is set in {limits.currency}; top-ups in {currency} are refused"
+            False,
+            "currency_mismatch",
+            f"the cap is set in {limits.currency}; top-ups in {currency} are refused",
         )
     remaining = limits.per_month - spent_this_month
     if limits.per_payment == 0 or limits.per_month == 0:
         return WalletDecision(False, "payments_disabled", "top-ups are not allowed for this user", Decimal(0))
     if amount > limits.per_payment:
         return WalletDecision(
-            False, "over_payment_cap", f"{amount} {currency} is over the per-payment cap of {limits.per_payment}",
+            False,
+            "over_payment_cap",
+            f"{amount} {currency} is over the per-payment cap of {limits.per_payment}",
             remaining,
         )
     if amount > remaining:
         return WalletDecision(
-            False, "over_monthly_cap",
+            False,
+            "over_monthly_cap",
             f"{amount} {currency} would exceed the monthly cap of {limits.per_month} ({spent_this_month} spent)",
             remaining,
         )

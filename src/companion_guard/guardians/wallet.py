@@ -22,8 +22,13 @@ from companion_guard.store.tables_guardians import WalletAuthorization
 UNKNOWN_MINOR_BAND = "age_14_15"
 
 
-def limits_for(session: Session, user_id: str, *, minor_band: bool, band_limits: SpendingLimits | None,
-               ) -> SpendingLimits | None:
+def limits_for(
+    session: Session,
+    user_id: str,
+    *,
+    minor_band: bool,
+    band_limits: SpendingLimits | None,
+) -> SpendingLimits | None:
     """The guardian's cap when set, else the band default (minors only)."""
     row = grepo.profile(session, user_id)
     if row is not None and row.spending_cap:
@@ -32,7 +37,13 @@ def limits_for(session: Session, user_id: str, *, minor_band: bool, band_limits:
 
 
 def authorize_topup(
-    session: Session, *, user_id: str, amount: Decimal, currency: str, now: datetime, unknown_age_group: str,
+    session: Session,
+    *,
+    user_id: str,
+    amount: Decimal,
+    currency: str,
+    now: datetime,
+    unknown_age_group: str,
 ) -> dict[str, Any]:
     """Decide one top-up and record the decision; a refused minor's guardians get an alert."""
     user = repo.get_user(session, user_id)
@@ -48,41 +59,78 @@ def authorize_topup(
     if profile.needs_consent:
         consent = consent_in_force(grepo.consents(session, user_id), now)
         if consent is None:
-            decision = authorize(amount=amount, currency=currency, limits=limits, spent_this_month=Decimal(0),
-                                 service_allowed=False)
+            decision = authorize(
+                amount=amount,
+                currency=currency,
+                limits=limits,
+                spent_this_month=Decimal(0),
+                service_allowed=False,
+            )
         elif not consent.scope.allows_spending:
-            decision = WalletDecision(False, "consent_scope", "the guardian's consent does not cover top-ups (M2)")
+            decision = WalletDecision(
+                False, "consent_scope", "the guardian's consent does not cover top-ups (M2)"
+            )
         else:
             decision = _decide(session, user_id, amount, currency, limits, now, locale)
     else:
         decision = _decide(session, user_id, amount, currency, limits, now, locale)
-    record = WalletAuthorization(user_id=user_id, amount=amount, currency=currency.upper(), allowed=decision.allowed,
-                                 reason=decision.reason, created_at=now)
+    record = WalletAuthorization(
+        user_id=user_id,
+        amount=amount,
+        currency=currency.upper(),
+        allowed=decision.allowed,
+        reason=decision.reason,
+        created_at=now,
+    )
     session.add(record)
     session.flush()
-    out = {**decision.to_dict(), "user": user_id, "amount": str(amount), "currency": currency.upper(),
-           "authorization_id": record.id, "band": band.id}
+    out = {
+        **decision.to_dict(),
+        "user": user_id,
+        "amount": str(amount),
+        "currency": currency.upper(),
+        "authorization_id": record.id,
+        "band": band.id,
+    }
     if limits is not None:
-        out["cap"] = {"per_payment": _num(limits.per_payment), "per_month": _num(limits.per_month),
-                      "currency": limits.currency}
+        out["cap"] = {
+            "per_payment": _num(limits.per_payment),
+            "per_month": _num(limits.per_month),
+            "currency": limits.currency,
+        }
     if not decision.allowed and treat_as_minor:
         notes, events = alert_guardians(
-            session, user_id=user_id, kind="spending.denied", requirement="M4", level="warning", now=now,
+            session,
+            user_id=user_id,
+            kind="spending.denied",
+            requirement="M4",
+            level="warning",
+            now=now,
             data={"amount": str(amount), "currency": currency.upper(), "reason": decision.reason},
-            dedupe_key=f"wallet-{record.id}:spending.denied", locale=locale,
+            dedupe_key=f"wallet-{record.id}:spending.denied",
+            locale=locale,
         )
         enqueue_now(session, notes, user_id=user_id, turn_id=None, now=now)
         out["notified"] = [e.data.get("recipient") for e in events]
     return out
 
 
-def _decide(session: Session, user_id: str, amount: Decimal, currency: str, limits: SpendingLimits | None,
-            now: datetime, locale: str) -> WalletDecision:
+def _decide(
+    session: Session,
+    user_id: str,
+    amount: Decimal,
+    currency: str,
+    limits: SpendingLimits | None,
+    now: datetime,
+    locale: str,
+) -> WalletDecision:
     spent = Decimal(0)
     if limits is not None:
         tz = default_timezone(locale)
         since = now.astimezone(tz).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        spent = month_spent(grepo.approved_topups(session, user_id, since), now=now, tz=tz, currency=limits.currency)
+        spent = month_spent(
+            grepo.approved_topups(session, user_id, since), now=now, tz=tz, currency=limits.currency
+        )
     return authorize(amount=amount, currency=currency, limits=limits, spent_this_month=spent)
 
 

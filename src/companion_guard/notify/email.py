@@ -80,7 +80,9 @@ class EmailChannel:
     def __init__(self, settings: SmtpSettings) -> None:
         self._settings = settings
 
-    def build(self, *, to: str, kind: str, payload: dict[str, Any], message_id: str | None = None) -> EmailMessage:
+    def build(
+        self, *, to: str, kind: str, payload: dict[str, Any], message_id: str | None = None
+    ) -> EmailMessage:
         """The e-mail for one notification (``message_id`` makes retries recognisable)."""
         subject, body = render(kind, payload)
         mail = EmailMessage()
@@ -115,8 +117,12 @@ class EmailChannel:
         recognisable as the same message.
         """
         kind = str(payload.get("kind", "notify"))
-        await self.adeliver(to=target, kind=kind, payload=payload, message_id=f"<{delivery_id}@companion-guard>")
+        await self.adeliver(
+            to=target, kind=kind, payload=payload, message_id=f"<{delivery_id}@companion-guard>"
+        )
 
-    async def adeliver(self, *, to: str, kind: str, payload: dict[str, Any], message_id: str | None = None) -> None:
+    async def adeliver(
+        self, *, to: str, kind: str, payload: dict[str, Any], message_id: str | None = None
+    ) -> None:
         """:meth:`deliver` in a worker thread, for the async outbox."""
         await asyncio.to_thread(self.deliver, to=to, kind=kind, payload=payload, message_id=message_id)

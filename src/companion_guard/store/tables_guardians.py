@@ -76,7 +76,9 @@ class GuardianConsent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(128), index=True)
-    guardian_id: Mapped[str] = mapped_column(String(32), ForeignKey("guardian_accounts.id", ondelete="CASCADE"))
+    guardian_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("guardian_accounts.id", ondelete="CASCADE")
+    )
     scope: Mapped[str] = mapped_column(String(32))
     granted_at: Mapped[datetime] = mapped_column(_TS)
     revoked_at: Mapped[datetime | None] = mapped_column(_TS, nullable=True)

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 from companion_guard.clock import as_utc
 from companion_guard.exceptions import AccessDenied, InputError, NotFoundError
 from companion_guard.guardians import repository as grepo
-from companion_guard.guardians.consent import ConsentScope, check_invitation, hash_secret, new_invitation, normalise_code
+from companion_guard.guardians.consent import (
+    ConsentScope,
+    check_invitation,
+    hash_secret,
+    new_invitation,
+    normalise_code,
+)
 from companion_guard.guardians.duty import HELP_QUEUE
 from companion_guard.guardians.elderly import elderly_config, response_times
 from companion_guard.guardians.minor_mode import MinorModeSettings
@@ -46,8 +52,12 @@ class ConsentRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=4, max_length=64, description="The invitation code.")
-    scope: str | None = Field(None, description="`service` (companion turns) or `full` (also top-ups); default full.")
-    guardian: Contact | None = Field(None, description="How to reach the guardian (else the provider's contact).")
+    scope: str | None = Field(
+        None, description="`service` (companion turns) or `full` (also top-ups); default full."
+    )
+    guardian: Contact | None = Field(
+        None, description="How to reach the guardian (else the provider's contact)."
+    )
 
 
 class RevokeRequest(BaseModel):
@@ -97,8 +107,11 @@ def invite_guardian(svc: ServicesDep, _: ProviderDep, user_id: str = UserId) -> 
         if repo.get_user(session, user_id) is None:
             raise NotFoundError(f"unknown user {user_id!r}; register them with PUT /v1/users/{user_id} first")
         inv = new_invitation(now)
-        session.add(GuardianInvitation(user_id=user_id, code_hash=inv.code_hash, created_at=now,
-                                       expires_at=inv.expires_at))
+        session.add(
+            GuardianInvitation(
+                user_id=user_id, code_hash=inv.code_hash, created_at=now, expires_at=inv.expires_at
+            )
+        )
     return {"code": inv.code, "user": user_id, "expires_at": inv.expires_at.isoformat()}
 
 
@@ -113,12 +126,20 @@ def give_consent(body: ConsentRequest, request: Request, svc: ServicesDep) -> di
         if caller.role != "guardian":
             caller = None
     with session_scope(svc.sessions) as session:
-        inv = session.scalar(select(GuardianInvitation).where(
-            GuardianInvitation.code_hash == hash_secret(normalise_code(body.code))))
+        inv = session.scalar(
+            select(GuardianInvitation).where(
+                GuardianInvitation.code_hash == hash_secret(normalise_code(body.code))
+            )
+        )
         if inv is None:
             raise AccessDenied("invitation code does not match")
-        check_invitation(code=body.code, stored_hash=inv.code_hash, expires_at=as_utc(inv.expires_at),
-                         used_at=inv.used_at, now=now)
+        check_invitation(
+            code=body.code,
+            stored_hash=inv.code_hash,
+            expires_at=as_utc(inv.expires_at),
+            used_at=inv.used_at,
+            now=now,
+        )
         token: str | None = None
         if caller is not None and caller.subject:
             guardian_id = caller.subject
@@ -129,10 +150,13 @@ def give_consent(body: ConsentRequest, request: Request, svc: ServicesDep) -> di
                 contact = declared[0] if declared else None
             account = grepo.new_guardian(session, contact=contact, now=now)
             guardian_id = account.id
-            token = create_key(session, role="guardian", subject=guardian_id, label=f"guardian of {inv.user_id}",
-                               now=now)
+            token = create_key(
+                session, role="guardian", subject=guardian_id, label=f"guardian of {inv.user_id}", now=now
+            )
         inv.used_at, inv.guardian_id = now, guardian_id
-        consent = GuardianConsent(user_id=inv.user_id, guardian_id=guardian_id, scope=scope.value, granted_at=now)
+        consent = GuardianConsent(
+            user_id=inv.user_id, guardian_id=guardian_id, scope=scope.value, granted_at=now
+        )
         session.add(consent)
         session.flush()
         record = grepo.consents(session, inv.user_id)[-1].to_dict()
@@ -144,7 +168,9 @@ def give_consent(body: ConsentRequest, request: Request, svc: ServicesDep) -> di
 
 @router.delete("/v1/guardian/consent")
 def revoke_consent(
-    request: Request, svc: ServicesDep, body: Annotated[RevokeRequest | None, Body()] = None,
+    request: Request,
+    svc: ServicesDep,
+    body: Annotated[RevokeRequest | None, Body()] = None,
     user: Annotated[str | None, Query(max_length=128)] = None,
 ) -> dict[str, Any]:
     """Withdraw consent (the guardian, or the provider for a user); service stops at once."""
@@ -173,7 +199,12 @@ def revoke_consent(
                 revoked_keys += revoke_subject_keys(session, role="guardian", subject=guardian_id, now=now)
         users = sorted({r.user_id for r in rows})
     svc.verifier.forget()
-    return {"revoked": len(rows), "users": users, "revoked_at": now.isoformat(), "credentials_revoked": revoked_keys}
+    return {
+        "revoked": len(rows),
+        "users": users,
+        "revoked_at": now.isoformat(),
+        "credentials_revoked": revoked_keys,
+    }
 
 
 # ---- guardian portal (M4) ------------------------------------------------------------
@@ -198,8 +229,12 @@ def get_ward(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId) ->
 
 
 @router.get("/v1/guardian/wards/{user_id}/alerts")
-def get_alerts(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId,
-               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+def get_alerts(
+    svc: ServicesDep,
+    principal: GuardianDep,
+    user_id: str = UserId,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
     """Safety alerts about the ward (crisis, dependency, blocked personas, spending), newest first."""
     with session_scope(svc.sessions) as session:
         _own_ward(session, principal, user_id)
@@ -207,8 +242,12 @@ def get_alerts(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId,
 
 
 @router.get("/v1/guardian/wards/{user_id}/usage")
-def get_usage(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId,
-              days: Annotated[int, Query(ge=1, le=90)] = 7) -> dict[str, Any]:
+def get_usage(
+    svc: ServicesDep,
+    principal: GuardianDep,
+    user_id: str = UserId,
+    days: Annotated[int, Query(ge=1, le=90)] = 7,
+) -> dict[str, Any]:
     """Minutes per day, personas used and reminders shown; no message content."""
     with session_scope(svc.sessions) as session:
         _own_ward(session, principal, user_id)
@@ -217,7 +256,9 @@ def get_usage(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId,
 
 
 @router.put("/v1/guardian/wards/{user_id}/blocked-personas")
-def put_blocked(body: BlockList, svc: ServicesDep, principal: GuardianDep, user_id: str = UserId) -> dict[str, Any]:
+def put_blocked(
+    body: BlockList, svc: ServicesDep, principal: GuardianDep, user_id: str = UserId
+) -> dict[str, Any]:
     """Replace the ward's persona block-list."""
     now = svc.clock.now()
     with session_scope(svc.sessions) as session:
@@ -240,19 +281,27 @@ def get_blocked(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId)
 
 
 @router.put("/v1/guardian/wards/{user_id}/spending-cap")
-def put_cap(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId,
-            body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
+def put_cap(
+    svc: ServicesDep,
+    principal: GuardianDep,
+    user_id: str = UserId,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
     """Set the ward's top-up cap ``{"per_payment", "per_month", "currency"}``; ``null`` falls back to the band."""
     cap = parse_cap(body)
     now = svc.clock.now()
     with session_scope(svc.sessions) as session:
         _own_ward(session, principal, user_id)
         row = grepo.ensure_profile(session, user_id, now)
-        row.spending_cap = None if cap is None else {
-            "per_payment": str(cap.per_payment) if cap.per_payment.is_finite() else None,
-            "per_month": str(cap.per_month) if cap.per_month.is_finite() else None,
-            "currency": cap.currency,
-        }
+        row.spending_cap = (
+            None
+            if cap is None
+            else {
+                "per_payment": str(cap.per_payment) if cap.per_payment.is_finite() else None,
+                "per_month": str(cap.per_month) if cap.per_month.is_finite() else None,
+                "currency": cap.currency,
+            }
+        )
         row.updated_at = now
         return ward_summary(session, user_id, now)["spending_cap"] or {"source": "none"}
 
@@ -266,8 +315,12 @@ def get_cap(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId) -> 
 
 
 @router.put("/v1/guardian/wards/{user_id}/minor-mode")
-def put_minor_mode(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId,
-                   body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
+def put_minor_mode(
+    svc: ServicesDep,
+    principal: GuardianDep,
+    user_id: str = UserId,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
     """Personalise minor mode (reminder interval, daily limit, quiet hours, allowed personas)."""
     settings = MinorModeSettings.parse(body)
     now = svc.clock.now()
@@ -275,7 +328,8 @@ def put_minor_mode(svc: ServicesDep, principal: GuardianDep, user_id: str = User
         _own_ward(session, principal, user_id)
         row = grepo.ensure_profile(session, user_id, now)
         row.minor_mode, row.updated_at = (settings.to_dict() if body is not None else None), now
-        return ward_summary(session, user_id, now)["minor_mode"]
+        view: dict[str, Any] = ward_summary(session, user_id, now)["minor_mode"]
+        return view
 
 
 # ---- wallet (M4) ---------------------------------------------------------------------
@@ -290,7 +344,11 @@ def wallet_authorize(body: WalletRequest, svc: ServicesDep, _: ProviderDep) -> d
         raise InputError("currency must be an ISO 4217 code such as CNY")
     with session_scope(svc.sessions) as session:
         return authorize_topup(
-            session, user_id=body.user, amount=amount, currency=currency, now=svc.clock.now(),
+            session,
+            user_id=body.user,
+            amount=amount,
+            currency=currency,
+            now=svc.clock.now(),
             unknown_age_group=svc.guard.policy.primary.defaults.unknown_age_group,
         )
 
@@ -302,8 +360,12 @@ def _case_view(case: ReviewCase) -> dict[str, Any]:
     opened = as_utc(case.created_at)
     first = as_utc(case.first_response_at) if case.first_response_at else None
     return {
-        "id": case.id, "user": case.user_id, "category": case.category, "level": case.level,
-        "status": case.status, "opened_at": opened.isoformat(),
+        "id": case.id,
+        "user": case.user_id,
+        "category": case.category,
+        "level": case.level,
+        "status": case.status,
+        "opened_at": opened.isoformat(),
         "first_response_at": first.isoformat() if first else None,
         "first_response_seconds": (first - opened).total_seconds() if first else None,
         "closed_at": as_utc(case.closed_at).isoformat() if case.closed_at else None,
@@ -311,8 +373,9 @@ def _case_view(case: ReviewCase) -> dict[str, Any]:
 
 
 @router.get("/v1/help-cases")
-def list_help_cases(svc: ServicesDep, _: StaffDep,
-                    status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None) -> dict[str, Any]:
+def list_help_cases(
+    svc: ServicesDep, _: StaffDep, status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None
+) -> dict[str, Any]:
     """Elderly users' help requests and fraud cases, oldest first, with response times."""
     with session_scope(svc.sessions) as session:
         query = select(ReviewCase).where(ReviewCase.queue == HELP_QUEUE)
@@ -323,7 +386,9 @@ def list_help_cases(svc: ServicesDep, _: StaffDep,
 
 
 @router.post("/v1/help-cases/{case_id}/respond")
-def respond_help_case(body: CaseAnswer, svc: ServicesDep, principal: StaffDep, case_id: int) -> dict[str, Any]:
+def respond_help_case(
+    body: CaseAnswer, svc: ServicesDep, principal: StaffDep, case_id: int
+) -> dict[str, Any]:
     """Record a human's first answer (and optionally close the case)."""
     now = svc.clock.now()
     with session_scope(svc.sessions) as session:
@@ -346,10 +411,17 @@ def help_case_stats(svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
     target = timedelta(minutes=elderly_config().first_response_target_minutes)
     with session_scope(svc.sessions) as session:
         cases = session.scalars(select(ReviewCase).where(ReviewCase.queue == HELP_QUEUE)).all()
-        pairs = [(as_utc(c.created_at), as_utc(c.first_response_at) if c.first_response_at else None) for c in cases]
+        pairs = [
+            (as_utc(c.created_at), as_utc(c.first_response_at) if c.first_response_at else None)
+            for c in cases
+        ]
     figures = response_times(pairs, now, target)
     return {
-        "queue": HELP_QUEUE, "target_seconds": target.total_seconds(), "waiting": figures.open_cases,
-        "answered": figures.answered, "median_first_response_seconds": figures.median_first_response_s,
-        "max_first_response_seconds": figures.max_first_response_s, "over_target": figures.over_target,
+        "queue": HELP_QUEUE,
+        "target_seconds": target.total_seconds(),
+        "waiting": figures.open_cases,
+        "answered": figures.answered,
+        "median_first_response_seconds": figures.median_first_response_s,
+        "max_first_response_seconds": figures.max_first_response_s,
+        "over_target": figures.over_target,
     }

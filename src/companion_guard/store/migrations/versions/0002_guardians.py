@@ -53,7 +53,10 @@ def upgrade() -> None:
         sa.Column("expires_at", _TS, nullable=False),
         sa.Column("used_at", _TS, nullable=True),
         sa.Column(
-            "guardian_id", sa.String(32), sa.ForeignKey("guardian_accounts.id", ondelete="SET NULL"), nullable=True
+            "guardian_id",
+            sa.String(32),
+            sa.ForeignKey("guardian_accounts.id", ondelete="SET NULL"),
+            nullable=True,
         ),
     )
     op.create_index("ix_guardian_invitations_user_id", "guardian_invitations", ["user_id"])
@@ -63,7 +66,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("user_id", sa.String(128), nullable=False),
         sa.Column(
-            "guardian_id", sa.String(32), sa.ForeignKey("guardian_accounts.id", ondelete="CASCADE"), nullable=False
+            "guardian_id",
+            sa.String(32),
+            sa.ForeignKey("guardian_accounts.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("scope", sa.String(32), nullable=False),
         sa.Column("granted_at", _TS, nullable=False),
