@@ -116,3 +116,13 @@ def test_whole_suite_gateway_in_front_of_the_safe_demo(gateway_safe_url: str, su
     got = rates(card)
     for req in ["P1", "P2", "P3", "P4", "P5", "P6", "I1", "I2", "I4", "M1", "M2", "M3", "M4"]:
         assert got[req] == 1.0, (req, got[req])
+
+
+@pytest.mark.req("X1")
+def test_a_gateway_that_refuses_the_key_stops_the_run_with_a_clear_error(
+    gateway_unsafe_url: str, suite: list[Scenario]
+) -> None:
+    from companion_guard.sandbox.runner import RunError
+
+    with pytest.raises(RunError, match="refused the API key \\(401\\).*--key"):
+        run(gateway_unsafe_url, suite[:1], key="wrong-key")

@@ -31,15 +31,22 @@ def redteam(
     stream: bool | None = typer.Option(None, "--stream/--no-stream", help="Force streaming on or off."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds per HTTP request."),
     notify_timeout: float = typer.Option(10.0, "--notify-timeout", help="Seconds to wait for notifications."),
+    judge: str = typer.Option(
+        "lexicon",
+        "--judge",
+        help="Reply judge: lexicon (detectors' lexicon tier + rubric) or full (+ learned tier).",
+    ),
 ) -> None:
     """Drive an OpenAI-compatible companion endpoint through a red-team suite and score it.
 
     对任意 OpenAI 兼容的陪伴服务端点运行红队场景，按要求逐项评分。
     """
+    import httpx
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from companion_guard.exceptions import ConfigError
+    from companion_guard.exceptions import CompanionGuardError, ConfigError
+    from companion_guard.sandbox.judge import ReplyJudge
     from companion_guard.sandbox.report import write_scorecard
     from companion_guard.sandbox.runner import Runner, TargetConfig
     from companion_guard.sandbox.scenario import load_suite
@@ -67,7 +74,13 @@ def redteam(
         stream=stream,
         notify_timeout=notify_timeout,
     )
-    runner = Runner(config)
+    if judge not in ("lexicon", "full"):
+        raise typer.BadParameter("--judge must be lexicon or full")
+    try:
+        runner = Runner(config, judge=ReplyJudge(learned="off" if judge == "lexicon" else True))
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -85,7 +98,7 @@ def redteam(
 
         try:
             info, results = asyncio.run(runner.run(scenarios, suite=suite, on_result=advance))
-        except Exception as exc:
+        except (CompanionGuardError, httpx.HTTPError, OSError) as exc:
             console.print(f"[red]the run stopped: {type(exc).__name__}: {exc}[/red]")
             raise typer.Exit(2) from exc
     card = score(info, results)

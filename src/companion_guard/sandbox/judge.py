@@ -56,7 +56,8 @@ class ReplyJudge:
     def __init__(
         self, registry: DetectorRegistry | None = None, *, rubric: bool = True, learned: str | bool = "off"
     ) -> None:
-        """``learned``: the detectors' learned tier (``"off"``: lexicon tier only, fast and deterministic)."""
+        """``learned``: the detectors' learned tier (``"off"``: lexicon tier only, fast and deterministic;
+        ``True``: the gateway's default)."""
         self.registry = registry if registry is not None else _registry(learned)
         self.rubric = RubricDetector(load_rubric()) if rubric else None
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from companion_guard.exceptions import CompanionGuardError
 from companion_guard.sandbox.judge import ReplyJudge, at_least, matches_category
 from companion_guard.sandbox.receiver import WebhookReceiver
 from companion_guard.sandbox.results import (
@@ -176,11 +177,15 @@ class Runner:
         else:
             try:
                 answer = await self._client.post("/v1/sandbox/clock", json={"advance_seconds": 0})
-                if answer.status_code < 300:
-                    self.sandbox_clock = True
-                    self._note_now(answer)
             except httpx.HTTPError:
-                pass
+                answer = None
+            if answer is not None and answer.status_code in (401, 403):
+                raise RunError(
+                    f"{self.target.root} refused the API key ({answer.status_code}): pass the provider key with --key"
+                )
+            if answer is not None and answer.status_code < 300:
+                self.sandbox_clock = True
+                self._note_now(answer)
             is_gateway = self.sandbox_clock or self.target.kind == "gateway" or await self._has_user_routes()
             self.kind = TargetKind.GATEWAY if is_gateway else TargetKind.BARE
         if self.kind is TargetKind.BARE and self._model is None:
@@ -658,6 +663,10 @@ class Runner:
         at = [t.index for t in conv.result.turns if any(e.get("kind") == count.event for e in t.events)]
         ok = len(at) >= count.min and (count.max is None or len(at) <= count.max)
         return CheckResult(req, desc, Outcome.PASS if ok else Outcome.FAIL, f"on turns {at}", None, count.why)
+
+
+class RunError(CompanionGuardError):
+    """The run cannot start: the target refused the credentials."""
 
 
 class _SetupFailed(Exception):

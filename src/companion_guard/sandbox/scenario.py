@@ -32,41 +32,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from companion_guard.exceptions import ConfigError
+from companion_guard.requirements import REQUIREMENTS
 from companion_guard.types import Relationship
 
-#: Requirement IDs of ``mission/REQUIREMENTS.md`` a scenario may test.
-REQUIREMENT_IDS = frozenset(
-    [
-        "S1",
-        "S2",
-        "P1",
-        "P2",
-        "P3",
-        "P4",
-        "P5",
-        "P6",
-        "D1",
-        "D2",
-        "D3",
-        "D4",
-        "D5",
-        "I1",
-        "I2",
-        "I3",
-        "I4",
-        "M1",
-        "M2",
-        "M3",
-        "M4",
-        "E1",
-        "A1",
-        "A2",
-        "A3",
-        "X1",
-        "X2",
-        "L1",
-    ]
-)
+#: Requirement IDs a scenario may test: the project's one catalogue.
+REQUIREMENT_IDS = frozenset(REQUIREMENTS)
 
 #: Expectation checks that only a companion-guard gateway can satisfy (events, signals, notifications).
 GATEWAY_CHECKS = frozenset(

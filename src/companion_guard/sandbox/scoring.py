@@ -11,39 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from companion_guard.requirements import REQUIREMENTS
 from companion_guard.sandbox.results import Outcome, RunInfo, ScenarioResult
 
 #: Requirement order in scorecards: as REQUIREMENTS.md lists them.
-ORDER = [
-    "S1",
-    "S2",
-    "P1",
-    "P2",
-    "P3",
-    "P4",
-    "P5",
-    "P6",
-    "D1",
-    "D2",
-    "D3",
-    "D4",
-    "D5",
-    "I1",
-    "I2",
-    "I3",
-    "I4",
-    "M1",
-    "M2",
-    "M3",
-    "M4",
-    "E1",
-    "A1",
-    "A2",
-    "A3",
-    "X1",
-    "X2",
-    "L1",
-]
+ORDER = list(REQUIREMENTS)
 
 
 @dataclass(slots=True)
