@@ -264,6 +264,19 @@ def test_seventy_year_old_scam_warning_and_human_case(gclient: TestClient) -> No
 
 
 @pytest.mark.req("E1")
+def test_pack_rule_appends_anti_fraud_help_for_the_elderly_only(gclient: TestClient) -> None:
+    install(gclient, cue_detector("test.fraud", "user.property_loss", Direction.INPUT, "保健品", RiskLevel.LOW))
+    gclient.put("/v1/users/elder-3", json={"age": 66})
+    gclient.put("/v1/users/adult-3f", json={"age": 35})
+    elder = chat(gclient, "elder-3", "xiaoyu", "推销员说这个保健品包治百病，一盒三千")
+    assert "96110" in elder["choices"][0]["message"]["content"]
+    assert any(r["rule"] == "elderly.fraud_help" for r in elder["guard"]["decision"]["rules"])
+    assert "warning.fraud" in event_kinds(elder)
+    adult = chat(gclient, "adult-3f", "xiaoyu", "推销员说这个保健品包治百病，一盒三千")
+    assert "96110" not in adult["choices"][0]["message"]["content"] and "warning.fraud" not in event_kinds(adult)
+
+
+@pytest.mark.req("E1")
 def test_opted_in_user_and_help_request_open_a_case(gclient: TestClient) -> None:
     gclient.put("/v1/users/elder-2", json={"age": 52, "mode": "elderly", "locale": "en-US"})
     assert gclient.get("/v1/users/elder-2").json()["mode"] == "elderly"

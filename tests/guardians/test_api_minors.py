@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from tests.conftest import chat, event_kinds
 from tests.guardians.conftest import advance, consent, db, goto_local, guardian_headers
 
+from companion_guard.store.metadata import all_metadata
 from companion_guard.store.tables import ChatMessage, Turn
-from companion_guard.store.tables_guardians import GuardianActivity
 
 
 def birth(years: int) -> str:
@@ -22,6 +22,17 @@ def birth(years: int) -> str:
         if today.month > 1
         else date(today.year - years - 1, 12, 1).isoformat()
     )
+
+
+def rows_about(client: TestClient, user_id: str) -> dict[str, int]:
+    """How many rows each table holds about ``user_id`` (every table with a user id column)."""
+    counts: dict[str, int] = {}
+    with db(client) as s:
+        for table in all_metadata().sorted_tables:
+            column = table.c.get("user_id") if table.name != "users" else table.c.id
+            if column is not None:
+                counts[table.name] = s.scalar(select(func.count()).select_from(table).where(column == user_id)) or 0
+    return counts
 
 
 # ---- M1 --------------------------------------------------------------------------------
@@ -71,21 +82,15 @@ def test_custom_intimate_persona_is_refused_in_english(gclient: TestClient) -> N
 def test_twelve_year_old_gets_nothing_until_consent_and_stops_on_revocation(gclient: TestClient) -> None:
     gclient.put("/v1/users/kid-1", json={"birth_date": birth(12), "locale": "zh-CN"})
     goto_local(gclient, 10)
+    before = rows_about(gclient, "kid-1")
     first = chat(gclient, "kid-1", "xiaoyu", "你好，我叫小明，我家住在幸福路3号")
     assert event_kinds(first) == ["consent.required"]
     assert first["guard"]["events"][0]["requirement"] == "M2"
     assert first["choices"][0]["message"]["content"] == first["guard"]["events"][0]["message"]
-    with db(gclient) as s:  # no personal data beyond the pending consent record
+    assert rows_about(gclient, "kid-1") == before  # no personal data beyond the pending consent record
+    with db(gclient) as s:
         assert s.scalar(select(func.count()).select_from(Turn).where(Turn.user_id == "kid-1")) == 0
-        assert (
-            s.scalar(select(func.count()).select_from(ChatMessage).where(ChatMessage.user_id == "kid-1")) == 0
-        )
-        assert (
-            s.scalar(
-                select(func.count()).select_from(GuardianActivity).where(GuardianActivity.user_id == "kid-1")
-            )
-            == 0
-        )
+        assert s.scalar(select(func.count()).select_from(ChatMessage).where(ChatMessage.user_id == "kid-1")) == 0
 
     granted = consent(gclient, "kid-1", scope="service", contact={"name": "妈妈", "email": "mum@example.org"})
     assert granted["consent"]["scope"] == "service" and granted["token"].startswith("cg-guar")
