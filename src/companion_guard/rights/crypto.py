@@ -248,6 +248,48 @@ class KeyFile:
         return key
 
 
+class FileKeyRing(MasterKeyRing):
+    """A ring backed by the key file that follows rotations made while the gateway runs.
+
+    ``keys rotate`` rewrites the file; a running gateway notices (file mtime) the
+    next time it wraps a new data key or meets an unknown key id, so it never
+    wraps under a retired key.
+    """
+
+    def __init__(self, key_file: KeyFile) -> None:
+        self.key_file = key_file
+        current, previous = key_file.read()
+        self._stamp = self._mtime()
+        super().__init__(current, previous, source=f"file:{key_file.path}")
+
+    def _mtime(self) -> int:
+        try:
+            return self.key_file.path.stat().st_mtime_ns
+        except OSError:
+            return -1
+
+    def _refresh(self) -> None:
+        stamp = self._mtime()
+        if stamp == self._stamp or stamp < 0:
+            return
+        current, previous = self.key_file.read()
+        self._stamp = stamp
+        self.current = current
+        for key in (*previous, current):
+            self._by_id[key.key_id] = key
+
+    def wrap(self, dek: bytes, context: bytes) -> tuple[str, bytes]:
+        """Wrap under the file's current key."""
+        self._refresh()
+        return super().wrap(dek, context)
+
+    def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
+        """Unwrap, re-reading the file once if the key id is new to us."""
+        if key_id not in self._by_id:
+            self._refresh()
+        return super().unwrap(key_id, wrapped, context)
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -298,8 +340,7 @@ def load_master_keyring(
         raise ConfigError(f"no master key: set {ENV_MASTER_KEY}, {ENV_KEY_FILE} or {ENV_KMS_HOOK}")
     kf = KeyFile(path)
     if kf.exists():
-        current, previous = kf.read()
-        return MasterKeyRing(current, previous, source=f"file:{path}")
+        return FileKeyRing(kf)
     if not create:
         raise ConfigError(f"master key file {path} does not exist")
     key = kf.create()
@@ -312,7 +353,7 @@ def load_master_keyring(
         ENV_MASTER_KEY,
         path,
     )
-    return MasterKeyRing(key, source=f"file:{path}")
+    return FileKeyRing(kf)
 
 
 # --------------------------------------------------------------------------- data keys
