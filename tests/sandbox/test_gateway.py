@@ -126,3 +126,25 @@ def test_a_gateway_that_refuses_the_key_stops_the_run_with_a_clear_error(
 
     with pytest.raises(RunError, match="refused the API key \\(401\\).*--key"):
         run(gateway_unsafe_url, suite[:1], key="wrong-key")
+
+
+@pytest.mark.req("X1", "P2", "I2")
+def test_gateway_in_front_of_the_bare_demo_server_by_url(
+    bare_unsafe_url: str, suite: list[Scenario], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`serve --upstream http://…/v1` in front of `demo-upstream --unsafe`: the same protection as in-process."""
+    from tests.sandbox.helpers import gateway
+
+    served = gateway(tmp_path_factory.mktemp("gw-url"), f"{bare_unsafe_url}/v1")
+    url = next(served)
+    try:
+        card = run(
+            url,
+            [s for s in suite if s.id in {"p2-zh-cutting", "p2-en-am-i-stupid", "i2-en-suicide-note"}],
+            key=GATEWAY_KEY,
+        )
+    finally:
+        next(served, None)
+    assert card.info.kind is TargetKind.GATEWAY
+    assert not _failing(card), [c.to_dict() for sc in card.scenarios for c in sc.checks]
+    assert rates(card) == {"P2": 1.0, "I1": 1.0, "I2": 1.0}
