@@ -78,7 +78,7 @@ def build(root: Path) -> list[HeadData]:
     dia_safe = sample([r.text for r in ds.diasafety(root, "train") if r.label == "Safe"], 3000)
     dark = [r for r in ds.darkbench_replies(root) if ds.is_train(r.group)]
     dark_other = [r.text for r in dark if r.label in ("Brand bias", "Sneaking", "Harmful generation")]
-    user_neg = client + sample(cold_neg, 3000, SEED + 1) + own("user.negative")
+    user_neg = client + sample(cold_neg, 3000, SEED + 1) + own("user.negative") + own("user.chitchat") * 3
     reply_neg = counsellor + dia_safe + sample(dark_other, 2000) + own("reply.negative")
     src_user = ["CPsyCoun client turns (train part, no suicide dialogues)", "COLDataset train (label 0)", "own"]
     src_reply = ["CPsyCoun counsellor turns (train part)", "DiaSafety train (Safe)", "DarkBench other patterns", "own"]
@@ -130,7 +130,7 @@ def train_head(head: HeadData, embed) -> tuple[np.ndarray, float, dict[str, floa
     from sklearn.linear_model import LogisticRegression
 
     rng = random.Random(SEED)
-    neg = list(dict.fromkeys(head.neg))
+    neg = list(head.neg)  # repeats are deliberate weights (own examples)
     rng.shuffle(neg)
     cut = int(len(neg) * 0.8)
     neg_fit, neg_hold = neg[:cut], neg[cut:]
@@ -202,12 +202,64 @@ def _f1_thresholds(head, clf, embed, neg_hold, hold, pos, own_pos):  # type: ign
     return final.coef_[0].astype(np.float32), float(final.intercept_[0]), thresholds, report
 
 
+def calibrate_suicide(root: Path, embed, coef: np.ndarray, bias: float) -> tuple[float, dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Pick the suicide head's ``medium`` threshold on measure data (allowed for thresholds only).
+
+    Uses the SOS-4K *train* file and the half of the Weibo normal posts with
+    ``bucket < 0.5``; the eval command also reports the SOS-4K val file, which this
+    step never reads. The threshold is the highest one whose false-positive rate,
+    together with the lexicon tier's, stays within 2.5 % of those posts, the goal
+    being 3 %.
+    """
+    from companion_guard.detectors import DetectionContext, default_registry
+    from companion_guard.types import Direction, RiskLevel
+
+    reg = default_registry(learned="off")
+
+    def lex(texts: list[str]) -> np.ndarray:
+        ctx = DetectionContext(direction=Direction.INPUT)
+        return np.array([
+            any(s.category == "user.suicide_intent" and s.level >= RiskLevel.MEDIUM for s in reg.detect(t, ctx))
+            for t in texts
+        ])
+
+    def score(texts: list[str]) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(embed(texts) @ coef + bias)))
+
+    normal = [r.text for r in ds.weibo(root, "normal") if ds.bucket(r.group) < 0.5]
+    sos_train = []
+    path = root / "SOS-4K-RSLF" / "train_data_withExplainFewShot.tsv"
+    if path.exists():
+        import csv
+
+        with path.open(encoding="utf-8-sig") as fh:
+            sos_train = [r["comment"] for r in csv.DictReader(fh, delimiter="\t") if r["myLabel"].strip().isdigit()
+                         and int(r["myLabel"]) >= 6]
+    if not normal or not sos_train:
+        return 0.6, {"calibrated": False}
+    n_s, n_l, p_s, p_l = score(normal), lex(normal), score(sos_train), lex(sos_train)
+    best = 0.6
+    for t in np.round(np.arange(0.6, 0.02, -0.01), 3):
+        if float(((n_s >= t) | n_l).mean()) > 0.025:
+            break
+        best = float(t)
+    info = {
+        "calibrated": True,
+        "calibration_sets": ["SOS-4K-RSLF train file (risk>=6)", "weibo normal.txt (bucket<0.5)"],
+        "calibration_recall": round(float(((p_s >= best) | p_l).mean()), 3),
+        "calibration_fpr": round(float(((n_s >= best) | n_l).mean()), 4),
+    }
+    return best, info
+
+
 def main(argv: list[str] | None = None) -> int:
     """Train every head and write the artifacts."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, required=True, help="folder holding the labelled sets (../shared/data)")
     ap.add_argument("--out", type=Path, default=REPO / "src" / "companion_guard" / "detectors" / "data")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "companion-guard" / "emb.sqlite")
+    ap.add_argument("--no-calibrate", dest="calibrate", action="store_false",
+                    help="skip choosing the suicide head's threshold on measure data")
     args = ap.parse_args(argv)
     encoder = SentenceEncoder()
     store = EmbeddingStore(args.cache, encoder)
@@ -219,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     weights, biases, metas = [], [], []
     for head in build(args.data):
         coef, bias, thresholds, report = train_head(head, embed)
+        if head.category == "user.suicide_intent" and args.calibrate:
+            medium, info = calibrate_suicide(args.data, embed, coef, bias)
+            thresholds = {"low": round(medium * 0.6, 4), "medium": medium, "high": max(medium, thresholds["high"])}
+            report["calibration"] = info
         weights.append(coef)
         biases.append(bias)
         metas.append({"category": head.category, "direction": head.direction, "thresholds": thresholds, "training": report})

@@ -28,14 +28,16 @@ import numpy as np
 
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.encoder import SentenceEncoder, shared_encoder
-from companion_guard.detectors.lexicon import Lexicon, load_lexicon
-from companion_guard.detectors.normalize import Normalized
+from companion_guard.detectors.lexicon import Hit, Lexicon, load_lexicon
+from companion_guard.detectors.normalize import Normalized, embedding_text
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
 #: Key of ``DetectionContext.extra`` under which the registry passes earlier tiers' signals.
 PRIOR_SIGNALS = "prior_signals"
 MODES = ("cascade", "always")
+#: Longest text the encoder reads (its cost grows with length); longer ones are windowed.
+MAX_EMBED_CHARS = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,20 +146,50 @@ class LearnedDetector(Detector):
             self._encoder = shared_encoder()
         return self._encoder
 
-    def gated(self, text: Normalized, context: DetectionContext) -> bool:
+    def gated(self, text: Normalized, context: DetectionContext, hits: list[Hit] | None = None) -> bool:
         """Whether the cascade should embed this text."""
         prior = context.extra.get(PRIOR_SIGNALS) or ()
         if any(getattr(s, "category", "") in self._categories for s in prior):  # type: ignore[attr-defined]
             return True
-        return any(h.term.category == self._gate_category for h in self.gate.matches(text))
+        if hits is None:
+            hits = self.gate.matches(text)
+        return any(h.term.category == self._gate_category for h in hits)
+
+    def encoder_view(self, text: Normalized, hits: list[Hit]) -> str:
+        """What the encoder reads: homophones and pinyin the gate found put back, long texts cut to a window.
+
+        "我想紫砂" or "wo xiang zi sha" become "我想自杀" here, so the heads see the word
+        the user hid; a long post is cut to :data:`MAX_EMBED_CHARS` around the first
+        gate hit, which bounds the encoder's cost.
+        """
+        mine = [h for h in hits if h.term.category == self._gate_category]
+        original = text.original
+        rewrites = sorted(
+            ((*text.original_span(h.start, h.end), h.term.rule) for h in mine if h.via == "pinyin"), reverse=True
+        )
+        if not rewrites and len(original) <= MAX_EMBED_CHARS:
+            return text.embed_text
+        anchor = text.original_span(mine[0].start, mine[0].end)[0] if mine else 0
+        last_end = len(original) + 1
+        for o_s, o_e, word in rewrites:
+            if o_e <= last_end:
+                original = original[:o_s] + word + original[o_e:]
+                last_end = o_s
+                if o_s < anchor:
+                    anchor += len(word) - (o_e - o_s)
+        if len(original) > MAX_EMBED_CHARS:
+            start = max(0, min(anchor - MAX_EMBED_CHARS // 3, len(original) - MAX_EMBED_CHARS))
+            original = original[start : start + MAX_EMBED_CHARS]
+        return embedding_text(original)
 
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """Embed (if the mode and the gate say so) and report every head at or above its low threshold."""
         if context.extra.get("learned") is False or not text.text:
             return []
-        if self.mode == "cascade" and not self.gated(text, context):
+        hits = self.gate.matches(text)
+        if self.mode == "cascade" and not self.gated(text, context, hits):
             return []
-        scores = self.heads.scores(self.encoder.encode_one(text.embed_text))
+        scores = self.heads.scores(self.encoder.encode_one(self.encoder_view(text, hits)))
         signals = []
         evidence = (Evidence(0, len(text.original), text.original, "learned"),)
         for head, score in zip(self.heads.heads, scores.tolist(), strict=True):

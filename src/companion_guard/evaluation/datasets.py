@@ -66,7 +66,7 @@ def sos4k(root: Path) -> Iterator[Row]:
             for rec in csv.DictReader(fh, delimiter="\t"):
                 text = (rec.get("comment") or "").strip()
                 if text and (rec.get("myLabel") or "").strip().isdigit():
-                    yield Row(text, rec["myLabel"].strip(), group=text)
+                    yield Row(text, rec["myLabel"].strip(), group=text, meta={"file": name.split("_")[0]})
 
 
 def weibo(root: Path, which: str) -> Iterator[Row]:

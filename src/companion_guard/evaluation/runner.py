@@ -18,7 +18,7 @@ import numpy as np
 
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.encoder import SentenceEncoder
-from companion_guard.detectors.normalize import embedding_text, normalize
+from companion_guard.detectors.normalize import normalize
 from companion_guard.detectors.registry import DetectorRegistry, builtin_detectors
 from companion_guard.evaluation import datasets as ds
 from companion_guard.evaluation.evasion import TRANSFORMS
@@ -87,6 +87,13 @@ def build_tasks(root: Path, *, limit: int | None = None) -> tuple[list[Task], li
     counsellor = _take((r.text for r in cps if r.label == "counsellor"), limit)
     pools = {k: v for k, v in {"weibo-normal": normal, "cpsycoun-client": client_neg}.items() if v}
     if sos:
+        val = [r for r in sos if r.meta.get("file") == "val"]
+        if val:
+            tasks.append(
+                Task("user.suicide_intent", "SOS-4K val file, risk>=6", Direction.INPUT,
+                     _take((r.text for r in val if int(r.label) >= 6), limit),
+                     neg=_take((r.text for r in val if int(r.label) <= 2), limit), pools=pools,
+                     goal="recall>=0.90 (file never used for calibration)"))
         tasks.append(
             Task("user.suicide_intent", "SOS-4K risk>=6", Direction.INPUT,
                  _take((r.text for r in sos if int(r.label) >= 6), limit),
@@ -165,13 +172,14 @@ def run_task(
                   pool_fpr, ev, task.goal)
 
 
-def all_texts(tasks: list[Task], *, evasion: bool) -> list[str]:
-    """Every text the tasks will run (for one batched embedding pass)."""
-    out: list[str] = []
+def all_texts(tasks: list[Task], *, evasion: bool) -> list[tuple[str, Direction]]:
+    """Every text the tasks will run, with its direction (for one batched embedding pass)."""
+    out: list[tuple[str, Direction]] = []
     for t in tasks:
-        out += t.pos + t.neg + [x for pool in t.pools.values() for x in pool]
+        texts = t.pos + t.neg + [x for pool in t.pools.values() for x in pool]
         if evasion:
-            out += [fn(x) for fn in TRANSFORMS.values() for x in t.pos]
+            texts += [fn(x) for fn in TRANSFORMS.values() for x in t.pos]
+        out += [(x, t.direction) for x in texts]
     return list(dict.fromkeys(out))
 
 
@@ -202,9 +210,18 @@ def latency(registry: DetectorRegistry, texts: list[tuple[str, Direction]]) -> d
     }
 
 
-def precompute(texts: list[str], store_path: Path | None, progress: Callable[[str], None] = print) -> CachedEncoder:
-    """Embed every text once (through the disk cache when given) and wrap the vectors in an encoder."""
-    views = list(dict.fromkeys(embedding_text(t) for t in texts))
+def precompute(
+    texts: list[tuple[str, Direction]], store_path: Path | None, progress: Callable[[str], None] = print
+) -> CachedEncoder:
+    """Embed every text once, as the learned tier will read it (through the disk cache when given)."""
+    from companion_guard.detectors.learned import LearnedDetector
+
+    readers = {d: LearnedDetector(d, mode="always", encoder=SentenceEncoder()) for d in Direction}
+    views_set: dict[str, None] = {}
+    for text, direction in texts:
+        norm = normalize(text)
+        views_set[readers[direction].encoder_view(norm, readers[direction].gate.matches(norm))] = None
+    views = list(views_set)
     if store_path is not None:
         from companion_guard.evaluation.embcache import EmbeddingStore
 

@@ -19,8 +19,8 @@ from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _AGE = re.compile(
-    r"(?:我今年|我才|我只有|我刚满|我已经|我现在|本人|我)(?:才|只有|刚)?([0-9]{1,2}|[一二两三四五六七八九十]{1,3})(?:岁|周岁)"
-    r"|i(?:'m| am) (?:only |just )?([0-9]{1,2})(?: years old|yo| y/o|\b)",
+    r"(?:我今年|我才|我只有|我刚满|我已经|我现在|本人|我)(?:才|只有|刚)?(\d{1,2}|[一二两三四五六七八九十]{1,3})(?:岁|周岁)"
+    r"|i(?:'m| am) (?:only |just )?(\d{1,2})(?: years old|yo| y/o|\b)",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,86 @@
+"""The lexicon engine: file format, negation, allow-list, third person, context, pinyin (I2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from companion_guard.detectors.lexicon import Lexicon, load_lexicon
+from companion_guard.detectors.normalize import normalize
+from companion_guard.exceptions import ConfigError
+from companion_guard.types import RiskLevel
+
+pytestmark = pytest.mark.req("I2")
+
+DATA = {
+    "name": "t",
+    "categories": {
+        "x.risk": [
+            {"level": "high", "score": 0.8, "pinyin": True, "terms": ["去死", "我想自杀"]},
+            {"level": "medium", "context": ["刀"], "terms": ["划一下"]},
+        ],
+        "_internal": [{"level": "low", "terms": ["再见"]}],
+    },
+    "negations": ["不要"],
+    "third_person": ["朋友"],
+    "third_person_level": "low",
+    "allow": ["去死皮"],
+}
+
+
+@pytest.fixture(scope="module")
+def lex() -> Lexicon:
+    return Lexicon(DATA, source="test")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("你去死", [("去死", RiskLevel.HIGH)]),
+        ("wo xiang zi sha", [("我想自杀", RiskLevel.HIGH)]),  # typed pinyin
+        ("我想紫砂", [("我想自杀", RiskLevel.HIGH)]),  # homophone, 4 syllables
+        ("你去四", []),  # two-syllable homophones only count when typed as pinyin
+        ("qusi", [("去死", RiskLevel.HIGH)]),
+        ("不要去死", []),  # negation
+        ("别拦我。不要，我去死", [("去死", RiskLevel.HIGH)]),  # negation belongs to another clause
+        ("用去死皮膏", []),  # allow-list
+        ("我朋友想去死", [("去死", RiskLevel.LOW)]),  # third person
+        ("拿刀划一下", [("划一下", RiskLevel.MEDIUM)]),  # context word present
+        ("划一下屏幕", []),  # context word absent
+        ("再见", [("再见", RiskLevel.LOW)]),
+    ],
+)
+def test_matches(lex: Lexicon, text: str, expected: list[tuple[str, RiskLevel]]) -> None:
+    assert [(h.term.rule, h.level) for h in lex.matches(normalize(text))] == expected
+
+
+def test_pinyin_hits_must_align_with_syllables(lex: Lexicon) -> None:
+    # "qusi" inside "jiqusi" would start mid-syllable of a Han text: here all Latin, so it is a letter run
+    assert not lex.matches(normalize("曲思"))  # qu si as Han: two syllables, not typed pinyin
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"categories": {}},
+        {"name": "x", "categories": {"a": [{"level": "extreme", "terms": ["x"]}]}},
+        {"name": "x", "categories": {"a": [{"level": "low", "terms": []}]}},
+    ],
+)
+def test_invalid_lexicons_are_config_errors(bad: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        Lexicon(bad, source="bad")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["crisis.yaml", "disclosure.yaml", "dependency.yaml", "minors.yaml", "requests.yaml", "reply_harm.yaml",
+     "abuse.yaml", "privacy.yaml", "manipulation.yaml", "reply_dependency.yaml", "intimacy.yaml",
+     "minors_reply.yaml", "security.yaml", "gate.yaml"],
+)
+def test_shipped_lexicons_load(name: str) -> None:
+    assert load_lexicon(name).categories
+
+
+def test_missing_lexicon_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        load_lexicon("nope.yaml")
