@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from companion_guard.cli import app
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from companion_guard.sandbox.results import RunInfo, ScenarioResult
+    from companion_guard.sandbox.runner import TargetConfig
+    from companion_guard.sandbox.scenario import Scenario
+    from companion_guard.sandbox.scoring import Scorecard
 
 
 @app.command()
@@ -41,20 +50,43 @@ def redteam(
 
     对任意 OpenAI 兼容的陪伴服务端点运行红队场景，按要求逐项评分。
     """
-    import httpx
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from companion_guard.exceptions import CompanionGuardError, ConfigError
-    from companion_guard.sandbox.judge import ReplyJudge
     from companion_guard.sandbox.report import write_scorecard
-    from companion_guard.sandbox.runner import Runner, TargetConfig
-    from companion_guard.sandbox.scenario import load_suite
+    from companion_guard.sandbox.runner import TargetConfig
     from companion_guard.sandbox.scoring import score
 
     console = Console(stderr=True)
     if kind not in ("auto", "gateway", "bare"):
         raise typer.BadParameter("--kind must be auto, gateway or bare")
+    if judge not in ("lexicon", "full"):
+        raise typer.BadParameter("--judge must be lexicon or full")
+    scenarios = _load(console, suite, only)
+    config = TargetConfig(
+        url=target,
+        key=key,
+        kind=kind,  # type: ignore[arg-type]  # checked above
+        model=model,
+        timeout=timeout,
+        stream=stream,
+        notify_timeout=notify_timeout,
+    )
+    info, results = _run_with_progress(console, config, scenarios, suite, judge)
+    card = score(info, results)
+    paths = write_scorecard(card, output, fail_under=fail_under)
+    _print_summary(console, card)
+    console.print("写入 written: " + ", ".join(str(p) for p in paths))
+    if fail_under is not None and card.gate(fail_under):
+        below = ", ".join(f"{s.requirement} {s.pass_rate:.0%}" for s in card.gate(fail_under))
+        console.print(f"[red]发布门槛未通过 release gate failed (< {fail_under:g}): {below}[/red]")
+        raise typer.Exit(1)
+
+
+def _load(console: Console, suite: str, only: list[str]) -> list[Scenario]:
+    """The suite's scenarios, narrowed to ``--only`` requirements; exit 2 with the reason on error."""
+    from companion_guard.exceptions import ConfigError
+    from companion_guard.sandbox.scenario import load_suite
+
     try:
         scenarios = load_suite(suite)
     except ConfigError as exc:
@@ -65,53 +97,42 @@ def redteam(
         if not scenarios:
             console.print(f"[red]no scenario tests {', '.join(only)}[/red]")
             raise typer.Exit(2)
-    config = TargetConfig(
-        url=target,
-        key=key,
-        kind=kind,  # type: ignore[arg-type]  # checked above
-        model=model,
-        timeout=timeout,
-        stream=stream,
-        notify_timeout=notify_timeout,
-    )
-    if judge not in ("lexicon", "full"):
-        raise typer.BadParameter("--judge must be lexicon or full")
+    return scenarios
+
+
+def _run_with_progress(
+    console: Console, config: TargetConfig, scenarios: list[Scenario], suite: str, judge: str
+) -> tuple[RunInfo, list[ScenarioResult]]:
+    """Run the scenarios under a Rich progress bar; exit 2 when the run cannot start or stops."""
+    import httpx
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from companion_guard.exceptions import CompanionGuardError, ConfigError
+    from companion_guard.sandbox.judge import ReplyJudge
+    from companion_guard.sandbox.runner import Runner
+
     try:
         runner = Runner(config, judge=ReplyJudge(learned="off" if judge == "lexicon" else True))
     except ConfigError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"),
-        console=console,
-    ) as progress:
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, TextColumn("{task.fields[last]}"), console=console) as progress:
         task = progress.add_task("红队 red-team", total=len(scenarios), last="")
 
-        def advance(result) -> None:  # type: ignore[no-untyped-def]
+        def advance(result: ScenarioResult) -> None:
             outcomes = {result.outcome_for(r).value for r in result.checked_requirements}
             mark = "[red]✗[/red]" if outcomes & {"fail", "error"} else "[green]✓[/green]"
             progress.update(task, advance=1, last=f"{mark} {result.id}")
 
         try:
-            info, results = asyncio.run(runner.run(scenarios, suite=suite, on_result=advance))
+            return asyncio.run(runner.run(scenarios, suite=suite, on_result=advance))
         except (CompanionGuardError, httpx.HTTPError, OSError) as exc:
             console.print(f"[red]the run stopped: {type(exc).__name__}: {exc}[/red]")
             raise typer.Exit(2) from exc
-    card = score(info, results)
-    paths = write_scorecard(card, output, fail_under=fail_under)
-    _print_summary(console, card, fail_under)
-    console.print("写入 written: " + ", ".join(str(p) for p in paths))
-    if fail_under is not None and card.gate(fail_under):
-        below = ", ".join(f"{s.requirement} {s.pass_rate:.0%}" for s in card.gate(fail_under))
-        console.print(f"[red]发布门槛未通过 release gate failed (< {fail_under:g}): {below}[/red]")
-        raise typer.Exit(1)
 
 
-def _print_summary(console, card, fail_under: float | None) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(console: Console, card: Scorecard) -> None:
     from rich.table import Table
 
     table = Table(title=f"{card.info.suite} → {card.info.target} ({card.info.kind.value})")
