@@ -91,3 +91,17 @@ def test_rewriting_the_whole_chain_still_shows_against_the_head(gw: Gateway) -> 
     code, report = _verify(gw)
     assert code == 1 and report["problems"][0]["kind"] == "truncated"
     assert entry_hash  # the hash function is public so auditors can re-compute entries themselves
+
+
+@pytest.mark.req("D1")
+def test_high_risk_decisions_are_audited_without_content(gw: Gateway) -> None:
+    body = turn(gw, USER, "我真的不想活了，今晚就结束")
+    levels = {s["level"] for s in body["guard"]["decision"]["signals"]}
+    assert levels & {"high", "critical"}
+    r = gw.client.get("/v1/audit", headers=gw.h("auditor"), params={"action": "decision.high_risk"})
+    entries = r.json()["data"]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["subject_user"] == USER and entry["target"] == body["guard"]["turn_id"]
+    assert entry["details"]["direction"] == "input" and "user.suicide_intent" in entry["details"]["categories"]
+    assert "不想活" not in r.text
