@@ -26,7 +26,7 @@ C, H, M = RiskLevel.CRITICAL, RiskLevel.HIGH, RiskLevel.MEDIUM
         ("I want to kill myself", C),
         ("活着没意思，不如死了", H),
         ("没有我大家会更好", H),
-        ("人间不值得，生无可恋", M),
+        ("人间不值得，生无可恋", RiskLevel.LOW),  # common hyperbole: a topic cue only
         # adversarial: spacing, zero-width, traditional, full-width, homophone, pinyin, abbreviation, emoji
         ("我 想 自 杀", C),
         ("我\u200b想\u200b死", C),

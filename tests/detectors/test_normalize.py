@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from companion_guard.detectors.normalize import embedding_text, normalize, to_pinyin
+from companion_guard.detectors.normalize import embedding_text, normalize, to_pinyin, to_syllables
 
 pytestmark = pytest.mark.req("I2")
 
@@ -56,12 +56,14 @@ def test_span_of_a_word_in_the_original() -> None:
     assert raw[s:e] == "想 死"
 
 
-def test_pinyin_views() -> None:
+def test_syllable_views() -> None:
     assert to_pinyin("紫砂") == to_pinyin("自杀") == "zisha"
-    norm = normalize("我想紫砂")
-    view = norm.pinyin
-    assert view.text == "woxiangzisha"
-    assert view.aligned(7, 12) and not view.aligned(8, 12)
+    assert to_syllables("紫砂")[0] == to_syllables("自杀")[0] == to_syllables("zisha")[0]
+    norm = normalize("我想 zi sha 了")
+    syl = norm.pinyin_text
+    assert len(syl) == 5  # 我 想 zi sha 了
+    assert norm.text[slice(*norm.syllable_index(2, 4))] == "zisha"
+    assert to_syllables("hello")[0] == "hello"  # not pinyin: left alone
 
 
 def test_embedding_text_keeps_words_and_clauses() -> None:

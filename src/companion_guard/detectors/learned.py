@@ -98,6 +98,11 @@ def load_heads(direction: Direction) -> HeadSet:
     return HeadSet(tuple(heads), np.ascontiguousarray(weights[rows], dtype=np.float32), bias[rows].astype(np.float32), meta)
 
 
+@cache
+def _gate_lexicon() -> Lexicon:
+    return load_lexicon("gate.yaml", shared=False)
+
+
 class LearnedDetector(Detector):
     """Scores every head of one direction on the text's embedding."""
 
@@ -119,7 +124,7 @@ class LearnedDetector(Detector):
         self.mode = mode
         self.heads = heads or load_heads(direction)
         self._encoder = encoder
-        self.gate = gate or load_lexicon("gate.yaml")
+        self.gate = gate or _gate_lexicon()
         self._gate_category = f"_gate.{direction.value}"
         self._categories = frozenset(h.category for h in self.heads.heads)
 
@@ -167,8 +172,10 @@ class LearnedDetector(Detector):
         rewrites = sorted(
             ((*text.original_span(h.start, h.end), h.term.rule) for h in mine if h.via == "pinyin"), reverse=True
         )
-        if not rewrites and len(original) <= MAX_EMBED_CHARS:
+        if not rewrites and len(text.embed_text) <= MAX_EMBED_CHARS:
             return text.embed_text
+        # window size in original characters (invisible padding makes the original longer)
+        size = max(MAX_EMBED_CHARS, MAX_EMBED_CHARS * len(original) // max(1, len(text.embed_text)))
         anchor = text.original_span(mine[0].start, mine[0].end)[0] if mine else 0
         last_end = len(original) + 1
         for o_s, o_e, word in rewrites:
@@ -177,10 +184,10 @@ class LearnedDetector(Detector):
                 last_end = o_s
                 if o_s < anchor:
                     anchor += len(word) - (o_e - o_s)
-        if len(original) > MAX_EMBED_CHARS:
-            start = max(0, min(anchor - MAX_EMBED_CHARS // 3, len(original) - MAX_EMBED_CHARS))
-            original = original[start : start + MAX_EMBED_CHARS]
-        return embedding_text(original)
+        if len(original) > size:
+            start = max(0, min(anchor - size // 3, len(original) - size))
+            original = original[start : start + size]
+        return embedding_text(original)[: MAX_EMBED_CHARS + 20]
 
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """Embed (if the mode and the gate say so) and report every head at or above its low threshold."""

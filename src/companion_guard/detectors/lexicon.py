@@ -28,6 +28,7 @@ they never leave the detector as signals.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
@@ -36,7 +37,7 @@ import ahocorasick_rs
 import yaml
 
 from companion_guard.detectors.base import DetectionContext, Detector
-from companion_guard.detectors.normalize import Normalized, normalize, to_pinyin
+from companion_guard.detectors.normalize import Normalized, normalize, to_syllables
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
@@ -83,7 +84,7 @@ def _default_pinyin(folded: str) -> bool:
 class Lexicon:
     """Compiled terms, cues and allow-list of one lexicon file."""
 
-    def __init__(self, data: dict[str, Any], *, source: str) -> None:
+    def __init__(self, data: dict[str, Any], *, source: str, shared: bool = True) -> None:
         try:
             self.name = str(data["name"])
             entries: dict[str, Term] = {}
@@ -104,7 +105,7 @@ class Lexicon:
                         if want_py is None:
                             want_py = _default_pinyin(key)
                         if want_py and len(_HAN.findall(key)) >= 2:
-                            pinyin_keys[to_pinyin(key)] = key
+                            pinyin_keys[to_syllables(key)[0]] = key
             self.negations = tuple(n for n in (_fold(x) for x in data.get("negations", [])) if n)
             self.third_person = tuple(t for t in (_fold(x) for x in data.get("third_person", [])) if t)
             self.third_person_level = RiskLevel.parse(data.get("third_person_level", "medium"))
@@ -117,19 +118,13 @@ class Lexicon:
         self.categories = tuple(sorted({t.category for t in entries.values()}))
         self._keys = list(entries)
         self._terms = [entries[k] for k in self._keys]
-        self._ac = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         self._py_keys = list(pinyin_keys)
         self._py_terms = [entries[pinyin_keys[k]] for k in self._py_keys]
-        self._py_ac = (
-            ahocorasick_rs.AhoCorasick(self._py_keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-            if self._py_keys
-            else None
-        )
-        self._allow_ac = (
-            ahocorasick_rs.AhoCorasick(self.allow)
-            if self.allow
-            else None
-        )
+        self._allow_ac = ahocorasick_rs.AhoCorasick(self.allow) if self.allow else None
+        # Lexicons share one automaton; a broad one (the cascade gate) gets its own, so that
+        # its frequent short terms do not slow every other lexicon's scan.
+        self._index = _INDEX if shared else _SharedIndex()
+        self._slot = self._index.add(self)
 
     # -- the clause window: negation and third person are judged on what the user wrote --
     def _clause_before(self, norm: Normalized, start: int) -> str:
@@ -157,25 +152,23 @@ class Lexicon:
         return [(s, e) for _, s, e in self._allow_ac.find_matches_as_indexes(text, overlapping=True)]
 
     def _raw_hits(self, norm: Normalized) -> list[Hit]:
+        found = self._index.hits(norm).get(self._slot)
+        if not found:
+            return []
         text = norm.text
-        hits = [Hit(self._terms[i], s, e) for i, s, e in self._ac.find_matches_as_indexes(text)]
-        if self._py_ac is not None:
-            py_text = norm.pinyin_text
-            found = self._py_ac.find_matches_as_indexes(py_text)
-            if found:
-                view = norm.pinyin
-                covered = {(h.start, h.end) for h in hits}
-                for i, s, e in found:
-                    if not view.aligned(s, e):
-                        continue
-                    fs, fe = view.index[s], view.index[e - 1] + 1
-                    if fe - fs <= 2 and _HAN.search(text[fs:fe]):
-                        # two-syllable homophones are too common (资金 ~ 自尽, 上调 ~ 上吊);
-                        # they count only when typed as pinyin, or listed as literal terms
-                        continue
-                    if (fs, fe) in covered or any(h.start <= fs and fe <= h.end for h in hits):
-                        continue
-                    hits.append(Hit(self._py_terms[i], fs, fe, via="pinyin"))
+        hits: list[Hit] = []
+        for via, idx, s, e in _leftmost_longest(found):
+            if via == "text":
+                hits.append(Hit(self._terms[idx], s, e))
+                continue
+            fs, fe = norm.syllable_index(s, e)
+            if fe - fs <= 2 and _HAN.search(text[fs:fe]):
+                # two-syllable homophones are too common (资金 ~ 自尽, 上调 ~ 上吊);
+                # they count only when typed as pinyin, or when listed as literal terms
+                continue
+            if any(h.start <= fs and fe <= h.end for h in hits):
+                continue
+            hits.append(Hit(self._py_terms[idx], fs, fe, via="pinyin"))
         return hits
 
     def matches(self, norm: Normalized) -> list[Hit]:
@@ -205,7 +198,77 @@ class Lexicon:
         return out
 
 
-def load_lexicon(filename: str) -> Lexicon:
+def _leftmost_longest(found: list[tuple[str, int, int, int]]) -> list[tuple[str, int, int, int]]:
+    """From overlapping matches keep, per view, the leftmost-longest non-overlapping ones."""
+    out: list[tuple[str, int, int, int]] = []
+    for view in ("text", "pinyin"):
+        end = -1
+        for hit in sorted((h for h in found if h[0] == view), key=lambda h: (h[2], -h[3])):
+            if hit[2] >= end:
+                out.append(hit)
+                end = hit[3]
+    return out
+
+
+class _SharedIndex:
+    """One Aho-Corasick automaton over the terms of every loaded lexicon (characters and syllables).
+
+    Each text is scanned twice in all, not twice per lexicon: with a dozen lexicons
+    on each side this is what keeps the lexicon tier at tens of microseconds.
+    Results are cached on the :class:`Normalized` text.
+    """
+
+    def __init__(self) -> None:
+        self._lexicons: list[Lexicon] = []
+        self._lock = threading.Lock()
+        self._built: tuple[int, Any, list[list[tuple[int, int]]], Any, list[list[tuple[int, int]]]] | None = None
+        self._cache_key = f"lexicon_hits:{id(self)}"
+
+    def add(self, lexicon: Lexicon) -> int:
+        with self._lock:
+            self._lexicons.append(lexicon)
+            self._built = None
+            return len(self._lexicons) - 1
+
+    def _build(self) -> tuple[int, Any, list[list[tuple[int, int]]], Any, list[list[tuple[int, int]]]]:
+        with self._lock:
+            if self._built is None:
+                char_keys: dict[str, list[tuple[int, int]]] = {}
+                syl_keys: dict[str, list[tuple[int, int]]] = {}
+                for slot, lex in enumerate(self._lexicons):
+                    for i, key in enumerate(lex._keys):
+                        char_keys.setdefault(key, []).append((slot, i))
+                    for i, key in enumerate(lex._py_keys):
+                        syl_keys.setdefault(key, []).append((slot, i))
+                char_ac = ahocorasick_rs.AhoCorasick(list(char_keys)) if char_keys else None
+                syl_ac = ahocorasick_rs.AhoCorasick(list(syl_keys)) if syl_keys else None
+                self._built = (len(self._lexicons), char_ac, list(char_keys.values()), syl_ac, list(syl_keys.values()))
+            return self._built
+
+    def hits(self, norm: Normalized) -> dict[int, list[tuple[str, int, int, int]]]:
+        """Per lexicon slot, every match as ``(view, term index, start, end)`` (overlapping)."""
+        built = self._built or self._build()
+        cached = norm._views.get(self._cache_key)
+        if cached is not None and cached[0] == built[0]:  # type: ignore[index]
+            return cached[1]  # type: ignore[index,no-any-return]
+        _, char_ac, char_owners, syl_ac, syl_owners = built
+        out: dict[int, list[tuple[str, int, int, int]]] = {}
+        if char_ac is not None:
+            for k, s, e in char_ac.find_matches_as_indexes(norm.text, overlapping=True):
+                for slot, i in char_owners[k]:
+                    out.setdefault(slot, []).append(("text", i, s, e))
+        if syl_ac is not None:
+            for k, s, e in syl_ac.find_matches_as_indexes(norm.pinyin_text, overlapping=True):
+                for slot, i in syl_owners[k]:
+                    out.setdefault(slot, []).append(("pinyin", i, s, e))
+        norm._views[self._cache_key] = (built[0], out)
+        return out
+
+
+_INDEX = _SharedIndex()
+
+
+def load_lexicon(filename: str, *, shared: bool = True) -> Lexicon:
     """Load a lexicon shipped in ``companion_guard/detectors/data``."""
     ref = resources.files("companion_guard.detectors").joinpath("data", filename)
     try:
@@ -214,7 +277,7 @@ def load_lexicon(filename: str) -> Lexicon:
         raise ConfigError(f"cannot read lexicon {filename}: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"lexicon {filename} is not a mapping")
-    return Lexicon(data, source=filename)
+    return Lexicon(data, source=filename, shared=shared)
 
 
 def hits_to_signals(hits: list[Hit], norm: Normalized, *, detector: str, source: str) -> list[Signal]:

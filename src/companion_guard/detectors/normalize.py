@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -151,67 +151,141 @@ def to_pinyin(text: str) -> str:
     return text.translate(_pinyin_table())
 
 
-@dataclass(frozen=True, slots=True)
-class PinyinView:
-    """Toneless pinyin of a folded text and the folded index of each pinyin letter."""
-
-    text: str
-    index: tuple[int, ...]
-    unit_start: frozenset[int]
-    unit_end: frozenset[int]
-
-    def aligned(self, start: int, end: int) -> bool:
-        """Whether ``[start, end)`` begins and ends on whole syllables (or whole letters)."""
-        return start in self.unit_start and end in self.unit_end
+_SYLLABLE_BASE = 0xF0000  # Supplementary Private Use Area-A: never in real text after folding
+_LATIN_RUN = re.compile(r"[a-z]{2,}")
 
 
-@dataclass(frozen=True, slots=True)
+@cache
+def _syllables() -> tuple[dict[int, str], dict[str, str]]:
+    """Han character → syllable character, and toneless syllable → syllable character."""
+    table = _pinyin_table()
+    names = sorted(set(table.values()))
+    by_name = {name: chr(_SYLLABLE_BASE + i) for i, name in enumerate(names)}
+    return {cp: by_name[name] for cp, name in table.items()}, by_name
+
+
+def _segment(run: str, by_name: dict[str, str]) -> list[tuple[str, int]] | None:
+    """Split a run of Latin letters into pinyin syllables (longest first): ``(char, length)`` pairs,
+    or None if the run does not read as pinyin."""
+    out: list[tuple[str, int]] = []
+    i = 0
+    while i < len(run):
+        for size in (6, 5, 4, 3, 2, 1):
+            piece = run[i : i + size]
+            if len(piece) == size and piece in by_name:
+                out.append((by_name[piece], size))
+                i += size
+                break
+        else:
+            return None
+    return out
+
+
+SyllableView = tuple[str, "tuple[int, ...] | None", "tuple[int, ...] | None"]
+
+
+def to_syllables(text: str) -> SyllableView:
+    """``text`` in syllable space.
+
+    Each Han character becomes one character standing for its toneless syllable
+    (so 紫砂 and 自杀 become the same two characters), and runs of Latin letters that
+    read as pinyin ("zisha") become the same characters. Returns the string and,
+    when Latin runs were rewritten, the start and end index in ``text`` of each
+    character (else None twice: the map is the identity).
+    """
+    han, by_name = _syllables()
+    out = text.translate(han)
+    if _LATIN_RUN.search(out) is None:
+        return out, None, None
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for m in _LATIN_RUN.finditer(out):
+        parts.append(out[pos : m.start()])
+        starts.extend(range(pos, m.start()))
+        ends.extend(range(pos + 1, m.start() + 1))
+        seg = _segment(m.group(0), by_name)
+        if seg is None:
+            parts.append(m.group(0))
+            starts.extend(range(m.start(), m.end()))
+            ends.extend(range(m.start() + 1, m.end() + 1))
+        else:
+            cursor = m.start()
+            for ch, size in seg:
+                parts.append(ch)
+                starts.append(cursor)
+                cursor += size
+                ends.append(cursor)
+        pos = m.end()
+    parts.append(out[pos:])
+    starts.extend(range(pos, len(out)))
+    ends.extend(range(pos + 1, len(out) + 1))
+    return "".join(parts), tuple(starts), tuple(ends)
+
+
+
+
 class Normalized:
-    """A folded view of ``original`` with ``offsets[i]`` = index in the original of ``text[i]``."""
+    """A folded view of ``original`` with ``offsets[i]`` = index in the original of ``text[i]``.
 
-    original: str
-    text: str
-    offsets: tuple[int, ...]
-    _views: dict[str, object] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    ``offsets`` is computed on first use (most texts never produce a hit, so most
+    never need it); the syllable and encoder views are cached the same way.
+    """
+
+    __slots__ = ("original", "text", "_offsets", "_views")
+
+    def __init__(self, original: str, text: str, offsets: tuple[int, ...] | None = None) -> None:
+        self.original = original
+        self.text = text
+        self._offsets = offsets
+        self._views: dict[str, object] = {}
+
+    def __repr__(self) -> str:
+        return f"Normalized(original={self.original!r}, text={self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Normalized) and (self.original, self.text) == (other.original, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.original, self.text))
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """Index in the original of each folded character."""
+        if self._offsets is None:
+            deleted = _get_tables().deleted
+            offsets = tuple([i for i, ch in enumerate(self.original) if ch not in deleted])
+            if len(offsets) != len(self.text):  # pragma: no cover - the fast path guarantees this
+                offsets = _normalize_slow(self.original).offsets
+            self._offsets = offsets
+        return self._offsets
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of ``text`` back to the original string."""
-        if not self.offsets or start >= len(self.offsets):
+        offsets = self.offsets
+        if not offsets or start >= len(offsets):
             return (len(self.original), len(self.original))
-        o_start = self.offsets[start]
-        o_end = self.offsets[max(start, min(end, len(self.offsets)) - 1)] + 1
+        o_start = offsets[start]
+        o_end = offsets[max(start, min(end, len(offsets)) - 1)] + 1
         return (o_start, o_end)
 
     @property
     def pinyin_text(self) -> str:
-        """The toneless pinyin string (cheap: one C-level translate)."""
-        cached = self._views.get("pinyin_text")
+        """The text in syllable space (see :func:`to_syllables`), computed once."""
+        cached = self._views.get("syllables")
         if cached is None:
-            cached = to_pinyin(self.text)
-            self._views["pinyin_text"] = cached
-        return cached  # type: ignore[return-value]
+            cached = to_syllables(self.text)
+            self._views["syllables"] = cached
+        return cached[0]  # type: ignore[index]
 
-    @property
-    def pinyin(self) -> PinyinView:
-        """The pinyin view with its index map (built on demand, i.e. only after a pinyin hit)."""
-        cached = self._views.get("pinyin")
-        if cached is None:
-            table = _pinyin_table()
-            letters: list[str] = []
-            index: list[int] = []
-            starts: set[int] = set()
-            ends: set[int] = set()
-            pos = 0
-            for i, ch in enumerate(self.text):
-                syl = table.get(ord(ch), ch)
-                starts.add(pos)
-                letters.append(syl)
-                index.extend([i] * len(syl))
-                pos += len(syl)
-                ends.add(pos)
-            cached = PinyinView("".join(letters), tuple(index), frozenset(starts), frozenset(ends))
-            self._views["pinyin"] = cached
-        return cached  # type: ignore[return-value]
+    def syllable_index(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of :attr:`pinyin_text` back to a span of :attr:`text`."""
+        self.pinyin_text  # noqa: B018 - fills the cache
+        _, starts, ends = self._views["syllables"]  # type: ignore[misc]
+        if starts is None:
+            return start, end
+        return starts[start], ends[end - 1]
 
     @property
     def embed_text(self) -> str:
@@ -229,11 +303,8 @@ def normalize(text: str) -> Normalized:
     if tables.multi is None or tables.multi.search(text) is None:
         folded = text.translate(tables.translate)
         if len(folded) == len(text):
-            return Normalized(original=text, text=folded, offsets=tuple(range(len(text))))
-        deleted = tables.deleted
-        offsets = tuple(i for i, ch in enumerate(text) if ch not in deleted)
-        if len(offsets) == len(folded):
-            return Normalized(original=text, text=folded, offsets=offsets)
+            return Normalized(text, folded, tuple(range(len(text))))
+        return Normalized(text, folded)
     return _normalize_slow(text)
 
 
@@ -253,7 +324,7 @@ def _normalize_slow(text: str) -> Normalized:
         for f in folded:
             out.append(f)
             offsets.append(i)
-    return Normalized(original=text, text="".join(out), offsets=tuple(offsets))
+    return Normalized(text, "".join(out), tuple(offsets))
 
 
 _HAN = "\u3400-\u9fff\uf900-\ufaff"
@@ -312,4 +383,4 @@ def _unspace_letters(text: str) -> str:
     return "".join(out)
 
 
-__all__ = ["EMOJI_TOKENS", "Normalized", "PinyinView", "embedding_text", "normalize", "to_pinyin"]
+__all__ = ["EMOJI_TOKENS", "Normalized", "embedding_text", "normalize", "to_pinyin", "to_syllables"]

@@ -28,6 +28,7 @@ class DetectorRegistry:
 
     def __init__(self, detectors: Iterable[Detector] = ()) -> None:
         self._by_id: dict[str, Detector] = {}
+        self._selected: dict[Direction, list[Detector]] = {}
         for detector in detectors:
             self.register(detector)
 
@@ -36,6 +37,7 @@ class DetectorRegistry:
         if detector.id in self._by_id:
             raise ConfigError(f"detector id {detector.id!r} registered twice")
         self._by_id[detector.id] = detector
+        self._selected.clear()
 
     def get(self, detector_id: str) -> Detector:
         """Return the detector with this id."""
@@ -49,7 +51,10 @@ class DetectorRegistry:
 
     def select(self, direction: Direction) -> list[Detector]:
         """The detectors that look at texts of this direction."""
-        return [d for d in self._by_id.values() if direction in d.directions]
+        found = self._selected.get(direction)
+        if found is None:
+            found = self._selected[direction] = [d for d in self._by_id.values() if direction in d.directions]
+        return list(found)
 
     def detect(self, text: str | Normalized, context: DetectionContext) -> list[Signal]:
         """Normalise once and run every detector for ``context.direction``.

@@ -39,6 +39,8 @@ def _cn_to_int(s: str) -> int | None:
 
 def stated_age(original: str) -> tuple[int, int, int] | None:
     """The age the user states about themself, as ``(age, start, end)`` in ``original``."""
+    if "岁" not in original and "i" not in original.lower():
+        return None
     for m in _AGE.finditer(original):
         raw = m.group(1) or m.group(2)
         age = _cn_to_int(raw) if raw else None
