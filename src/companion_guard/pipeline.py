@@ -322,28 +322,40 @@ class Guard:
     async def stream_prepared(self, prepared: Prepared) -> AsyncIterator[str | TurnResult]:
         """Yield checked pieces of the reply, then the :class:`TurnResult`.
 
-        Text is released only up to the last sentence end that passed the reply
-        check; when the reply turns bad, the upstream is cut off and the rest is
-        replaced by the policy's safe text.
+        Text is released a sentence behind what was checked: a sentence leaves
+        only once it and the one after it passed the reply check. When the reply
+        turns bad, the upstream is cut off and the rest is replaced by the
+        policy's safe text.
         """
         if prepared.final is not None:
             yield prepared.final.reply
             yield prepared.final
             return
         assert prepared.upstream_request is not None
-        received, released = "", 0
+        received, released, scanned = "", 0, 0
+        ends: list[int] = []  # offsets just past each sentence end seen so far
         delivered: list[str] = []
         replaced = False
         stream = self.upstream.stream(prepared.upstream_request)
         try:
             async for piece in stream:
                 received += piece
-                cut = max((i + 1 for i, ch in enumerate(received) if ch in SENTENCE_ENDS), default=0)
-                if cut <= released:
+                for i in range(scanned, len(received)):
+                    if received[i] in SENTENCE_ENDS:
+                        if ends and ends[-1] == i:  # "？！" or "...": one sentence end
+                            ends[-1] = i + 1
+                        else:
+                            ends.append(i + 1)
+                scanned = len(received)
+                # Hold the newest complete sentence back until the next one arrives, so a
+                # reply that turns bad over two sentences ("leaving already? I'll be so sad")
+                # is judged whole before any of it leaves.
+                if len(ends) < 2 or ends[-2] <= released:
                     continue
-                if self.check_reply(prepared, received[:cut]).outcome == "replace":
+                if self.check_reply(prepared, received[: ends[-1]]).outcome == "replace":
                     replaced = True
                     break
+                cut = ends[-2]
                 delivered.append(received[released:cut])
                 yield received[released:cut]
                 released = cut

@@ -76,7 +76,7 @@ def test_reply_turning_bad_mid_stream_is_cut_and_replaced(tmp_path: Path) -> Non
                 text += chunk.choices[0].delta.content
             if chunk.model_extra and "guard" in chunk.model_extra:
                 guard = chunk.model_extra["guard"]
-        assert text.startswith("今天的月亮很好看。我们聊聊天吧。")
+        assert text.startswith("今天的月亮很好看。")  # released a sentence behind the check
         assert "去死" not in text and "后面还有" not in text
         assert "12356" in text  # the safe replacement for self-harm content carries help
         assert guard is not None and guard["decision"]["action"] == "replace"
