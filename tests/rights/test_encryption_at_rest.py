@@ -32,7 +32,8 @@ def test_canary_sentence_is_nowhere_in_plain_text(tmp_path: Path) -> None:
         with httpx.Client(base_url=server.base_url, headers=h, timeout=30) as http:
             r = http.put("/v1/users/u-canary", json={
                 "age": 30, "locale": "zh-CN",
-                "emergency_contact": {"name": CONTACT_CANARY, "phone": "13912345678"},
+                "emergency_contact": {"name": CONTACT_CANARY, "phone": "13912345678",
+                                      "email": f"{CONTACT_CANARY}@example.org"},
                 "guardian": {"name": GUARDIAN_CANARY, "email": f"{GUARDIAN_CANARY}@example.org"},
             })
             assert r.status_code == 200, r.text
@@ -41,6 +42,8 @@ def test_canary_sentence_is_nowhere_in_plain_text(tmp_path: Path) -> None:
                     "model": "mimi", "user": "u-canary", "messages": [{"role": "user", "content": text}],
                 })
                 assert r.status_code == 200, r.text
+            # a high-level crisis queued a notification to the contact (its address is sealed too)
+            assert "notify.emergency_contact" in [e["kind"] for e in r.json()["guard"]["events"]]
             # the data is really there: the user can read it back
             r = http.get("/v1/users/u-canary/export", headers={"Authorization": f"Bearer {keys['provider']}"})
             exported = json.dumps(r.json(), ensure_ascii=False)

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion_guard.clock import Clock
+from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables import OutboxMessage
 
@@ -80,7 +81,8 @@ class OutboxWorker:
                 if got:
                     row = session.get(OutboxMessage, row_id)
                     assert row is not None
-                    claimed.append((row.id, row.channel, row.target, dict(row.payload)))
+                    target = repo.codec().open(session, row.user_id, row.target)  # sealed at rest
+                    claimed.append((row.id, row.channel, target, dict(row.payload)))
         return claimed
 
     def _mark(self, row_id: int, error: str | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from typing import Any
@@ -175,9 +176,15 @@ def open_case(
 
 
 def enqueue(session: Session, message: OutboxMessage) -> bool:
-    """Add a notification unless one with the same dedupe key exists; True if added."""
+    """Add a notification unless one with the same dedupe key exists; True if added.
+
+    The target (an address) is sealed by the codec and the dedupe key, which may
+    name the address, is stored as its SHA-256.
+    """
+    message.dedupe_key = hashlib.sha256(message.dedupe_key.encode("utf-8")).hexdigest()
     exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == message.dedupe_key))
     if exists is not None:
         return False
+    message.target = _codec.seal(session, message.user_id, message.target)
     session.add(message)
     return True
