@@ -130,6 +130,13 @@ def score(facts: UsageFacts, config: DependencyConfig | None = None) -> Dependen
     return DependencyScore(total, parts, reached[-1] if reached else None)
 
 
+def from_score(value: float, config: DependencyConfig | None = None) -> DependencyScore:
+    """A stored score with its level (parts unknown), for turns between two full computations."""
+    cfg = config or dependency_config()
+    reached = [lv for lv in cfg.levels if value >= lv.min_score]
+    return DependencyScore(value, {}, reached[-1] if reached else None)
+
+
 def late_night_share(timestamps: Sequence[datetime], tz: ZoneInfo) -> float:
     """Share of turns between 00:00 and 05:00 local time."""
     if not timestamps:

@@ -40,6 +40,8 @@ HELP_QUEUE = "elderly_help"
 #: An open help case for the same user within this window is reused, not duplicated.
 CASE_REUSE_WINDOW = timedelta(hours=1)
 _CRISIS_REQUIREMENTS = ("I1", "I2")
+#: The full dependency score is recomputed on a dependency signal, else at most this often.
+DEPENDENCY_REFRESH = timedelta(minutes=10)
 
 
 @dataclass(slots=True)
@@ -165,8 +167,9 @@ class GuardiansDuty(Duty):
     def _minutes_today(self, ctx: TurnContext, state: GuardianState) -> float:
         idle = timedelta(seconds=ctx.pack.usage.idle_reset_seconds)
         local_midnight = ctx.now.astimezone(state.tz).replace(hour=0, minute=0, second=0, microsecond=0)
-        rows = grepo.activity_since(ctx.session, ctx.user.id, local_midnight - idle)
-        stamps = [as_utc(r.at) for r in rows if r.served] + [ctx.now]
+        stamps = [at for at, _ in grepo.usage_since(ctx.session, ctx.user.id, local_midnight - idle)] + [
+            ctx.now
+        ]
         return active_minutes_by_day(stamps, state.tz, idle).get(ctx.now.astimezone(state.tz).date(), 0.0)
 
     # ---- after inspection ----------------------------------------------------------
@@ -277,26 +280,16 @@ class GuardiansDuty(Duty):
 
     def _dependency(self, ctx: TurnContext, state: GuardianState) -> bool:
         hit = any(s.category == dependency.DEPENDENCY_CATEGORY for s in ctx.input_signals)
-        cfg = dependency.dependency_config()
-        rows = [
-            r
-            for r in grepo.activity_since(ctx.session, ctx.user.id, ctx.now - timedelta(days=cfg.window_days))
-            if r.served
-        ]
-        if not hit and not any(r.dependency_hit for r in rows) and len(rows) < 20:
-            return hit  # nothing that could reach the lowest level: skip the arithmetic
-        stamps = [as_utc(r.at) for r in rows] + [ctx.now]
-        idle = timedelta(seconds=ctx.pack.usage.idle_reset_seconds)
-        minutes = active_minutes_by_day(stamps, state.tz, idle)
-        facts = dependency.UsageFacts(
-            language_hits=sum(1 for r in rows if r.dependency_hit) + int(hit),
-            avg_daily_minutes=sum(minutes.values()) / cfg.window_days,
-            late_night_share=dependency.late_night_share(stamps, state.tz),
-            streak_days=dependency.streak_days(set(minutes), ctx.now.astimezone(state.tz).date()),
-        )
-        result = dependency.score(facts, cfg)
-        row = self._row(ctx, state)
-        row.dependency_score = round(result.score, 4)
+        row = self._row(ctx, state) if hit else state.row
+        last = as_utc(row.dependency_at) if row is not None and row.dependency_at else None
+        if hit or last is None or ctx.now - last >= DEPENDENCY_REFRESH:
+            result = self._score(ctx, state, hit)
+            row = self._row(ctx, state)
+            row.dependency_score, row.dependency_at = round(result.score, 4), ctx.now
+        elif row is not None and row.dependency_score is not None:
+            result = dependency.from_score(row.dependency_score)
+        else:
+            return hit
         ctx.facts["dependency_score"] = result.to_dict()
         action = dependency.decide(
             result,
@@ -329,6 +322,21 @@ class GuardiansDuty(Duty):
                 for event in shown:
                     ctx.emit(event)
         return hit
+
+    def _score(self, ctx: TurnContext, state: GuardianState, hit: bool) -> dependency.DependencyScore:
+        """The full score over the window (a columns-only read of the activity rows)."""
+        cfg = dependency.dependency_config()
+        usage = grepo.usage_since(ctx.session, ctx.user.id, ctx.now - timedelta(days=cfg.window_days))
+        stamps = [at for at, _ in usage] + [ctx.now]
+        idle = timedelta(seconds=ctx.pack.usage.idle_reset_seconds)
+        minutes = active_minutes_by_day(stamps, state.tz, idle)
+        facts = dependency.UsageFacts(
+            language_hits=sum(1 for _, h in usage if h) + int(hit),
+            avg_daily_minutes=sum(minutes.values()) / cfg.window_days,
+            late_night_share=dependency.late_night_share(stamps, state.tz),
+            streak_days=dependency.streak_days(set(minutes), ctx.now.astimezone(state.tz).date()),
+        )
+        return dependency.score(facts, cfg)
 
     def _record(
         self, ctx: TurnContext, *, served: bool, kinds: list[str], dependency_hit: bool = False

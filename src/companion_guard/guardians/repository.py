@@ -150,6 +150,18 @@ def activity_since(session: Session, user_id: str, since: datetime) -> list[Guar
     )
 
 
+def usage_since(session: Session, user_id: str, since: datetime) -> list[tuple[datetime, bool]]:
+    """``(at, dependency_hit)`` of the user's served turns from ``since`` on (columns only: the hot path)."""
+    rows = session.execute(
+        select(GuardianActivity.at, GuardianActivity.dependency_hit).where(
+            GuardianActivity.user_id == user_id,
+            GuardianActivity.at >= since,
+            GuardianActivity.served.is_(True),
+        )
+    ).all()
+    return [(as_utc(at), bool(hit)) for at, hit in rows]
+
+
 def as_activity(rows: Sequence[GuardianActivity]) -> list[Activity]:
     """Rows as the pure overview's :class:`Activity`."""
     return [Activity(as_utc(r.at), r.persona_id, tuple(r.event_kinds or ()), r.served) for r in rows]

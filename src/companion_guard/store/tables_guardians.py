@@ -38,6 +38,7 @@ class GuardianProfile(Base):
     last_dependency_reminder_at: Mapped[datetime | None] = mapped_column(_TS, nullable=True)
     dependency_notified_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
     dependency_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dependency_at: Mapped[datetime | None] = mapped_column(_TS, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(_TS, nullable=True)
 
 
@@ -57,6 +58,8 @@ class GuardianInvitation(Base):
     """An invitation code (hashed) that lets one guardian consent for one user (M2)."""
 
     __tablename__ = "guardian_invitations"
+    #: A consent is a record about the account, kept (and exported) when the child's data is deleted (D4).
+    __table_args__ = {"info": {"user_data": "export"}}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(128), index=True)
@@ -73,6 +76,8 @@ class GuardianConsent(Base):
     """Who consented for which user, when, to what scope; and when it was withdrawn (M2)."""
 
     __tablename__ = "guardian_consents"
+    #: A consent is a record about the account, kept (and exported) when the child's data is deleted (D4).
+    __table_args__ = {"info": {"user_data": "export"}}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(128), index=True)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("last_dependency_reminder_at", _TS, nullable=True),
         sa.Column("dependency_notified_level", sa.String(16), nullable=True),
         sa.Column("dependency_score", sa.Float(), nullable=True),
+        sa.Column("dependency_at", _TS, nullable=True),
         sa.Column("updated_at", _TS, nullable=True),
     )
     op.create_table(
