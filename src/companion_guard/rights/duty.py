@@ -116,7 +116,8 @@ class RightsDuty(Duty):
             if r.kind == "persona" and r.persona_id == pid:
                 return _restricted(ctx, "persona", requirement="D5", scope="persona", level="medium",
                                    restriction_id=r.id, persona_id=pid)
-        ended = notices.ended(session, at=ctx.now, persona_id=pid)
+        ended, announcing = notices.in_force(session, at=ctx.now, persona_id=pid)
+        ctx.facts["rights.notices"] = announcing
         if ended is not None:
             message = _say("ended_persona" if ended.scope == "persona" else "ended_service", ctx.locale)
             event = Event(kind="notice.service_end", requirement="D4", message=message, level="info",
@@ -146,7 +147,10 @@ class RightsDuty(Duty):
     def on_input(self, ctx: TurnContext) -> None:
         """Announce ends of service; answer leave intent with the data-rights notice; audit high risk."""
         uid = ctx.user.id
-        for n in notices.announcing(ctx.session, at=ctx.now, persona_id=ctx.persona.id):
+        announcing = ctx.facts.get("rights.notices")
+        if announcing is None:
+            announcing = notices.announcing(ctx.session, at=ctx.now, persona_id=ctx.persona.id)
+        for n in announcing:
             ctx.emit(Event(
                 kind="notice.service_end", requirement="D4", message=notices.text(n, ctx.locale), level="info",
                 display=Display.POPUP,

@@ -86,6 +86,18 @@ def ended(session: Session, *, at: datetime, persona_id: str | None) -> Notice |
     ).first()
 
 
+def in_force(session: Session, *, at: datetime, persona_id: str | None) -> tuple[Notice | None, list[Notice]]:
+    """One query for a turn: ``(ended, announcing)`` for this persona and the service."""
+    now = naive(at)
+    rows = list(session.scalars(
+        select(Notice)
+        .where(Notice.cancelled_at.is_(None), Notice.notice_from <= now, _in_scope(persona_id))
+        .order_by(Notice.ends_at)
+    ))
+    ended = next((n for n in rows if n.ends_at <= now), None)
+    return ended, [n for n in rows if n.ends_at > now]
+
+
 def listing(session: Session, *, include_cancelled: bool = False) -> list[Notice]:
     """All notices, soonest end first."""
     q = select(Notice).order_by(Notice.ends_at)
