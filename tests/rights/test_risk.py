@@ -80,6 +80,14 @@ def test_persona_and_topup_restrictions(gw: Gateway) -> None:
         now = gw.services.clock.now()
         assert controls.is_restricted(session, user_id=USER, feature="topups", at=now)
         assert not controls.is_restricted(session, user_id="u-other", feature="topups", at=now)
+    for user, allowed in ((USER, False), ("u-other", True)):
+        gw.client.put(f"/v1/users/{user}", headers=gw.h("provider"), json={"age": 30})
+        r = gw.client.post("/v1/wallet/authorize", headers=gw.h("provider"),
+                           json={"user": user, "amount": "6.00", "currency": "CNY"})
+        assert r.status_code == 200, r.text
+        assert r.json()["allowed"] is allowed
+        if not allowed:
+            assert r.json()["reason"] == "restricted"
     active = gw.client.get("/v1/operator/restrictions", headers=gw.h("auditor"), params={"active": True}).json()
     assert {x["kind"] for x in active["data"]} == {"persona", "topups"}
     assert gw.client.post("/v1/operator/restrictions", headers=gw.h("operator"),

@@ -56,7 +56,11 @@ def authorize_topup(
         band = default_bands().by_id(UNKNOWN_MINOR_BAND)
     limits = limits_for(session, user_id, minor_band=treat_as_minor, band_limits=band.spending)
     decision: WalletDecision
-    if profile.needs_consent:
+    from companion_guard.rights.controls import is_restricted  # D5: an operator switched top-ups off
+
+    if is_restricted(session, user_id=user_id, feature="topups", at=now):
+        decision = WalletDecision(False, "restricted", "top-ups are restricted for this user by an operator (D5)")
+    elif profile.needs_consent:
         consent = consent_in_force(grepo.consents(session, user_id), now)
         if consent is None:
             decision = authorize(
