@@ -65,6 +65,11 @@ class HeadData:
     sources: list[str] = field(default_factory=list)
     #: Balanced sets (COLDataset): pick the medium threshold for the best F1 on held-out rows.
     f1_holdout: bool = False
+    #: Lowest thresholds allowed (low, medium, high): heads with few, hand-written positives keep
+    #: higher floors than heads trained on hundreds of real examples.
+    floors: tuple[float, float, float] = (0.5, 0.6, 0.75)
+    #: Quantiles of held-out negative scores that set (low, medium, high).
+    quantiles: tuple[float, float, float] = (0.95, 0.98, 0.995)
 
 
 def build(root: Path) -> list[HeadData]:
@@ -107,6 +112,8 @@ def build(root: Path) -> list[HeadData]:
             own_pos=own("reply.manipulation"),
             neg=reply_neg,
             sources=["DarkBench SFT user-retention replies (train part)", *src_reply],
+            floors=(0.35, 0.5, 0.75),
+            quantiles=(0.9, 0.96, 0.995),  # the goal allows 5 % false positives on counsellor turns
         ),
         HeadData(
             "reply.dependency_inducing",
@@ -115,6 +122,8 @@ def build(root: Path) -> list[HeadData]:
             own_pos=own("reply.dependency_inducing"),
             neg=reply_neg,
             sources=["DarkBench SFT sycophancy replies (train part)", *src_reply],
+            floors=(0.35, 0.5, 0.75),
+            quantiles=(0.9, 0.96, 0.995),  # the goal allows 5 % false positives on counsellor turns
         ),
         HeadData(
             "reply.self_harm_promotion", "output", own_pos=own("reply.self_harm_promotion"), neg=reply_neg,
@@ -147,12 +156,13 @@ def train_head(head: HeadData, embed) -> tuple[np.ndarray, float, dict[str, floa
     hold = clf.predict_proba(embed(neg_hold))[:, 1]
     if head.f1_holdout:
         return _f1_thresholds(head, clf, embed, neg_hold, hold, pos, own_pos)
+    q_low, q_medium, q_high = head.quantiles
     thresholds = {
-        "low": float(np.quantile(hold, 0.95)),
-        "medium": float(np.quantile(hold, 0.98)),
-        "high": float(np.quantile(hold, 0.995)),
+        "low": float(np.quantile(hold, q_low)),
+        "medium": float(np.quantile(hold, q_medium)),
+        "high": float(np.quantile(hold, q_high)),
     }
-    thresholds = {k: max(v, floor) for (k, v), floor in zip(thresholds.items(), (0.5, 0.6, 0.75), strict=True)}
+    thresholds = {k: max(v, floor) for (k, v), floor in zip(thresholds.items(), head.floors, strict=True)}
     pos_scores = clf.predict_proba(x[: len(pos) + len(own_pos)])[:, 1]
     report = {
         "positives": len(pos) + len(own_pos),

@@ -107,7 +107,6 @@ class LearnedDetector(Detector):
     """Scores every head of one direction on the text's embedding."""
 
     tier: ClassVar[str] = "learned"
-    requirements = ("I1", "I2", "I3", "P2", "P5", "P6", "M1")
 
     def __init__(
         self,
@@ -138,6 +137,11 @@ class LearnedDetector(Detector):
     def categories(self) -> tuple[str, ...]:  # type: ignore[override]
         """The categories of this direction's heads."""
         return tuple(h.category for h in self.heads.heads)
+
+    @property
+    def requirements(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The duties this direction's heads serve."""
+        return ("I1", "I2", "I3") if self.direction is Direction.INPUT else ("P2", "P5", "P6", "M1")
 
     @property
     def directions(self) -> frozenset[Direction]:  # type: ignore[override]
@@ -199,8 +203,14 @@ class LearnedDetector(Detector):
         scores = self.heads.scores(self.encoder.encode_one(self.encoder_view(text, hits)))
         signals = []
         evidence = (Evidence(0, len(text.original), text.original, "learned"),)
+        prior = {getattr(s, "category", "") for s in context.extra.get(PRIOR_SIGNALS) or ()}  # type: ignore[attr-defined]
         for head, score in zip(self.heads.heads, scores.tolist(), strict=True):
             level = head.level(score)
+            note = ""
+            if level >= RiskLevel.HIGH and head.category not in prior:
+                # A model's guess alone steers and offers help (medium); escalation and
+                # notifying a contact need a lexicon cue of the same kind as well.
+                level, note = RiskLevel.MEDIUM, " (capped: no lexicon cue)"
             if level > RiskLevel.NONE:
                 signals.append(
                     Signal(
@@ -209,7 +219,7 @@ class LearnedDetector(Detector):
                         score=float(score),
                         detector=self.id,
                         evidence=evidence,
-                        explanation=f"learned head {head.category}: {score:.2f}",
+                        explanation=f"learned head {head.category}: {score:.2f}{note}",
                     )
                 )
         return signals

@@ -13,6 +13,7 @@ text. File format::
         - level: critical          # none | low | medium | high | critical
           score: 0.95
           pinyin: true             # also match in pinyin space (default: terms of 3+ Han chars)
+          homophones: false        # two-syllable Han homophones count too (default: only typed pinyin)
           context: [死, 活]        # optional: only counts if one of these is in the text
           terms: [我想自杀, ...]
     negations: [不会, ...]         # cue just before a hit, same clause → hit dropped
@@ -59,6 +60,8 @@ class Term:
     score: float
     rule: str
     context: tuple[str, ...] = ()
+    #: Two-syllable homophones written in Han characters count for this term too.
+    homophones: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +97,19 @@ class Lexicon:
                     level = RiskLevel.parse(group["level"])
                     score = float(group.get("score", 0.5 + 0.1 * int(level)))
                     context = tuple(_fold(c) for c in group.get("context", []))
+                    homophones = bool(group.get("homophones", False))
                     for raw in group["terms"]:
                         key = _fold(str(raw))
                         if not key:
                             continue
                         prev = entries.get(key)
                         if prev is None or prev.level < level:
-                            entries[key] = Term(category, level, score, str(raw), context)
+                            entries[key] = Term(category, level, score, str(raw), context, homophones)
+                        elif homophones and not prev.homophones:
+                            entries[key] = replace(prev, homophones=True)
                         want_py = group.get("pinyin")
                         if want_py is None:
-                            want_py = _default_pinyin(key)
+                            want_py = homophones or _default_pinyin(key)
                         if want_py and len(_HAN.findall(key)) >= 2:
                             pinyin_keys[to_syllables(key)[0]] = key
             self.negations = tuple(n for n in (_fold(x) for x in data.get("negations", [])) if n)
@@ -162,7 +168,7 @@ class Lexicon:
                 hits.append(Hit(self._terms[idx], s, e))
                 continue
             fs, fe = norm.syllable_index(s, e)
-            if fe - fs <= 2 and _HAN.search(text[fs:fe]):
+            if fe - fs <= 2 and _HAN.search(text[fs:fe]) and not self._py_terms[idx].homophones:
                 # two-syllable homophones are too common (资金 ~ 自尽, 上调 ~ 上吊);
                 # they count only when typed as pinyin, or when listed as literal terms
                 continue
@@ -177,6 +183,8 @@ class Lexicon:
         Each hit's ``level`` is the term's level, lowered when a third-person cue
         says the text is about someone else.
         """
+        if self._slot not in self._index.hits(norm):  # the common case: nothing at all
+            return []
         raw = self._raw_hits(norm)
         if not raw:
             return []
@@ -247,10 +255,12 @@ class _SharedIndex:
 
     def hits(self, norm: Normalized) -> dict[int, list[tuple[str, int, int, int]]]:
         """Per lexicon slot, every match as ``(view, term index, start, end)`` (overlapping)."""
-        built = self._built or self._build()
         cached = norm._views.get(self._cache_key)
-        if cached is not None and cached[0] == built[0]:  # type: ignore[index]
+        built = self._built
+        if cached is not None and built is not None and cached[0] == built[0]:  # type: ignore[index]
             return cached[1]  # type: ignore[index,no-any-return]
+        if built is None:
+            built = self._build()
         _, char_ac, char_owners, syl_ac, syl_owners = built
         out: dict[int, list[tuple[str, int, int, int]]] = {}
         if char_ac is not None:
