@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -105,3 +106,32 @@ def test_high_risk_decisions_are_audited_without_content(gw: Gateway) -> None:
     assert entry["subject_user"] == USER and entry["target"] == body["guard"]["turn_id"]
     assert entry["details"]["direction"] == "input" and "user.suicide_intent" in entry["details"]["categories"]
     assert "不想活" not in r.text
+
+
+@pytest.mark.req("D1")
+def test_concurrent_appends_make_one_chain(any_db_settings: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from companion_guard.rights import audit
+    from companion_guard.store.db import make_engine, make_sessionmaker, session_scope
+    from companion_guard.store.migrate import upgrade
+
+    engine = make_engine(any_db_settings.resolved_db_url())
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+
+    def work(worker: int) -> None:
+        for i in range(15):
+            with session_scope(sessions) as session:
+                audit.append(session, actor=("system", f"w{worker}"), action="test.append",
+                             at=datetime.now(UTC), details={"i": i})
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(work, range(6)))
+        with session_scope(sessions) as session:
+            report = audit.verify(session)
+        assert report.ok and report.entries == 90, report.problems
+    finally:
+        engine.dispose()

@@ -95,6 +95,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     )
+    op.execute("INSERT INTO rights_audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
     op.create_table(
         "rights_complaints",
         sa.Column("id", sa.String(36), primary_key=True),
