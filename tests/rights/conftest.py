@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import PROVIDER_KEY, make_settings, start_server
 
 from companion_guard.settings import Settings
-from tests.conftest import PROVIDER_KEY, make_settings, start_server
 
 USER = "u-alice"
 WARD = "u-ward"

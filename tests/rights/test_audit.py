@@ -7,9 +7,8 @@ import sqlite3
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
 from tests.rights.conftest import USER, Gateway, turn
+from typer.testing import CliRunner
 
 
 def _verify(gw: Gateway) -> tuple[int, dict]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.rights.conftest import USER, Gateway, turn
 from typer.testing import CliRunner
 
 from companion_guard.exceptions import ConfigError
@@ -24,7 +25,6 @@ from companion_guard.rights.crypto import (
     open_with,
     seal_with,
 )
-from tests.rights.conftest import USER, Gateway, turn
 
 DEK = new_data_key()
 

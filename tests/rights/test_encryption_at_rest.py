@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.conftest import PROVIDER_KEY, make_settings, start_server
 from tests.rights.conftest import add_role_keys, db_bytes
 

@@ -7,7 +7,6 @@ import json
 import zipfile
 
 import pytest
-
 from tests.rights.conftest import USER, Gateway, db_bytes, turn
 
 

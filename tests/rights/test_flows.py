@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import make_settings
 from tests.fakes import ScriptedUpstream
 from tests.receivers import WebhookReceiver

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import make_settings
 from tests.fakes import ScriptedUpstream
 from tests.rights.conftest import USER, Gateway, kinds, start_gateway, turn

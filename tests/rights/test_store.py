@@ -10,12 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
+from tests.rights.conftest import USER, Gateway, start_gateway, turn
 
 from companion_guard.settings import Settings
 from companion_guard.store.db import make_engine
 from companion_guard.store.metadata import all_metadata
 from companion_guard.store.migrate import upgrade
-from tests.rights.conftest import USER, Gateway, start_gateway, turn
 
 
 def _rights_diffs(diffs: list) -> list:  # type: ignore[type-arg]

@@ -27,8 +27,10 @@ LEAVE_SIGNAL = "user.leave_intent"
 _TEXT = {
     "suspended": (
         "您的账号已被暂停使用，暂时无法对话。如有异议，可通过申诉渠道提出申诉，我们会尽快处理。",
-        "Your account is suspended, so chatting is not available right now. "
-        "If you disagree, you can file an appeal and we will look at it promptly.",
+        (
+            "Your account is suspended, so chatting is not available right now. "
+            "If you disagree, you can file an appeal and we will look at it promptly."
+        ),
     ),
     "service": (
         "由于安全原因，您的对话服务暂时受到限制。如有异议，可通过申诉渠道提出申诉。",
@@ -48,17 +50,25 @@ _TEXT = {
         "This character has been retired. You can still export your conversations with it.",
     ),
     "consent": (
-        "这条消息需要发送给第三方模型服务（{recipient}）才能回复，但我们尚未获得您的同意。"
-        "您可以在设置中同意或拒绝；未经同意，我们不会把您的对话提供给第三方。",
-        "Replying needs this message to go to a third-party model service ({recipient}), and you have not "
-        "agreed to that. You can agree or decline in your settings; without consent we share nothing.",
+        (
+            "这条消息需要发送给第三方模型服务（{recipient}）才能回复，但我们尚未获得您的同意。"
+            "您可以在设置中同意或拒绝；未经同意，我们不会把您的对话提供给第三方。"
+        ),
+        (
+            "Replying needs this message to go to a third-party model service ({recipient}), and you have not "
+            "agreed to that. You can agree or decline in your settings; without consent we share nothing."
+        ),
     ),
     "data_rights": (
-        "您可以随时一步完成以下操作：导出数据（GET /v1/users/{user}/export）、删除数据（DELETE /v1/users/{user}/data）、"
-        "注销账号（POST /v1/users/{user}/quit）。我们不会挽留或阻拦。",
-        "You can do each of these in one step, any time: export your data (GET /v1/users/{user}/export), "
-        "delete it (DELETE /v1/users/{user}/data), close your account (POST /v1/users/{user}/quit). "
-        "Nobody will try to stop you.",
+        (
+            "您可以随时一步完成以下操作：导出数据（GET /v1/users/{user}/export）、删除数据（DELETE /v1/users/{user}/data）、"
+            "注销账号（POST /v1/users/{user}/quit）。我们不会挽留或阻拦。"
+        ),
+        (
+            "You can do each of these in one step, any time: export your data (GET /v1/users/{user}/export), "
+            "delete it (DELETE /v1/users/{user}/data), close your account (POST /v1/users/{user}/quit). "
+            "Nobody will try to stop you."
+        ),
     ),
 }
 
