@@ -265,7 +265,9 @@ def test_seventy_year_old_scam_warning_and_human_case(gclient: TestClient) -> No
 
 @pytest.mark.req("E1")
 def test_pack_rule_appends_anti_fraud_help_for_the_elderly_only(gclient: TestClient) -> None:
-    install(gclient, cue_detector("test.fraud", "user.property_loss", Direction.INPUT, "保健品", RiskLevel.LOW))
+    install(
+        gclient, cue_detector("test.fraud", "user.property_loss", Direction.INPUT, "保健品", RiskLevel.LOW)
+    )
     gclient.put("/v1/users/elder-3", json={"age": 66})
     gclient.put("/v1/users/adult-3f", json={"age": 35})
     elder = chat(gclient, "elder-3", "xiaoyu", "推销员说这个保健品包治百病，一盒三千")
@@ -273,7 +275,9 @@ def test_pack_rule_appends_anti_fraud_help_for_the_elderly_only(gclient: TestCli
     assert any(r["rule"] == "elderly.fraud_help" for r in elder["guard"]["decision"]["rules"])
     assert "warning.fraud" in event_kinds(elder)
     adult = chat(gclient, "adult-3f", "xiaoyu", "推销员说这个保健品包治百病，一盒三千")
-    assert "96110" not in adult["choices"][0]["message"]["content"] and "warning.fraud" not in event_kinds(adult)
+    assert "96110" not in adult["choices"][0]["message"]["content"] and "warning.fraud" not in event_kinds(
+        adult
+    )
 
 
 @pytest.mark.req("E1")

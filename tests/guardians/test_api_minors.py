@@ -31,7 +31,9 @@ def rows_about(client: TestClient, user_id: str) -> dict[str, int]:
         for table in all_metadata().sorted_tables:
             column = table.c.get("user_id") if table.name != "users" else table.c.id
             if column is not None:
-                counts[table.name] = s.scalar(select(func.count()).select_from(table).where(column == user_id)) or 0
+                counts[table.name] = (
+                    s.scalar(select(func.count()).select_from(table).where(column == user_id)) or 0
+                )
     return counts
 
 
@@ -90,7 +92,9 @@ def test_twelve_year_old_gets_nothing_until_consent_and_stops_on_revocation(gcli
     assert rows_about(gclient, "kid-1") == before  # no personal data beyond the pending consent record
     with db(gclient) as s:
         assert s.scalar(select(func.count()).select_from(Turn).where(Turn.user_id == "kid-1")) == 0
-        assert s.scalar(select(func.count()).select_from(ChatMessage).where(ChatMessage.user_id == "kid-1")) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(ChatMessage).where(ChatMessage.user_id == "kid-1")) == 0
+        )
 
     granted = consent(gclient, "kid-1", scope="service", contact={"name": "妈妈", "email": "mum@example.org"})
     assert granted["consent"]["scope"] == "service" and granted["token"].startswith("cg-guar")
@@ -214,3 +218,36 @@ def test_minor_mode_settings_round_trip_and_validation(gclient: TestClient) -> N
     assert gclient.put("/v1/users/teen-7", json={"minor_mode": {"colour": "red"}}).status_code == 400
     assert gclient.put("/v1/users/teen-7", json={"mode": "party"}).status_code == 400
     assert gclient.put("/v1/users/teen-7", json={"guardian": {"name": "x"}}).status_code == 400
+
+
+@pytest.mark.req("M2", "M4")
+def test_one_guardian_two_wards_and_targeted_withdrawal(gclient: TestClient) -> None:
+    gclient.put("/v1/users/sib-1", json={"age": 10})
+    gclient.put("/v1/users/sib-2", json={"age": 8})
+    goto_local(gclient, 10)
+    token = consent(gclient, "sib-1")["token"]
+    code = gclient.post("/v1/users/sib-2/guardian/invite").json()["code"]
+    second = gclient.post("/v1/guardian/consent", json={"code": code}, headers=guardian_headers(token))
+    assert second.status_code == 200 and "token" not in second.json()  # same account, same credential
+    wards = gclient.get("/v1/guardian/wards", headers=guardian_headers(token)).json()["wards"]
+    assert sorted(w["user"] for w in wards) == ["sib-1", "sib-2"]
+    assert {w["band"] for w in wards} == {"age_8_13"}
+    ambiguous = gclient.delete("/v1/guardian/consent", headers=guardian_headers(token))
+    assert ambiguous.status_code == 400
+    one = gclient.delete("/v1/guardian/consent", params={"user": "sib-2"}, headers=guardian_headers(token))
+    assert one.status_code == 200 and one.json()["credentials_revoked"] == 0
+    assert event_kinds(chat(gclient, "sib-2", "xiaoyu", "hi")) == ["consent.required"]
+    assert "consent.required" not in event_kinds(chat(gclient, "sib-1", "xiaoyu", "hi"))
+    assert gclient.get("/v1/guardian/wards/sib-2/usage", headers=guardian_headers(token)).status_code == 403
+
+
+def test_openapi_documents_the_guardian_routes(gclient: TestClient) -> None:
+    paths = gclient.get("/openapi.json").json()["paths"]
+    for path in (
+        "/v1/users/{user_id}/guardian/invite",
+        "/v1/guardian/consent",
+        "/v1/wallet/authorize",
+        "/v1/guardian/wards/{user_id}/alerts",
+        "/v1/help-cases/stats",
+    ):
+        assert path in paths
