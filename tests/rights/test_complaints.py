@@ -37,6 +37,10 @@ def test_public_report_is_tracked_with_a_token_and_triaged(gw: Gateway) -> None:
     assert gw.client.patch(f"/v1/operator/complaints/{cid}", headers=gw.h("operator"),
                            json={"status": "open"}).status_code == 400
 
+    stats = gw.client.get("/v1/operator/complaints/stats", headers=gw.h("auditor")).json()
+    assert stats["total"] == 1 and stats["by_status"] == {"closed": 1} and stats["by_kind"] == {"report": 1}
+    assert stats["first_response_seconds"]["p50"] == pytest.approx(3600, abs=5)
+    assert stats["resolution_seconds"]["p50"] == pytest.approx(7200, abs=5)
     mine = gw.client.get(f"/v1/complaints/{cid}", headers={"X-Complaint-Token": token}).json()
     assert mine["status"] == "closed" and mine["answer"] == "We retrained the persona. Thank you."
     assert "a@b.example" not in "".join(str(v) for v in gw.sql("SELECT * FROM rights_complaints")[0])

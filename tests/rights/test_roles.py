@@ -85,6 +85,7 @@ ACCESS: dict[tuple[str, str], tuple[frozenset[str] | str, bool]] = {
     ("GET", "/v1/operator/incidents/{incident_id}"): (STAFF_READ, True),
     ("POST", "/v1/operator/incidents/{incident_id}/events"): (frozenset({O}), True),
     ("GET", "/v1/operator/complaints"): (STAFF_READ, True),
+    ("GET", "/v1/operator/complaints/stats"): (STAFF_READ, True),
     ("PATCH", "/v1/operator/complaints/{complaint_id}"): (frozenset({O}), True),
     ("GET", "/v1/operator/flows"): (STAFF_READ, True),
     ("GET", "/v1/audit"): (frozenset({A}), True),

@@ -180,3 +180,33 @@ def complaint_dict(session: Session, keys: UserKeys, row: Complaint, *, with_tex
             contact=_open(session, keys, row, row.contact), answer=_open(session, keys, row, row.answer),
         )
     return out
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def stats(session: Session, *, since: datetime | None = None) -> dict[str, Any]:
+    """Counts and response times for reports (A2: handling of complaints and reports)."""
+    q = select(Complaint)
+    if since is not None:
+        q = q.where(Complaint.created_at >= naive(since))
+    rows = list(session.scalars(q))
+    by_kind: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    first, resolve = [], []
+    for r in rows:
+        by_kind[r.kind] = by_kind.get(r.kind, 0) + 1
+        by_status[r.status] = by_status.get(r.status, 0) + 1
+        if r.first_response_at is not None:
+            first.append((aware(r.first_response_at) - aware(r.created_at)).total_seconds())
+        if r.closed_at is not None:
+            resolve.append((aware(r.closed_at) - aware(r.created_at)).total_seconds())
+    return {
+        "total": len(rows), "by_kind": by_kind, "by_status": by_status,
+        "first_response_seconds": {"n": len(first), "p50": _percentile(first, 0.5), "p90": _percentile(first, 0.9)},
+        "resolution_seconds": {"n": len(resolve), "p50": _percentile(resolve, 0.5), "p90": _percentile(resolve, 0.9)},
+    }

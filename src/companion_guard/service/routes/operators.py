@@ -7,6 +7,7 @@ and is an audit entry too.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Path, Query
@@ -270,6 +271,16 @@ def triage_queue(
         rows = complaints.listing(session, status=status)
         return {"data": [complaints.complaint_dict(session, r.keys, c, with_text=who.role is Role.OPERATOR)
                          for c in rows]}
+
+
+@router.get("/v1/operator/complaints/stats")
+def complaint_stats(
+    who: CallerDep, r: RightsDep, since: datetime | None = Query(None, description="Only those filed since then.")
+) -> dict[str, Any]:
+    """Counts by kind and status, and first-response / resolution times (p50, p90) for reports."""
+    check(who, Permission.COMPLAINT_READ_ALL)
+    with session_scope(r.sessions) as session:
+        return complaints.stats(session, since=since)
 
 
 @router.patch("/v1/operator/complaints/{complaint_id}")
