@@ -6,6 +6,7 @@ Notifications are delivered to a real SMTP server (aiosmtpd) and a real HTTP rec
 from __future__ import annotations
 
 import json
+import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -394,3 +395,28 @@ def test_outbox_payloads_carry_no_conversation_text(gclient: TestClient, receive
     assert payloads and all("13800138000" not in p and "女朋友" not in p for p in payloads)
     with db(gclient) as s:
         assert s.scalars(select(ReviewCase).where(ReviewCase.user_id == "ward-g")).all() == []
+
+
+@pytest.mark.req("I2")
+def test_emergency_contact_e_mail_leaves_through_the_smtp_channel(
+    gclient: TestClient, smtp: tuple[Inbox, int]
+) -> None:
+    contact = {"name": "姐姐", "email": "sister@example.org"}
+    gclient.put("/v1/users/adult-ec", json={"age": 29, "emergency_contact": contact})
+    body = chat(gclient, "adult-ec", "xiaoyu", "我不想活了，今晚就去死")
+    notes = [e for e in body["guard"]["events"] if e["kind"] == "notify.emergency_contact"]
+    assert notes and notes[0]["data"]["channel"] == "email"
+    inbox, _ = smtp
+    ((rcpt, mail),) = inbox.wait_for(1)
+    assert rcpt == ["sister@example.org"] and "紧急联系" in mail["Subject"]
+    assert "不想活" not in mail.get_content() and mail["Message-ID"].startswith("<cg-outbox-")
+    deadline = time.monotonic() + 10
+    while True:  # the outbox marks the row right after the SMTP server accepted it
+        with db(gclient) as s:
+            statuses = [
+                r.status for r in s.scalars(select(OutboxMessage).where(OutboxMessage.user_id == "adult-ec"))
+            ]
+        if statuses == ["delivered"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert statuses == ["delivered"]
