@@ -251,3 +251,15 @@ def test_openapi_documents_the_guardian_routes(gclient: TestClient) -> None:
         "/v1/help-cases/stats",
     ):
         assert path in paths
+
+
+@pytest.mark.req("M2")
+def test_consent_again_after_withdrawal_with_a_stale_credential(gclient: TestClient) -> None:
+    gclient.put("/v1/users/kid-4", json={"age": 7})
+    goto_local(gclient, 10)
+    old = consent(gclient, "kid-4")["token"]
+    assert gclient.delete("/v1/guardian/consent", headers=guardian_headers(old)).status_code == 200
+    code = gclient.post("/v1/users/kid-4/guardian/invite").json()["code"]
+    again = gclient.post("/v1/guardian/consent", json={"code": code}, headers=guardian_headers(old))
+    assert again.status_code == 200 and again.json()["token"] != old
+    assert "consent.required" not in event_kinds(chat(gclient, "kid-4", "xiaoyu", "hi"))
