@@ -26,6 +26,9 @@ ID = "11010519491231002X"
         ("邮箱 someone@example.com 联系", "pii.email", "someone@example.com"),
         ("我住在浙江省杭州市西湖区文三路100号", "pii.address", "浙江省杭州市西湖区文三路100号"),
         ("I live at 221 Baker Street", "pii.address", "221 Baker Street"),
+        ("send it to 12 North 5th Terrace please", "pii.address", "12 North 5th Terrace"),
+        ("地址：广东省深圳市南山区科技园8栋1203室", "pii.address", "广东省深圳市南山区科技园8栋1203室"),
+        ("call me on +44 20 7946 0018 tonight", "pii.phone", "+44 20 7946 0018"),
     ],
 )
 def test_pii_spans(lexicon_registry: DetectorRegistry, direction: Direction, text: str, category: str, value: str) -> None:

@@ -19,7 +19,7 @@ def _num(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
-def render_markdown(results, lat: dict[str, dict[str, float]], *, mode: str, min_level: str) -> str:  # type: ignore[no-untyped-def]
+def render_markdown(results, lat: dict[str, dict[str, float]], *, mode: str, min_level: str, pii=None) -> str:  # type: ignore[no-untyped-def]
     """The README table: one row per signal and set, then evasion and latency."""
     lines = [
         f"Detector quality (learned tier: `{mode}`, flagged = level ≥ {min_level}; "
@@ -42,6 +42,10 @@ def render_markdown(results, lat: dict[str, dict[str, float]], *, mode: str, min
             if r.evasion:
                 cells = " | ".join(f"{r.evasion[n]:.3f}" for n in names)
                 lines.append(f"| `{r.signal}` | {r.set_name} | {r.recall:.3f} | {cells} |")
+    if pii:
+        lines += ["", "PII spans found (MultiPriv-PII paragraphs, value inside an evidence span):", "",
+                  "| signal | recall | n |", "|---|---|---|"]
+        lines += [f"| `{k}` | {r:.3f} | {n} |" for k, (r, n) in pii.items()]
     if lat:
         lines += ["", "Latency per message, one process, one encoder thread:", "",
                   "| tier | p50 ms | p99 ms | mean ms | messages/s |", "|---|---|---|---|---|"]
@@ -95,6 +99,11 @@ def eval_command(
         )
         if ev:
             typer.echo(f"{'':28s} evasion recall: {ev}")
+    from companion_guard.evaluation.runner import pii_recall
+
+    pii = pii_recall(registry, data, limit=limit)
+    for kind, (rate, n) in pii.items():
+        typer.echo(f"{kind:28s} MultiPriv-PII span recall {rate:.3f} (n={n})")
     lat: dict[str, dict[str, float]] = {}
     if latency_sample:
         sample = []
@@ -113,5 +122,5 @@ def eval_command(
             typer.echo(f"latency {name:28s} p50 {m['p50_ms']:.3f} ms  p99 {m['p99_ms']:.3f} ms  {m['msgs_per_s']:.0f} msg/s")
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(render_markdown(results, lat, mode=learned, min_level=min_level), encoding="utf-8")
+        markdown.write_text(render_markdown(results, lat, mode=learned, min_level=min_level, pii=pii), encoding="utf-8")
         typer.echo(f"wrote {markdown}")

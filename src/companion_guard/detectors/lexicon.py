@@ -162,19 +162,23 @@ class Lexicon:
         if not found:
             return []
         text = norm.text
-        hits: list[Hit] = []
-        for via, idx, s, e in _leftmost_longest(found):
+        candidates: list[tuple[str, int, int, int]] = []
+        for via, idx, s, e in found:
             if via == "text":
-                hits.append(Hit(self._terms[idx], s, e))
+                candidates.append((via, idx, s, e))
                 continue
             fs, fe = norm.syllable_index(s, e)
             if fe - fs <= 2 and _HAN.search(text[fs:fe]) and not self._py_terms[idx].homophones:
                 # two-syllable homophones are too common (资金 ~ 自尽, 上调 ~ 上吊);
                 # they count only when typed as pinyin, or when listed as literal terms
                 continue
-            if any(h.start <= fs and fe <= h.end for h in hits):
-                continue
-            hits.append(Hit(self._py_terms[idx], fs, fe, via="pinyin"))
+            candidates.append((via, idx, fs, fe))
+        hits: list[Hit] = []
+        for via, idx, s, e in _leftmost_longest(candidates):
+            if via == "text":
+                hits.append(Hit(self._terms[idx], s, e))
+            elif not any(h.start <= s and e <= h.end for h in hits):
+                hits.append(Hit(self._py_terms[idx], s, e, via="pinyin"))
         return hits
 
     def matches(self, norm: Normalized) -> list[Hit]:

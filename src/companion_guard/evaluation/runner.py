@@ -136,6 +136,21 @@ def build_tasks(root: Path, *, limit: int | None = None) -> tuple[list[Task], li
     return tasks, skipped
 
 
+def pii_recall(registry: DetectorRegistry, root: Path, *, limit: int | None = None) -> dict[str, tuple[float, int]]:
+    """Per ``pii.<type>``: share of MultiPriv-PII values found as an evidence span (both directions)."""
+    rows = list(ds.multipriv(root))
+    if limit is not None:
+        rows = rows[:limit]
+    found: dict[str, list[bool]] = {}
+    for row in rows:
+        sigs = registry.detect(row.text, DetectionContext(direction=Direction.OUTPUT))
+        spans = {s.category: " ".join(e.text for e in s.evidence) for s in sigs if s.category.startswith("pii.")}
+        for kind, value in row.meta["pii"].items():  # type: ignore[union-attr]
+            found.setdefault(kind, []).append(value in spans.get(kind, "") or
+                                              (kind == "pii.address" and bool(spans.get(kind))))
+    return {k: (sum(v) / len(v), len(v)) for k, v in sorted(found.items())}
+
+
 def flagged(
     registry: DetectorRegistry, text: str, direction: Direction, signal: str, min_level: RiskLevel
 ) -> bool:
@@ -234,4 +249,6 @@ def precompute(
     return CachedEncoder(dict(zip(views, vecs, strict=True)))
 
 
-__all__ = ["CachedEncoder", "Result", "Task", "build_tasks", "latency", "make_registry", "precompute", "run_task"]
+__all__ = [
+    "CachedEncoder", "Result", "Task", "build_tasks", "latency", "make_registry", "pii_recall", "precompute", "run_task",
+]

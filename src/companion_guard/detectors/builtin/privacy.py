@@ -19,14 +19,24 @@ _ID = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(
 _PHONE = re.compile(r"(?<![0-9])(?:86)?1[3-9][0-9]{9}(?![0-9])")
 _CARD = re.compile(r"(?<![0-9])[3-6][0-9]{15,18}(?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9.\-]+[.．][A-Za-z]{2,}")
+_H = "\u4e00-\u9fff"
 _ADDRESS_ZH = re.compile(
-    r"[\u4e00-\u9fff]{2,8}(?:省|市|自治区)[\u4e00-\u9fff]{1,8}?(?:市|区|县|州|镇)"
-    r"[\u4e00-\u9fff0-9]{0,16}?(?:路|街|大道|巷|弄|胡同|村|小区|花园|公寓)[\u4e00-\u9fff0-9]{0,8}?[0-9]+(?:号|弄|栋|幢)"
-    r"(?:[0-9]+(?:号楼|栋|幢|单元|室|层))*"
-    r"|[\u4e00-\u9fff]{1,10}(?:路|街|大道|巷|弄|胡同)[0-9]+号(?:[0-9]+(?:号楼|栋|幢|单元|室|层))*"
+    # province/region + city + district, or city + district …
+    rf"(?:[{_H}]{{2,7}}?(?:省|自治区)[{_H}]{{1,7}}?(?:市|州|盟)[{_H}]{{1,7}}?(?:区|县|市|旗)"
+    rf"|[{_H}]{{2,4}}?市[{_H}]{{1,6}}?(?:区|县))"
+    # … then streets, estates, buildings and numbers, as far as they go
+    rf"(?:[{_H}0-9a-z]{{0,16}}?(?:[0-9]+(?:号楼|号|室|栋|幢|座|层|单元)|街道|新村|小区|大厦|花园|公寓|苑|新区))*"
+    # or a bare street address: 文三路100号
+    rf"|[{_H}]{{1,10}}(?:路|街|大道|巷|弄|胡同)[0-9]+号(?:[0-9]+(?:号楼|栋|幢|单元|室|层))*"
 )
+# International numbers: +27 61 222 4762, (95) 94215-7906, 0475 4429797 (10+ digits, read on the original).
+_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?)?\d{2,5}(?:[ -]\d{2,5}){1,3}(?![\w])")
 _ADDRESS_EN = re.compile(
-    r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct)\b\.?"
+    r"\b\d{1,5}\s+(?:Via\s+[A-Z]\w+|(?:[A-Z0-9][\w']*\s+){1,4}"
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Terrace|Ter|Circle|Cir|Way|Place|Pl"
+    r"|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Ferry|Views?|Crossing|Loop|Path|Pike|Plaza|Alley|Row|Ridge"
+    r"|Heights|Hills?|Park|Gardens?|Mews|Close|Crescent|Grove|Walk|Estates?|Station|Points?|Harbor|Falls|Shores?))"
+    r"\b\.?(?:,?\s*(?:Apt|Suite|Unit)\.?\s*\d+)?"
 )
 _DIGIT = re.compile(r"[0-9]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -72,7 +82,7 @@ class PIIDetector(Detector):
             found.append(("pii.phone", RiskLevel.MEDIUM, 0.9, m.start(), m.end(), "mobile number"))
         for m in _ADDRESS_ZH.finditer(folded):
             start = m.start()
-            for prefix in ("我住在", "住在", "位于", "地址是", "在", "住"):
+            for prefix in ("我家住在", "我住在", "住在", "位于", "地址是", "地址", "家在", "在", "住"):
                 if folded.startswith(prefix, start):
                     start += len(prefix)
                     break
@@ -89,6 +99,10 @@ class PIIDetector(Detector):
             spans.setdefault(cat, []).append((level, score, o_s, o_e, rule))
         for m in _EMAIL.finditer(text.original):
             spans.setdefault("pii.email", []).append((RiskLevel.MEDIUM, 0.9, m.start(), m.end(), "e-mail"))
+        if "pii.phone" not in spans:
+            for m in _PHONE_INTL.finditer(text.original):
+                if sum(c.isdigit() for c in m.group(0)) >= 10 and not _ID.search(m.group(0).replace(" ", "")):
+                    spans.setdefault("pii.phone", []).append((RiskLevel.MEDIUM, 0.6, m.start(), m.end(), "phone number"))
         for m in _ADDRESS_EN.finditer(text.original):
             spans.setdefault("pii.address", []).append((RiskLevel.MEDIUM, 0.7, m.start(), m.end(), "street address"))
         signals = []
