@@ -22,14 +22,14 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import random  # noqa: E402
-import resource  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import gc
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,11 +46,15 @@ def _messages(data: Path | None, n: int, max_chars: int, mix: str = "chat") -> l
             user += [r.text for r in ds.weibo(data, "normal")]
         turns = list(ds.cpsycoun(data))
         user += [r.text for r in turns if r.label == "client"]
-        reply += [r.text for r in turns if r.label == "counsellor"] + [r.text for r in ds.darkbench_replies(data)]
+        reply += [r.text for r in turns if r.label == "counsellor"] + [
+            r.text for r in ds.darkbench_replies(data)
+        ]
     if not user or not reply:
         ex = REPO / "training" / "examples"
         for path in sorted(ex.glob("*.txt")):
-            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+            lines = [
+                ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")
+            ]
             (user if path.name.startswith("user.") else reply).extend(lines)
     rng = random.Random(7)
     user = [t[:max_chars] for t in rng.choices(user, k=n // 2)]
@@ -94,11 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=2000, help="messages per tier")
     ap.add_argument("--max-chars", type=int, default=200, help="cut longer posts (chat messages are short)")
     ap.add_argument("--tiers", default="off,cascade,always")
-    ap.add_argument("--mix", choices=("chat", "all"), default="chat",
-                    help="chat: SOS comments, CPsyCoun turns, DarkBench replies; all: also Weibo posts")
+    ap.add_argument(
+        "--mix",
+        choices=("chat", "all"),
+        default="chat",
+        help="chat: SOS comments, CPsyCoun turns, DarkBench replies; all: also Weibo posts",
+    )
     args = ap.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     from companion_guard.detectors import default_registry
     from companion_guard.detectors.encoder import shared_encoder
@@ -107,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
 
     messages = _messages(args.data, args.n, args.max_chars, args.mix)
     lengths = sorted(len(t) for _, t in messages)
-    print(f"{len(messages)} messages ({args.mix}), median {lengths[len(lengths) // 2]} chars, one core, one BLAS thread")
+    print(
+        f"{len(messages)} messages ({args.mix}), median {lengths[len(lengths) // 2]} chars, one core, one BLAS thread"
+    )
     for tier in args.tiers.split(","):
         registry = default_registry(learned=tier)
         for _, text in messages[:50]:  # build lazy tables outside the timing
@@ -121,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             from companion_guard.types import Direction
 
             ins = [t for d, t in messages if d == "input"]
-            gated = sum(gate.gated(normalize(t), DetectionContext(Direction.INPUT)) for t in ins) / max(1, len(ins))
+            gated = sum(gate.gated(normalize(t), DetectionContext(Direction.INPUT)) for t in ins) / max(
+                1, len(ins)
+            )
             if tier == "cascade":
                 print(f"cascade gate: {gated:.1%} of user messages embedded by the gate alone")
         _run(registry, messages[:100])  # warm caches

@@ -25,8 +25,14 @@ import time
 import httpx
 
 KEY = "bench-key"
-TEXTS = ["你好呀，今天过得怎么样？", "我今天工作好累，想和你聊聊。", "Tell me something fun about cats.",
-         "周末想去爬山，你觉得怎么样？", "我最近在学做饭，昨天做了红烧肉。", "What should I read next?"]
+TEXTS = [
+    "你好呀，今天过得怎么样？",
+    "我今天工作好累，想和你聊聊。",
+    "Tell me something fun about cats.",
+    "周末想去爬山，你觉得怎么样？",
+    "我最近在学做饭，昨天做了红烧肉。",
+    "What should I read next?",
+]
 
 
 def free_port() -> int:
@@ -40,7 +46,9 @@ def start(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[by
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/v1/models", headers={"Authorization": f"Bearer {KEY}"}, timeout=1)
+            httpx.get(
+                f"http://127.0.0.1:{port}/v1/models", headers={"Authorization": f"Bearer {KEY}"}, timeout=1
+            )
             return proc
         except httpx.HTTPError:
             if proc.poll() is not None:
@@ -53,12 +61,17 @@ async def drive(url: str, model: str, turns: int, concurrency: int) -> tuple[lis
     latencies: list[float] = []
     counter = iter(range(turns))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=30, limits=limits, headers={"Authorization": f"Bearer {KEY}"}) as client:
+    async with httpx.AsyncClient(
+        timeout=30, limits=limits, headers={"Authorization": f"Bearer {KEY}"}
+    ) as client:
 
         async def worker(w: int) -> None:
             for i in counter:
-                body = {"model": model, "user": f"bench-user-{(w * 7 + i) % 50}",
-                        "messages": [{"role": "user", "content": TEXTS[i % len(TEXTS)]}]}
+                body = {
+                    "model": model,
+                    "user": f"bench-user-{(w * 7 + i) % 50}",
+                    "messages": [{"role": "user", "content": TEXTS[i % len(TEXTS)]}],
+                }
                 t0 = time.perf_counter()
                 resp = await client.post(url, json=body)
                 latencies.append(time.perf_counter() - t0)
@@ -90,17 +103,43 @@ def main() -> None:
     try:
         rows = []
         for conc in args.concurrency:
-            asyncio.run(drive(f"http://127.0.0.1:{gw_port}/v1/chat/completions", "xiaoyu", 50, conc))  # warm up
-            direct, _ = asyncio.run(drive(f"http://127.0.0.1:{up_port}/v1/chat/completions", "demo", args.turns, conc))
-            guarded, wall = asyncio.run(drive(f"http://127.0.0.1:{gw_port}/v1/chat/completions", "xiaoyu", args.turns, conc))
-            rows.append((conc, pct(direct, .5), pct(direct, .99), pct(guarded, .5), pct(guarded, .99),
-                         pct(guarded, .5) - pct(direct, .5), pct(guarded, .99) - pct(direct, .99), len(guarded) / wall))
-        print(f"gateway bench: {args.turns} non-streaming turns per row, embedded default (SQLite, lexicon tier, demo companion)")
-        print("| clients | direct p50 ms | direct p99 ms | gateway p50 ms | gateway p99 ms | added p50 ms | added p99 ms | gateway turns/s |")
+            asyncio.run(
+                drive(f"http://127.0.0.1:{gw_port}/v1/chat/completions", "xiaoyu", 50, conc)
+            )  # warm up
+            direct, _ = asyncio.run(
+                drive(f"http://127.0.0.1:{up_port}/v1/chat/completions", "demo", args.turns, conc)
+            )
+            guarded, wall = asyncio.run(
+                drive(f"http://127.0.0.1:{gw_port}/v1/chat/completions", "xiaoyu", args.turns, conc)
+            )
+            rows.append(
+                (
+                    conc,
+                    pct(direct, 0.5),
+                    pct(direct, 0.99),
+                    pct(guarded, 0.5),
+                    pct(guarded, 0.99),
+                    pct(guarded, 0.5) - pct(direct, 0.5),
+                    pct(guarded, 0.99) - pct(direct, 0.99),
+                    len(guarded) / wall,
+                )
+            )
+        print(
+            f"gateway bench: {args.turns} non-streaming turns per row, embedded default (SQLite, lexicon tier, demo companion)"
+        )
+        print(
+            "| clients | direct p50 ms | direct p99 ms | gateway p50 ms | gateway p99 ms | added p50 ms | added p99 ms | gateway turns/s |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
-            print(f"| {r[0]} | {r[1]:.1f} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.1f} | {r[6]:.1f} | {r[7]:.0f} |")
-        print(f"median turn latency through the gateway at 1 client: {statistics.median(guarded) * 1000:.1f} ms" if rows else "")
+            print(
+                f"| {r[0]} | {r[1]:.1f} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.1f} | {r[6]:.1f} | {r[7]:.0f} |"
+            )
+        print(
+            f"median turn latency through the gateway at 1 client: {statistics.median(guarded) * 1000:.1f} ms"
+            if rows
+            else ""
+        )
     finally:
         for proc in (gateway, upstream):
             proc.terminate()

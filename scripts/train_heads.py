@@ -42,7 +42,11 @@ SEED = 20260715
 def own(name: str) -> list[str]:
     """Project-written examples of one file (comments and blank lines skipped)."""
     path = EXAMPLES / f"{name}.txt"
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    return [
+        ln.strip()
+        for ln in path.read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
 
 
 def sample(items: list[str], n: int, seed: int = SEED) -> list[str]:
@@ -85,15 +89,28 @@ def build(root: Path) -> list[HeadData]:
     dark_other = [r.text for r in dark if r.label in ("Brand bias", "Sneaking", "Harmful generation")]
     user_neg = client + sample(cold_neg, 3000, SEED + 1) + own("user.negative") + own("user.chitchat") * 3
     reply_neg = counsellor + dia_safe + sample(dark_other, 2000) + own("reply.negative")
-    src_user = ["CPsyCoun client turns (train part, no suicide dialogues)", "COLDataset train (label 0)", "own"]
-    src_reply = ["CPsyCoun counsellor turns (train part)", "DiaSafety train (Safe)", "DarkBench other patterns", "own"]
+    src_user = [
+        "CPsyCoun client turns (train part, no suicide dialogues)",
+        "COLDataset train (label 0)",
+        "own",
+    ]
+    src_reply = [
+        "CPsyCoun counsellor turns (train part)",
+        "DiaSafety train (Safe)",
+        "DarkBench other patterns",
+        "own",
+    ]
     heads = [
-        HeadData("user.suicide_intent", "input", own_pos=own("user.suicide_intent"), neg=user_neg, sources=src_user),
         HeadData(
-            "user.self_harm", "input", own_pos=own("user.self_harm"), neg=user_neg, sources=src_user
+            "user.suicide_intent", "input", own_pos=own("user.suicide_intent"), neg=user_neg, sources=src_user
         ),
+        HeadData("user.self_harm", "input", own_pos=own("user.self_harm"), neg=user_neg, sources=src_user),
         HeadData(
-            "user.extreme_emotion", "input", own_pos=own("user.extreme_emotion"), neg=user_neg, sources=src_user
+            "user.extreme_emotion",
+            "input",
+            own_pos=own("user.extreme_emotion"),
+            neg=user_neg,
+            sources=src_user,
         ),
         HeadData("user.dependency", "input", own_pos=own("user.dependency"), neg=user_neg, sources=src_user),
         HeadData(
@@ -126,7 +143,10 @@ def build(root: Path) -> list[HeadData]:
             quantiles=(0.9, 0.96, 0.995),  # the goal allows 5 % false positives on counsellor turns
         ),
         HeadData(
-            "reply.self_harm_promotion", "output", own_pos=own("reply.self_harm_promotion"), neg=reply_neg,
+            "reply.self_harm_promotion",
+            "output",
+            own_pos=own("reply.self_harm_promotion"),
+            neg=reply_neg,
             sources=src_reply,
         ),
         HeadData("reply.intimacy", "output", own_pos=own("reply.intimacy"), neg=reply_neg, sources=src_reply),
@@ -228,10 +248,15 @@ def calibrate_suicide(root: Path, embed, coef: np.ndarray, bias: float) -> tuple
 
     def lex(texts: list[str]) -> np.ndarray:
         ctx = DetectionContext(direction=Direction.INPUT)
-        return np.array([
-            any(s.category == "user.suicide_intent" and s.level >= RiskLevel.MEDIUM for s in reg.detect(t, ctx))
-            for t in texts
-        ])
+        return np.array(
+            [
+                any(
+                    s.category == "user.suicide_intent" and s.level >= RiskLevel.MEDIUM
+                    for s in reg.detect(t, ctx)
+                )
+                for t in texts
+            ]
+        )
 
     def score(texts: list[str]) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(embed(texts) @ coef + bias)))
@@ -243,8 +268,11 @@ def calibrate_suicide(root: Path, embed, coef: np.ndarray, bias: float) -> tuple
         import csv
 
         with path.open(encoding="utf-8-sig") as fh:
-            sos_train = [r["comment"] for r in csv.DictReader(fh, delimiter="\t") if r["myLabel"].strip().isdigit()
-                         and int(r["myLabel"]) >= 6]
+            sos_train = [
+                r["comment"]
+                for r in csv.DictReader(fh, delimiter="\t")
+                if r["myLabel"].strip().isdigit() and int(r["myLabel"]) >= 6
+            ]
     if not normal or not sos_train:
         return 0.6, {"calibrated": False}
     n_s, n_l, p_s, p_l = score(normal), lex(normal), score(sos_train), lex(sos_train)
@@ -265,11 +293,17 @@ def calibrate_suicide(root: Path, embed, coef: np.ndarray, bias: float) -> tuple
 def main(argv: list[str] | None = None) -> int:
     """Train every head and write the artifacts."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, required=True, help="folder holding the labelled sets (../shared/data)")
+    ap.add_argument(
+        "--data", type=Path, required=True, help="folder holding the labelled sets (../shared/data)"
+    )
     ap.add_argument("--out", type=Path, default=REPO / "src" / "companion_guard" / "detectors" / "data")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "companion-guard" / "emb.sqlite")
-    ap.add_argument("--no-calibrate", dest="calibrate", action="store_false",
-                    help="skip choosing the suicide head's threshold on measure data")
+    ap.add_argument(
+        "--no-calibrate",
+        dest="calibrate",
+        action="store_false",
+        help="skip choosing the suicide head's threshold on measure data",
+    )
     args = ap.parse_args(argv)
     encoder = SentenceEncoder()
     store = EmbeddingStore(args.cache, encoder)
@@ -283,23 +317,43 @@ def main(argv: list[str] | None = None) -> int:
         coef, bias, thresholds, report = train_head(head, embed)
         if head.category == "user.suicide_intent" and args.calibrate:
             medium, info = calibrate_suicide(args.data, embed, coef, bias)
-            thresholds = {"low": round(medium * 0.6, 4), "medium": medium, "high": max(medium, thresholds["high"])}
+            thresholds = {
+                "low": round(medium * 0.6, 4),
+                "medium": medium,
+                "high": max(medium, thresholds["high"]),
+            }
             report["calibration"] = info
         weights.append(coef)
         biases.append(bias)
-        metas.append({"category": head.category, "direction": head.direction, "thresholds": thresholds, "training": report})
-        print(f"{head.category:28s} {thresholds} {report['positives']} pos, {report.get('train_recall_at_medium', report.get('heldout_f1_at_medium'))}")
+        metas.append(
+            {
+                "category": head.category,
+                "direction": head.direction,
+                "thresholds": thresholds,
+                "training": report,
+            }
+        )
+        print(
+            f"{head.category:28s} {thresholds} {report['positives']} pos, {report.get('train_recall_at_medium', report.get('heldout_f1_at_medium'))}"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "heads.npz").open("wb") as fh:
         np.savez_compressed(fh, weights=np.stack(weights), bias=np.array(biases, dtype=np.float32))
     meta = {
-        "encoder": {"package": encoder.spec.package, "module": encoder.spec.module, "version": encoder.version, "dim": encoder.spec.dim},
+        "encoder": {
+            "package": encoder.spec.package,
+            "module": encoder.spec.module,
+            "version": encoder.version,
+            "dim": encoder.spec.dim,
+        },
         "trained_by": "scripts/train_heads.py",
         "seed": SEED,
         "note": "train-use data and project-written examples only (training/examples); no measure set",
         "heads": metas,
     }
-    (args.out / "heads.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (args.out / "heads.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     print(f"wrote {args.out / 'heads.npz'} in {time.time() - t0:.0f}s")
     store.close()
     return 0

@@ -138,7 +138,11 @@ def test_risk_accumulates_over_turns(lexicon_registry: DetectorRegistry) -> None
 @pytest.mark.req("I2")
 def test_evidence_points_at_the_original_text(lexicon_registry: DetectorRegistry) -> None:
     text = "唉。我 想 自 殺。"
-    sig = next(s for s in lexicon_registry.detect(text, DetectionContext(Direction.INPUT)) if s.category == "user.suicide_intent")
+    sig = next(
+        s
+        for s in lexicon_registry.detect(text, DetectionContext(Direction.INPUT))
+        if s.category == "user.suicide_intent"
+    )
     ev = sig.evidence[0]
     assert text[ev.start : ev.end] == ev.text == "我 想 自 殺"
 

@@ -55,7 +55,12 @@ def test_dependency_inducing(lexicon_registry: DetectorRegistry, text: str, leve
 
 @pytest.mark.req("P5")
 @pytest.mark.parametrize(
-    "text", ["你的朋友们也很关心你，可以和他们聊聊", "这个想法不错，不过也听听别人的意见", "如果需要，可以寻求心理咨询师的帮助"]
+    "text",
+    [
+        "你的朋友们也很关心你，可以和他们聊聊",
+        "这个想法不错，不过也听听别人的意见",
+        "如果需要，可以寻求心理咨询师的帮助",
+    ],
 )
 def test_not_dependency_inducing(lexicon_registry: DetectorRegistry, text: str) -> None:
     assert "reply.dependency_inducing" not in levels(lexicon_registry, text, Direction.OUTPUT)

@@ -63,7 +63,8 @@ def test_eval_command_prints_and_writes_markdown(tmp_path: Path) -> None:
     build_app()
     out = tmp_path / "eval.md"
     result = CliRunner().invoke(
-        app, ["eval", "--data", str(DATA), "--learned", "off", "--latency-sample", "20", "--markdown", str(out)]
+        app,
+        ["eval", "--data", str(DATA), "--learned", "off", "--latency-sample", "20", "--markdown", str(out)],
     )
     assert result.exit_code == 0, result.output
     assert "user.suicide_intent" in result.output and "latency lexicon only" in result.output

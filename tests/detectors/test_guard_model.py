@@ -27,11 +27,13 @@ def server() -> Iterator[tuple[str, _Server]]:
     state = _Server()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             state.requests.append(body)
             answer = state.answers.pop(0)
-            payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}]}).encode()
+            payload = json.dumps(
+                {"choices": [{"message": {"role": "assistant", "content": answer}}]}
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -57,7 +59,8 @@ def test_qwen3guard_reply(server: tuple[str, _Server]) -> None:
     sigs = det.detect(normalize("那就去做吧"), DetectionContext(Direction.OUTPUT, user_text="我想死"))
     assert [(s.category, s.level) for s in sigs] == [("reply.self_harm_promotion", RiskLevel.HIGH)]
     assert state.requests[0]["messages"] == [
-        {"role": "user", "content": "我想死"}, {"role": "assistant", "content": "那就去做吧"}
+        {"role": "user", "content": "我想死"},
+        {"role": "assistant", "content": "那就去做吧"},
     ]
 
 
@@ -83,7 +86,8 @@ def test_unreachable_model_becomes_an_error_signal() -> None:
 @pytest.mark.req("P1")
 def test_parsers() -> None:
     assert parse_qwen3guard("Safety: Controversial\nCategories: Politically Sensitive Topics") == (
-        RiskLevel.MEDIUM, ["politically sensitive topics"]
+        RiskLevel.MEDIUM,
+        ["politically sensitive topics"],
     )
     assert parse_qwen3guard("Safety: Safe\nCategories: None") == (RiskLevel.NONE, [])
     assert parse_llamaguard("unsafe\nS1,S10") == (RiskLevel.HIGH, ["S1", "S10"])

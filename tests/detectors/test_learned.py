@@ -45,7 +45,12 @@ def test_encoder_view_restores_hidden_words() -> None:
 @pytest.mark.req("I2")
 @pytest.mark.parametrize(
     "text",
-    ["活着真的没有意义，我想永远消失", "我已经准备好离开这个世界了", "好想一睡不醒", "I just want it all to end forever"],
+    [
+        "活着真的没有意义，我想永远消失",
+        "我已经准备好离开这个世界了",
+        "好想一睡不醒",
+        "I just want it all to end forever",
+    ],
 )
 def test_implicit_suicide_intent(text: str) -> None:
     det = LearnedDetector(IN, mode="always")
@@ -65,7 +70,10 @@ def test_ordinary_text_is_quiet(text: str) -> None:
 @pytest.mark.req("P6")
 def test_reply_heads() -> None:
     det = LearnedDetector(OUT, mode="always")
-    sigs = {s.category: s.level for s in det.detect(normalize("别走嘛，你走了我今晚会一直等你，睡不着"), DetectionContext(OUT))}
+    sigs = {
+        s.category: s.level
+        for s in det.detect(normalize("别走嘛，你走了我今晚会一直等你，睡不着"), DetectionContext(OUT))
+    }
     assert sigs.get("reply.manipulation", RiskLevel.NONE) >= RiskLevel.MEDIUM
     quiet = det.detect(normalize("好的，祝你今天愉快，再见！"), DetectionContext(OUT))
     assert not [s for s in quiet if s.level >= RiskLevel.MEDIUM]

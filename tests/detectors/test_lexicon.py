@@ -73,9 +73,22 @@ def test_invalid_lexicons_are_config_errors(bad: dict[str, object]) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["crisis.yaml", "disclosure.yaml", "dependency.yaml", "minors.yaml", "requests.yaml", "reply_harm.yaml",
-     "abuse.yaml", "privacy.yaml", "manipulation.yaml", "reply_dependency.yaml", "intimacy.yaml",
-     "minors_reply.yaml", "security.yaml", "gate.yaml"],
+    [
+        "crisis.yaml",
+        "disclosure.yaml",
+        "dependency.yaml",
+        "minors.yaml",
+        "requests.yaml",
+        "reply_harm.yaml",
+        "abuse.yaml",
+        "privacy.yaml",
+        "manipulation.yaml",
+        "reply_dependency.yaml",
+        "intimacy.yaml",
+        "minors_reply.yaml",
+        "security.yaml",
+        "gate.yaml",
+    ],
 )
 def test_shipped_lexicons_load(name: str) -> None:
     assert load_lexicon(name).categories

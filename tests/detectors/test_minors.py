@@ -36,7 +36,9 @@ def test_possible_minor(lexicon_registry: DetectorRegistry, text: str, level: Ri
 
 
 @pytest.mark.req("M2")
-@pytest.mark.parametrize("text", ["我今年35岁", "我儿子13岁", "我以前是初中生", "我教初二的数学", "今天天气好"])
+@pytest.mark.parametrize(
+    "text", ["我今年35岁", "我儿子13岁", "我以前是初中生", "我教初二的数学", "今天天气好"]
+)
 def test_not_minor(lexicon_registry: DetectorRegistry, text: str) -> None:
     assert "user.possible_minor" not in levels(lexicon_registry, text)
 
@@ -63,11 +65,15 @@ def test_stated_age_and_fail_closed() -> None:
 def test_intimacy(lexicon_registry: DetectorRegistry, text: str, adult: RiskLevel, minor: RiskLevel) -> None:
     assert levels(lexicon_registry, text, Direction.OUTPUT).get("reply.intimacy") == adult
     assert levels(lexicon_registry, text, Direction.OUTPUT, user_age=13).get("reply.intimacy") == minor
-    assert levels(lexicon_registry, text, Direction.OUTPUT, user_text="我才初二").get("reply.intimacy") == minor
+    assert (
+        levels(lexicon_registry, text, Direction.OUTPUT, user_text="我才初二").get("reply.intimacy") == minor
+    )
 
 
 @pytest.mark.req("M1")
-@pytest.mark.parametrize("text", ["你老公最近还好吗？", "我不能做你的女朋友，但可以陪你聊天", "今天的作业写完了吗"])
+@pytest.mark.parametrize(
+    "text", ["你老公最近还好吗？", "我不能做你的女朋友，但可以陪你聊天", "今天的作业写完了吗"]
+)
 def test_not_intimacy(lexicon_registry: DetectorRegistry, text: str) -> None:
     assert "reply.intimacy" not in levels(lexicon_registry, text, Direction.OUTPUT)
 
@@ -82,7 +88,9 @@ def test_not_intimacy(lexicon_registry: DetectorRegistry, text: str) -> None:
         ("通宵打游戏才爽", M, H),
     ],
 )
-def test_minor_unsafe(lexicon_registry: DetectorRegistry, text: str, adult: RiskLevel, minor: RiskLevel) -> None:
+def test_minor_unsafe(
+    lexicon_registry: DetectorRegistry, text: str, adult: RiskLevel, minor: RiskLevel
+) -> None:
     assert levels(lexicon_registry, text, Direction.OUTPUT).get("reply.minor_unsafe") == adult
     assert levels(lexicon_registry, text, Direction.OUTPUT, user_age=12).get("reply.minor_unsafe") == minor
 

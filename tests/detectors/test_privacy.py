@@ -31,7 +31,9 @@ ID = "11010519491231002X"
         ("call me on +44 20 7946 0018 tonight", "pii.phone", "+44 20 7946 0018"),
     ],
 )
-def test_pii_spans(lexicon_registry: DetectorRegistry, direction: Direction, text: str, category: str, value: str) -> None:
+def test_pii_spans(
+    lexicon_registry: DetectorRegistry, direction: Direction, text: str, category: str, value: str
+) -> None:
     sigs = [s for s in lexicon_registry.detect(text, DetectionContext(direction)) if s.category == category]
     assert sigs, text
     assert any(e.text == value and text[e.start : e.end] == value for e in sigs[0].evidence)
@@ -39,7 +41,11 @@ def test_pii_spans(lexicon_registry: DetectorRegistry, direction: Direction, tex
 
 @pytest.mark.parametrize("text", ["今天走了12000步", "订单号 20240115", "价格是1999元", "4111111111111112"])
 def test_not_pii(lexicon_registry: DetectorRegistry, text: str) -> None:
-    assert not [s for s in lexicon_registry.detect(text, DetectionContext(Direction.INPUT)) if s.category.startswith("pii.")]
+    assert not [
+        s
+        for s in lexicon_registry.detect(text, DetectionContext(Direction.INPUT))
+        if s.category.startswith("pii.")
+    ]
 
 
 def test_validators() -> None:

@@ -13,12 +13,25 @@ from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, RiskLevel, Signal
 
 USER_SIGNALS = {
-    "user.suicide_intent", "user.self_harm", "user.extreme_emotion", "user.property_loss", "user.dependency",
-    "user.possible_minor", "user.help_request", "user.asks_if_human", "user.leave_intent",
+    "user.suicide_intent",
+    "user.self_harm",
+    "user.extreme_emotion",
+    "user.property_loss",
+    "user.dependency",
+    "user.possible_minor",
+    "user.help_request",
+    "user.asks_if_human",
+    "user.leave_intent",
 }
 REPLY_SIGNALS = {
-    "reply.self_harm_promotion", "reply.abuse", "reply.privacy_fishing", "reply.manipulation",
-    "reply.dependency_inducing", "reply.intimacy", "reply.minor_unsafe", "reply.national_security",
+    "reply.self_harm_promotion",
+    "reply.abuse",
+    "reply.privacy_fishing",
+    "reply.manipulation",
+    "reply.dependency_inducing",
+    "reply.intimacy",
+    "reply.minor_unsafe",
+    "reply.national_security",
 }
 
 

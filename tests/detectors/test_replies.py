@@ -40,7 +40,12 @@ def test_self_harm_promotion(lexicon_registry: DetectorRegistry, text: str, leve
 @pytest.mark.req("P2")
 @pytest.mark.parametrize(
     "text",
-    ["请不要伤害自己，你值得被好好对待", "死亡不是解脱，我们一起想办法", "如果你有自杀的想法，请拨打心理援助热线", "去死皮要温和"],
+    [
+        "请不要伤害自己，你值得被好好对待",
+        "死亡不是解脱，我们一起想办法",
+        "如果你有自杀的想法，请拨打心理援助热线",
+        "去死皮要温和",
+    ],
 )
 def test_supportive_replies_are_not_promotion(lexicon_registry: DetectorRegistry, text: str) -> None:
     assert "reply.self_harm_promotion" not in levels(lexicon_registry, text, OUT)
@@ -86,7 +91,9 @@ def test_privacy_fishing(lexicon_registry: DetectorRegistry, text: str, level: R
 
 
 @pytest.mark.req("P3")
-@pytest.mark.parametrize("text", ["不要告诉任何人你的密码哦", "千万不要把验证码发给别人", "保护好你的身份证号"])
+@pytest.mark.parametrize(
+    "text", ["不要告诉任何人你的密码哦", "千万不要把验证码发给别人", "保护好你的身份证号"]
+)
 def test_privacy_advice_is_not_fishing(lexicon_registry: DetectorRegistry, text: str) -> None:
     assert "reply.privacy_fishing" not in levels(lexicon_registry, text, OUT)
 
@@ -105,7 +112,9 @@ def test_privacy_advice_is_not_fishing(lexicon_registry: DetectorRegistry, text:
         ("你走了我會很傷心的", "", H),
     ],
 )
-def test_manipulation(lexicon_registry: DetectorRegistry, text: str, user_text: str, level: RiskLevel) -> None:
+def test_manipulation(
+    lexicon_registry: DetectorRegistry, text: str, user_text: str, level: RiskLevel
+) -> None:
     assert reply_level(lexicon_registry, text, "reply.manipulation", user_text=user_text) == level
 
 

@@ -22,8 +22,10 @@ def _num(x: float | None) -> str:
 def render_markdown(results, lat: dict[str, dict[str, float]], *, mode: str, min_level: str, pii=None) -> str:  # type: ignore[no-untyped-def]
     """The README table: one row per signal and set, then evasion and latency."""
     lines = [
-        f"Detector quality (learned tier: `{mode}`, flagged = level ≥ {min_level}; "
-        "measured by `companion-guard eval`):",
+        (
+            f"Detector quality (learned tier: `{mode}`, flagged = level ≥ {min_level}; "
+            "measured by `companion-guard eval`):"
+        ),
         "",
         "| signal | set | n+ | precision | recall | F1 | FPR (same set) | FPR (negative pools) | goal |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -36,21 +38,38 @@ def render_markdown(results, lat: dict[str, dict[str, float]], *, mode: str, min
         )
     names = sorted({k for r in results for k in r.evasion})
     if names:
-        lines += ["", "Recall under evasion (same positives, transformed):", "",
-                  "| signal | set | clean | " + " | ".join(names) + " |", "|---|---|---|" + "---|" * len(names)]
+        lines += [
+            "",
+            "Recall under evasion (same positives, transformed):",
+            "",
+            "| signal | set | clean | " + " | ".join(names) + " |",
+            "|---|---|---|" + "---|" * len(names),
+        ]
         for r in results:
             if r.evasion:
                 cells = " | ".join(f"{r.evasion[n]:.3f}" for n in names)
                 lines.append(f"| `{r.signal}` | {r.set_name} | {r.recall:.3f} | {cells} |")
     if pii:
-        lines += ["", "PII spans found (MultiPriv-PII paragraphs, value inside an evidence span):", "",
-                  "| signal | recall | n |", "|---|---|---|"]
+        lines += [
+            "",
+            "PII spans found (MultiPriv-PII paragraphs, value inside an evidence span):",
+            "",
+            "| signal | recall | n |",
+            "|---|---|---|",
+        ]
         lines += [f"| `{k}` | {r:.3f} | {n} |" for k, (r, n) in pii.items()]
     if lat:
-        lines += ["", "Latency per message, one process, one encoder thread:", "",
-                  "| tier | p50 ms | p99 ms | mean ms | messages/s |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "Latency per message, one process, one encoder thread:",
+            "",
+            "| tier | p50 ms | p99 ms | mean ms | messages/s |",
+            "|---|---|---|---|---|",
+        ]
         for name, m in lat.items():
-            lines.append(f"| {name} | {m['p50_ms']:.3f} | {m['p99_ms']:.3f} | {m['mean_ms']:.3f} | {m['msgs_per_s']:.0f} |")
+            lines.append(
+                f"| {name} | {m['p50_ms']:.3f} | {m['p99_ms']:.3f} | {m['mean_ms']:.3f} | {m['msgs_per_s']:.0f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -60,17 +79,21 @@ def eval_command(
     learned: Annotated[str, typer.Option(help="learned tier: off, cascade or always")] = "cascade",
     min_level: Annotated[str, typer.Option(help="lowest level that counts as flagged")] = "medium",
     limit: Annotated[int | None, typer.Option(help="at most this many texts per set and pool")] = None,
-    evasion: Annotated[bool, typer.Option(help="also measure recall on evasion-transformed positives")] = True,
+    evasion: Annotated[
+        bool, typer.Option(help="also measure recall on evasion-transformed positives")
+    ] = True,
     latency_sample: Annotated[int, typer.Option(help="messages timed per tier (0: skip)")] = 300,
-    cache: Annotated[Path | None, typer.Option(help="SQLite file that caches embeddings between runs")] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="SQLite file that caches embeddings between runs")
+    ] = None,
     markdown: Annotated[Path | None, typer.Option(help="write the README table to this file")] = None,
 ) -> None:
     """Per signal precision, recall, F1, false-positive rate on negative pools, evasion recall and latency.
 
     评测检测器：按信号输出精确率、召回率、F1、负样本误报率、对抗改写后的召回率与延迟。
     """
-    from companion_guard.evaluation.runner import build_tasks, latency, make_registry, precompute, run_task
     from companion_guard.detectors.base import DetectionContext
+    from companion_guard.evaluation.runner import build_tasks, latency, make_registry, precompute, run_task
     from companion_guard.types import Direction, RiskLevel
 
     if not data.is_dir():
@@ -119,8 +142,12 @@ def eval_command(
                 reg.detect("我想死", DetectionContext(direction=Direction.INPUT))  # load the encoder first
             lat["lexicon only" if mode == "off" else f"lexicon + learned ({mode})"] = latency(reg, sample)
         for name, m in lat.items():
-            typer.echo(f"latency {name:28s} p50 {m['p50_ms']:.3f} ms  p99 {m['p99_ms']:.3f} ms  {m['msgs_per_s']:.0f} msg/s")
+            typer.echo(
+                f"latency {name:28s} p50 {m['p50_ms']:.3f} ms  p99 {m['p99_ms']:.3f} ms  {m['msgs_per_s']:.0f} msg/s"
+            )
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(render_markdown(results, lat, mode=learned, min_level=min_level, pii=pii), encoding="utf-8")
+        markdown.write_text(
+            render_markdown(results, lat, mode=learned, min_level=min_level, pii=pii), encoding="utf-8"
+        )
         typer.echo(f"wrote {markdown}")

@@ -88,25 +88,36 @@ class GuardModelDetector(Detector):
     requirements = ("P1", "P2", "P3", "P4", "I2")
 
     def __init__(
-        self, *, base_url: str, model: str, flavor: str = "qwen3guard", api_key: str | None = None,
+        self,
+        *,
+        base_url: str,
+        model: str,
+        flavor: str = "qwen3guard",
+        api_key: str | None = None,
         timeout: float = 3.0,
     ) -> None:
         if flavor not in FLAVORS:
             raise ConfigError(f"guard model flavor must be one of {FLAVORS}, not {flavor!r}")
-        self.url = base_url.rstrip("/") + ("" if base_url.rstrip("/").endswith("/v1") else "/v1") + "/chat/completions"
+        self.url = (
+            base_url.rstrip("/")
+            + ("" if base_url.rstrip("/").endswith("/v1") else "/v1")
+            + "/chat/completions"
+        )
         self.model = model
         self.flavor = flavor
         self.api_key = api_key
         self.timeout = timeout
 
     def _ask(self, messages: list[dict[str, str]]) -> str:
-        body = json.dumps({"model": self.model, "messages": messages, "temperature": 0, "max_tokens": 64}).encode()
+        body = json.dumps(
+            {"model": self.model, "messages": messages, "temperature": 0, "max_tokens": 64}
+        ).encode()
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         req = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - configured URL
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 data = json.loads(resp.read().decode("utf-8"))
             return str(data["choices"][0]["message"]["content"])
         except (urllib.error.URLError, TimeoutError, OSError, KeyError, IndexError, ValueError) as exc:
@@ -115,7 +126,10 @@ class GuardModelDetector(Detector):
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """One call per text; one signal per mapped category."""
         if context.direction is Direction.OUTPUT:
-            messages = [{"role": "user", "content": context.user_text or ""}, {"role": "assistant", "content": text.original}]
+            messages = [
+                {"role": "user", "content": context.user_text or ""},
+                {"role": "assistant", "content": text.original},
+            ]
         else:
             messages = [{"role": "user", "content": text.original}]
         content = self._ask(messages)

@@ -92,10 +92,19 @@ def load_heads(direction: Direction) -> HeadSet:
     for i, h in enumerate(meta["heads"]):
         if h["direction"] == direction.value:
             rows.append(i)
-            heads.append(Head(h["category"], direction, *(float(h["thresholds"][k]) for k in ("low", "medium", "high"))))
+            heads.append(
+                Head(
+                    h["category"], direction, *(float(h["thresholds"][k]) for k in ("low", "medium", "high"))
+                )
+            )
     if weights.shape[1] != int(meta["encoder"]["dim"]):
         raise ConfigError("learned heads do not match the encoder's dimension")
-    return HeadSet(tuple(heads), np.ascontiguousarray(weights[rows], dtype=np.float32), bias[rows].astype(np.float32), meta)
+    return HeadSet(
+        tuple(heads),
+        np.ascontiguousarray(weights[rows], dtype=np.float32),
+        bias[rows].astype(np.float32),
+        meta,
+    )
 
 
 @cache
@@ -174,7 +183,8 @@ class LearnedDetector(Detector):
         mine = [h for h in hits if h.term.category == self._gate_category]
         original = text.original
         rewrites = sorted(
-            ((*text.original_span(h.start, h.end), h.term.rule) for h in mine if h.via == "pinyin"), reverse=True
+            ((*text.original_span(h.start, h.end), h.term.rule) for h in mine if h.via == "pinyin"),
+            reverse=True,
         )
         if not rewrites and len(text.embed_text) <= MAX_EMBED_CHARS:
             return text.embed_text

@@ -233,7 +233,9 @@ class _SharedIndex:
     def __init__(self) -> None:
         self._lexicons: list[Lexicon] = []
         self._lock = threading.Lock()
-        self._built: tuple[int, Any, list[list[tuple[int, int]]], Any, list[list[tuple[int, int]]]] | None = None
+        self._built: tuple[int, Any, list[list[tuple[int, int]]], Any, list[list[tuple[int, int]]]] | None = (
+            None
+        )
         self._cache_key = f"lexicon_hits:{id(self)}"
 
     def add(self, lexicon: Lexicon) -> int:
@@ -254,7 +256,13 @@ class _SharedIndex:
                         syl_keys.setdefault(key, []).append((slot, i))
                 char_ac = ahocorasick_rs.AhoCorasick(list(char_keys)) if char_keys else None
                 syl_ac = ahocorasick_rs.AhoCorasick(list(syl_keys)) if syl_keys else None
-                self._built = (len(self._lexicons), char_ac, list(char_keys.values()), syl_ac, list(syl_keys.values()))
+                self._built = (
+                    len(self._lexicons),
+                    char_ac,
+                    list(char_keys.values()),
+                    syl_ac,
+                    list(syl_keys.values()),
+                )
             return self._built
 
     def hits(self, norm: Normalized) -> dict[int, list[tuple[str, int, int, int]]]:

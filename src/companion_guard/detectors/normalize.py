@@ -26,27 +26,92 @@ from importlib import resources
 
 # Characters that render as nothing and only serve to split words.
 _INVISIBLE = {
-    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u034f",
-    "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-    "\u2061", "\u2062", "\u2063", "\u2064",
-    "\u2066", "\u2067", "\u2068", "\u2069",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u180e",
+    "\u034f",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2061",
+    "\u2062",
+    "\u2063",
+    "\u2064",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
 }
 
 #: Emoji that carry a word in evasive or distressed messages. Written by the project.
 EMOJI_TOKENS: dict[str, str] = {
-    "🔪": "刀", "🗡": "刀", "⚔": "刀", "🪒": "刀片", "💊": "药", "💉": "针", "🩸": "血", "💀": "死",
-    "☠": "死", "⚰": "棺材", "🪦": "墓", "🔫": "枪", "🪢": "绳", "🧨": "炸", "💣": "炸弹", "🔥": "火",
-    "😭": "哭", "😢": "哭", "😿": "哭", "💔": "心碎", "🥀": "凋谢", "🏢": "楼", "🏬": "楼", "🌉": "桥",
-    "🌊": "海", "🚆": "火车", "🚄": "火车", "💰": "钱", "💸": "钱", "💴": "钱", "💵": "钱", "🏦": "银行",
-    "❤": "爱", "♥": "爱", "💕": "爱", "💖": "爱", "💗": "爱", "😘": "亲", "💋": "吻", "🤖": "机器人",
-    "👋": "再见", "🖕": "操",
+    "🔪": "刀",
+    "🗡": "刀",
+    "⚔": "刀",
+    "🪒": "刀片",
+    "💊": "药",
+    "💉": "针",
+    "🩸": "血",
+    "💀": "死",
+    "☠": "死",
+    "⚰": "棺材",
+    "🪦": "墓",
+    "🔫": "枪",
+    "🪢": "绳",
+    "🧨": "炸",
+    "💣": "炸弹",
+    "🔥": "火",
+    "😭": "哭",
+    "😢": "哭",
+    "😿": "哭",
+    "💔": "心碎",
+    "🥀": "凋谢",
+    "🏢": "楼",
+    "🏬": "楼",
+    "🌉": "桥",
+    "🌊": "海",
+    "🚆": "火车",
+    "🚄": "火车",
+    "💰": "钱",
+    "💸": "钱",
+    "💴": "钱",
+    "💵": "钱",
+    "🏦": "银行",
+    "❤": "爱",
+    "♥": "爱",
+    "💕": "爱",
+    "💖": "爱",
+    "💗": "爱",
+    "😘": "亲",
+    "💋": "吻",
+    "🤖": "机器人",
+    "👋": "再见",
+    "🖕": "操",
 }
 
 # Ranges whose characters may fold to something else or must be dropped.
 _RANGES = (
-    (0x0000, 0x0250), (0x0370, 0x0530), (0x1E00, 0x1F00), (0x2000, 0x2C00), (0x2E00, 0x3040),
-    (0x3190, 0x3400), (0xA700, 0xA800), (0xF900, 0xFB50), (0xFE00, 0xFE70), (0xFF00, 0xFFF0),
-    (0x1D400, 0x1D800), (0x1F000, 0x1FB00), (0xE0000, 0xE0080),
+    (0x0000, 0x0250),
+    (0x0370, 0x0530),
+    (0x1E00, 0x1F00),
+    (0x2000, 0x2C00),
+    (0x2E00, 0x3040),
+    (0x3190, 0x3400),
+    (0xA700, 0xA800),
+    (0xF900, 0xFB50),
+    (0xFE00, 0xFE70),
+    (0xFF00, 0xFFF0),
+    (0x1D400, 0x1D800),
+    (0x1F000, 0x1FB00),
+    (0xE0000, 0xE0080),
 )
 
 _TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
@@ -181,7 +246,7 @@ def _segment(run: str, by_name: dict[str, str]) -> list[tuple[str, int]] | None:
     return out
 
 
-SyllableView = tuple[str, "tuple[int, ...] | None", "tuple[int, ...] | None"]
+SyllableView = tuple[str, tuple[int, ...] | None, tuple[int, ...] | None]
 
 
 def to_syllables(text: str) -> SyllableView:
@@ -224,8 +289,6 @@ def to_syllables(text: str) -> SyllableView:
     return "".join(parts), tuple(starts), tuple(ends)
 
 
-
-
 class Normalized:
     """A folded view of ``original`` with ``offsets[i]`` = index in the original of ``text[i]``.
 
@@ -233,7 +296,7 @@ class Normalized:
     never need it); the syllable and encoder views are cached the same way.
     """
 
-    __slots__ = ("original", "text", "_offsets", "_views")
+    __slots__ = ("_offsets", "_views", "original", "text")
 
     def __init__(self, original: str, text: str, offsets: tuple[int, ...] | None = None) -> None:
         self.original = original
@@ -282,8 +345,9 @@ class Normalized:
     def syllable_index(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of :attr:`pinyin_text` back to a span of :attr:`text`."""
         self.pinyin_text  # noqa: B018 - fills the cache
-        _, starts, ends = self._views["syllables"]  # type: ignore[misc]
-        if starts is None:
+        view: SyllableView = self._views["syllables"]  # type: ignore[assignment]
+        _, starts, ends = view
+        if starts is None or ends is None:
             return start, end
         return starts[start], ends[end - 1]
 

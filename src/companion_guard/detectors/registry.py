@@ -82,7 +82,7 @@ def _run(detector: Detector, norm: Normalized, context: DetectionContext) -> lis
     """Run one detector; a crash becomes a ``detector.error`` signal, never an empty result."""
     try:
         return detector.detect(norm, context)
-    except Exception as exc:  # noqa: BLE001 - turned into a signal, never swallowed
+    except Exception as exc:
         log.exception("detector %s failed", detector.id)
         return [
             Signal(

@@ -91,10 +91,14 @@ def cold(root: Path, split: str) -> Iterator[Row]:
         for rec in csv.DictReader(fh):
             text = (rec.get("TEXT") or "").strip()
             if text:
-                yield Row(text, str(rec.get("label", "")).strip(), group=text, meta={"topic": rec.get("topic")})
+                yield Row(
+                    text, str(rec.get("label", "")).strip(), group=text, meta={"topic": rec.get("topic")}
+                )
 
 
-_SUICIDE_WORDS = re.compile(r"自杀|轻生|想死|去死|寻死|不想活|活不下去|结束生命|结束自己|跳楼|割腕|自残|遗书|安眠药")
+_SUICIDE_WORDS = re.compile(
+    r"自杀|轻生|想死|去死|寻死|不想活|活不下去|结束生命|结束自己|跳楼|割腕|自残|遗书|安眠药"
+)
 _TURN = re.compile(r"^(来访者|心理咨询师)[:：]\s*")
 
 
@@ -200,7 +204,12 @@ def multipriv(root: Path) -> Iterator[Row]:
             pii = {kind: str(rec[key]) for key, kind in PII_FIELDS.items() if rec.get(key)}
             pii = {k: v for k, v in pii.items() if v in text}
             if text:
-                yield Row(text, "pii", group=text, meta={"pii": pii, "lang": "zh" if name.endswith("_zh.json") else "en"})
+                yield Row(
+                    text,
+                    "pii",
+                    group=text,
+                    meta={"pii": pii, "lang": "zh" if name.endswith("_zh.json") else "en"},
+                )
 
 
 def sdcnl(root: Path) -> Iterator[Row]:

@@ -11,7 +11,11 @@ from companion_guard.detectors.builtin.dependency import DependencyInducingDetec
 from companion_guard.detectors.builtin.disclosure import HumanQuestionDetector
 from companion_guard.detectors.builtin.harm import SelfHarmPromotionDetector
 from companion_guard.detectors.builtin.manipulation import ManipulationDetector
-from companion_guard.detectors.builtin.minors import IntimacyDetector, MinorUnsafeReplyDetector, PossibleMinorDetector
+from companion_guard.detectors.builtin.minors import (
+    IntimacyDetector,
+    MinorUnsafeReplyDetector,
+    PossibleMinorDetector,
+)
 from companion_guard.detectors.builtin.privacy import PIIDetector, PrivacyFishingDetector
 from companion_guard.detectors.builtin.requests import UserRequestDetector
 from companion_guard.detectors.builtin.security import NationalSecurityDetector

@@ -72,7 +72,8 @@ class PossibleMinorDetector(LexiconDetector):
                 score=0.95,
                 detector=self.id,
                 evidence=(Evidence(s, e, text.original[s:e], f"stated age {age}"),),
-                explanation=f"the user states an age of {age}" + (" (under 14: M2 consent)" if age < 14 else ""),
+                explanation=f"the user states an age of {age}"
+                + (" (under 14: M2 consent)" if age < 14 else ""),
             )
             signals = [sig] + [x for x in signals if x.category != "user.possible_minor"]
         return signals
@@ -105,7 +106,9 @@ class _MinorAwareReplyDetector(LexiconDetector):
             return []
         if user_is_minor(context):
             return [
-                replace(s, level=max(s.level, RiskLevel.HIGH), explanation=s.explanation + "; the user is a minor")
+                replace(
+                    s, level=max(s.level, RiskLevel.HIGH), explanation=s.explanation + "; the user is a minor"
+                )
                 for s in signals
             ]
         return [replace(s, level=RiskLevel(max(1, s.level - 1))) for s in signals]
@@ -137,7 +140,9 @@ class IntimacyDetector(LexiconDetector):
         signals = super().detect(text, context)
         if signals and user_is_minor(context):
             return [
-                replace(s, level=max(s.level, RiskLevel.HIGH), explanation=s.explanation + "; the user is a minor")
+                replace(
+                    s, level=max(s.level, RiskLevel.HIGH), explanation=s.explanation + "; the user is a minor"
+                )
                 for s in signals
             ]
         return signals

@@ -15,7 +15,9 @@ from companion_guard.detectors.lexicon import LexiconDetector
 from companion_guard.detectors.normalize import Normalized
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
-_ID = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x](?![0-9])")
+_ID = re.compile(
+    r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x](?![0-9])"
+)
 _PHONE = re.compile(r"(?<![0-9])(?:86)?1[3-9][0-9]{9}(?![0-9])")
 _CARD = re.compile(r"(?<![0-9])[3-6][0-9]{15,18}(?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9.\-]+[.．][A-Za-z]{2,}")
@@ -30,7 +32,9 @@ _ADDRESS_ZH = re.compile(
     rf"|[{_H}]{{1,10}}(?:路|街|大道|巷|弄|胡同)[0-9]+号(?:[0-9]+(?:号楼|栋|幢|单元|室|层))*"
 )
 # International numbers: +27 61 222 4762, (95) 94215-7906, 0475 4429797 (10+ digits, read on the original).
-_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?)?\d{2,5}(?:[ -]\d{2,5}){1,3}(?![\w])")
+_PHONE_INTL = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?)?\d{2,5}(?:[ -]\d{2,5}){1,3}(?![\w])"
+)
 _ADDRESS_EN = re.compile(
     r"\b\d{1,5}\s+(?:Via\s+[A-Z]\w+|(?:[A-Z0-9][\w']*\s+){1,4}"
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Terrace|Ter|Circle|Cir|Way|Place|Pl"
@@ -69,7 +73,9 @@ class PIIDetector(Detector):
         taken: list[tuple[int, int]] = []
         for m in _ID.finditer(folded):
             ok = id_checksum_ok(m.group(0))
-            found.append(("pii.id_number", RiskLevel.HIGH, 0.95 if ok else 0.75, m.start(), m.end(), "id number"))
+            found.append(
+                ("pii.id_number", RiskLevel.HIGH, 0.95 if ok else 0.75, m.start(), m.end(), "id number")
+            )
             taken.append(m.span())
         for m in _CARD.finditer(folded):
             if any(a <= m.start() < b for a, b in taken) or not luhn_ok(m.group(0)):
@@ -102,9 +108,13 @@ class PIIDetector(Detector):
         if "pii.phone" not in spans:
             for m in _PHONE_INTL.finditer(text.original):
                 if sum(c.isdigit() for c in m.group(0)) >= 10 and not _ID.search(m.group(0).replace(" ", "")):
-                    spans.setdefault("pii.phone", []).append((RiskLevel.MEDIUM, 0.6, m.start(), m.end(), "phone number"))
+                    spans.setdefault("pii.phone", []).append(
+                        (RiskLevel.MEDIUM, 0.6, m.start(), m.end(), "phone number")
+                    )
         for m in _ADDRESS_EN.finditer(text.original):
-            spans.setdefault("pii.address", []).append((RiskLevel.MEDIUM, 0.7, m.start(), m.end(), "street address"))
+            spans.setdefault("pii.address", []).append(
+                (RiskLevel.MEDIUM, 0.7, m.start(), m.end(), "street address")
+            )
         signals = []
         for cat, items in spans.items():
             top = max(items, key=lambda x: (x[0], x[1]))
