@@ -88,6 +88,10 @@ def test_learned_modes() -> None:
     assert {"learned.input", "learned.output"} <= ids
     with pytest.raises(ConfigError):
         default_registry(learned="sometimes")
+    split = {d.id: d for d in default_registry(learned={"input": "cascade", "output": "always"})}
+    assert split["learned.input"].mode == "cascade" and split["learned.output"].mode == "always"  # type: ignore[attr-defined]
+    only_in = {d.id for d in default_registry(learned={"input": "always"})}
+    assert "learned.input" in only_in and "learned.output" not in only_in
 
 
 @pytest.mark.req("I2")

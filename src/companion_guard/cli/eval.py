@@ -76,7 +76,12 @@ def render_markdown(results, lat: dict[str, dict[str, float]], *, mode: str, min
 @app.command("eval")
 def eval_command(
     data: Annotated[Path, typer.Option(help="folder with the labelled sets (formats of ../shared/data)")],
-    learned: Annotated[str, typer.Option(help="learned tier: off, cascade or always")] = "cascade",
+    learned: Annotated[
+        str,
+        typer.Option(
+            help="learned tier: off, cascade, always, or per direction: input=cascade,output=always"
+        ),
+    ] = "cascade",
     min_level: Annotated[str, typer.Option(help="lowest level that counts as flagged")] = "medium",
     limit: Annotated[int | None, typer.Option(help="at most this many texts per set and pool")] = None,
     evasion: Annotated[

