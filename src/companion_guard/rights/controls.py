@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from companion_guard.exceptions import InputError, NotFoundError
-from companion_guard.rights import incidents
+from companion_guard.rights import incidents, snapshot
 from companion_guard.rights.timefmt import iso, naive
 from companion_guard.store.tables_rights import KillSwitch, Restriction
 
@@ -64,6 +64,7 @@ def restrict(
     session.add(row)
     session.flush()
     incidents.add_event(session, incident.id, kind=f"restrict:{kind}", note=f"{label}: {reason}", by=by, at=at)
+    snapshot.changed()
     return row
 
 
@@ -77,6 +78,7 @@ def lift(session: Session, restriction_id: str, *, by: str, at: datetime, note: 
         if row.incident_id:
             incidents.add_event(session, row.incident_id, kind=f"lift:{row.kind}", note=note or "lifted", by=by, at=at)
         session.flush()
+        snapshot.changed()
     return row
 
 
@@ -195,4 +197,5 @@ def set_kill_switch(
             session, current_incident, kind="kill_switch:" + ("engaged" if engaged else "released"),
             note=reason, by=by, at=at,
         )
+    snapshot.changed()
     return kill_switch(session)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from companion_guard.duties.base import Duty
 from companion_guard.rights import audit, controls, flows, notices
 from companion_guard.rights.deletion import account_status
+from companion_guard.rights.snapshot import ControlsCache
 from companion_guard.rights.timefmt import iso
 from companion_guard.turn import GateResult, TurnContext
 from companion_guard.types import Display, Event, RiskLevel
@@ -103,13 +104,15 @@ class RightsDuty(Duty):
 
     def __init__(self, rights: Rights) -> None:
         self.rights = rights
+        self.controls = ControlsCache()
 
     # ---- gate ----------------------------------------------------------------------
 
     def gate(self, ctx: TurnContext) -> GateResult | None:
         """Stop the turn when an operator, the account or consent says so."""
         session, uid, pid = ctx.session, ctx.user.id, ctx.persona.id
-        ks = controls.kill_switch(session)
+        snap = self.controls.get(session)
+        ks = snap.kill
         if ks.engaged:
             message = ks.message(ctx.locale)
             event = Event(kind="restricted", requirement="D5", message=message, level="critical",
@@ -118,7 +121,7 @@ class RightsDuty(Duty):
         if account_status(session, uid) == "closed":
             return _restricted(ctx, "closed", requirement="D4", scope="account_closed", level="info",
                                keep_content=False)
-        for r in controls.active(session, at=ctx.now, user_id=uid):
+        for r in snap.restrictions_for(uid, ctx.now):
             if r.kind == "suspension" and r.user_id == uid:
                 return _restricted(ctx, "suspended", requirement="D5", scope="account", restriction_id=r.id)
             if r.kind == "service" and r.user_id == uid:
@@ -126,8 +129,8 @@ class RightsDuty(Duty):
             if r.kind == "persona" and r.persona_id == pid:
                 return _restricted(ctx, "persona", requirement="D5", scope="persona", level="medium",
                                    restriction_id=r.id, persona_id=pid)
-        ended, announcing = notices.in_force(session, at=ctx.now, persona_id=pid)
-        ctx.facts["rights.notices"] = announcing
+        ended = snap.ended(pid, ctx.now)
+        ctx.facts["rights.notices"] = snap.announcing(pid, ctx.now)
         if ended is not None:
             message = _say("ended_persona" if ended.scope == "persona" else "ended_service", ctx.locale)
             event = Event(kind="notice.service_end", requirement="D4", message=message, level="info",

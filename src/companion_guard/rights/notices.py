@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from companion_guard.exceptions import InputError, NotFoundError
+from companion_guard.rights import snapshot
 from companion_guard.rights.timefmt import iso, naive
 from companion_guard.store.tables_rights import Notice
 
@@ -45,6 +46,7 @@ def schedule(
     )
     session.add(row)
     session.flush()
+    snapshot.changed()
     return row
 
 
@@ -56,6 +58,7 @@ def cancel(session: Session, notice_id: str, *, at: datetime) -> Notice:
     if row.cancelled_at is None:
         row.cancelled_at = naive(at)
         session.flush()
+        snapshot.changed()
     return row
 
 

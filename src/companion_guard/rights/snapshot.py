@@ -1,0 +1,92 @@
+"""Operator controls for the turn's hot path: read at most once a second, not four times a turn.
+
+The kill switch, the restrictions in force and the service notices change
+rarely and are read on every turn. :class:`ControlsCache` keeps them for
+``TTL`` seconds; every write in this process (``controls``, ``notices``) calls
+:func:`changed`, so this replica sees its own changes at once and other
+replicas within ``TTL``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from companion_guard.rights.timefmt import naive
+
+#: Seconds a snapshot is trusted (the most another replica lags behind a change).
+TTL = 1.0
+
+_lock = threading.Lock()
+_generation = 0
+
+
+def changed() -> None:
+    """Tell every cache in this process that controls changed."""
+    global _generation
+    with _lock:
+        _generation += 1
+
+
+@dataclass(frozen=True, slots=True)
+class ControlsSnapshot:
+    """What operators switched on, as of one read."""
+
+    kill: Any
+    restrictions: tuple[Any, ...]
+    notices: tuple[Any, ...]
+
+    def restrictions_for(self, user_id: str, at: datetime) -> list[Any]:
+        """Restrictions in force now for this user (and persona-wide ones), oldest first."""
+        now = naive(at)
+        return [
+            r for r in self.restrictions
+            if r.lifted_at is None and (r.until is None or r.until > now) and r.user_id in (user_id, None)
+        ]
+
+    def _scoped(self, persona_id: str | None) -> list[Any]:
+        return [n for n in self.notices if n.scope == "service" or (persona_id is not None and n.persona_id == persona_id)]
+
+    def ended(self, persona_id: str | None, at: datetime) -> Any | None:
+        """The notice whose end has come for this persona or the service."""
+        now = naive(at)
+        return next((n for n in self._scoped(persona_id) if n.ends_at <= now), None)
+
+    def announcing(self, persona_id: str | None, at: datetime) -> list[Any]:
+        """Notices to show now (between their notice date and their end)."""
+        now = naive(at)
+        return [n for n in self._scoped(persona_id) if n.notice_from <= now < n.ends_at]
+
+
+class ControlsCache:
+    """One per gateway; :meth:`get` re-reads when stale or changed."""
+
+    def __init__(self) -> None:
+        self._snap: ControlsSnapshot | None = None
+        self._read_at = 0.0
+        self._generation = -1
+
+    def get(self, session: Session) -> ControlsSnapshot:
+        """The current snapshot, re-read from ``session`` when needed."""
+        now = time.monotonic()
+        if self._snap is not None and self._generation == _generation and now - self._read_at < TTL:
+            return self._snap
+        from companion_guard.rights import controls
+        from companion_guard.store.tables_rights import Notice, Restriction
+
+        generation = _generation
+        snap = ControlsSnapshot(
+            kill=controls.kill_switch(session),
+            restrictions=tuple(
+                session.scalars(select(Restriction).where(Restriction.lifted_at.is_(None)).order_by(Restriction.created_at))
+            ),
+            notices=tuple(session.scalars(select(Notice).where(Notice.cancelled_at.is_(None)).order_by(Notice.ends_at))),
+        )
+        self._snap, self._read_at, self._generation = snap, now, generation
+        return snap
