@@ -93,13 +93,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=600, help="turns per measurement")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="cg-bench-")
     env = dict(os.environ, COMPANION_GUARD_API_KEY=KEY, COMPANION_GUARD_HOME=home)
     up_port, gw_port = free_port(), free_port()
     exe = [sys.executable, "-m", "companion_guard"]
     upstream = start(exe + ["demo-upstream", "--port", str(up_port), "--key", KEY], up_port, env)
-    gateway = start(exe + ["serve", "--port", str(gw_port), "--home", home], gw_port, env)
+    gateway = start(exe + ["serve", "--port", str(gw_port), "--home", home, "--workers", str(args.workers)], gw_port, env)
     try:
         rows = []
         for conc in args.concurrency:

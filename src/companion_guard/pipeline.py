@@ -14,9 +14,11 @@ Database work runs in a worker thread so the event loop keeps serving.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +113,11 @@ class Guard:
         self.duties = duties
         self.history_messages = history_messages
         self._personas: dict[str, tuple[float, PersonaView]] = {}
+        # SQLite has one writer at a time; taking turns here avoids its busy-wait sleeps
+        # and snapshot-upgrade failures. PostgreSQL runs turns' transactions in parallel.
+        bind = sessions.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        self._writer: AbstractContextManager[Any] = threading.Lock() if sqlite else nullcontext()
 
     def persona(self, session: Session, persona_id: str) -> PersonaView:
         """The persona, from a short cache; raises :class:`NotFoundError` if unknown."""
@@ -159,7 +166,7 @@ class Guard:
 
     def prepare(self, req: TurnRequest) -> Prepared:
         """Gate, inspect and decide; commit the turn and the user's message."""
-        with session_scope(self.sessions) as session:
+        with self._writer, session_scope(self.sessions) as session:
             ctx = self._context(session, req)
             for duty in self.duties:
                 duty.load(ctx)
@@ -272,7 +279,7 @@ class Guard:
         action = "replace" if ctx.output_decision.outcome == "replace" else ctx.input_decision.outcome
         for duty in self.duties:
             duty.on_reply(ctx, reply)
-        with session_scope(self.sessions) as session:
+        with self._writer, session_scope(self.sessions) as session:
             ctx.session = session
             turn = session.get(Turn, ctx.turn_id)
             if turn is None:  # deleted meanwhile (data-rights delete): deliver, keep nothing
@@ -290,7 +297,7 @@ class Guard:
 
     def fail(self, prepared: Prepared, error: Exception) -> None:
         """Record that the upstream failed; the user's message and decision stay."""
-        with session_scope(self.sessions) as session:
+        with self._writer, session_scope(self.sessions) as session:
             turn = session.get(Turn, prepared.ctx.turn_id)
             if turn is not None:
                 turn.status, turn.error = "upstream_failed", f"{type(error).__name__}: {error}"[:2000]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
 
 import typer
@@ -23,6 +25,7 @@ def serve(
     sandbox: bool = typer.Option(False, "--sandbox", help="Expose POST /v1/sandbox/clock (testing only)."),
     home: Path | None = typer.Option(None, help="Folder for the embedded default's files."),
     pack: list[str] | None = typer.Option(None, "--pack", help="Policy pack id or YAML path (repeatable)."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes; all state lives in the database."),
 ) -> None:
     """Start the gateway: OpenAI-compatible chat completions through the guard."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -43,4 +46,14 @@ def serve(
     if key:
         typer.secho(f"Provider API key (also in {settings.home}/provider-key): {key}", fg="yellow")
     typer.echo(f"companion-guard on http://{host}:{port}/v1 — upstream {settings.upstream}, db {settings.resolved_db_url()}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    if settings.sandbox:
+        typer.secho("--sandbox needs a single worker (the sandbox clock lives in the process)", fg="red", err=True)
+        raise typer.Exit(2)
+    # Workers build their settings from the environment: hand them what the flags said.
+    for name, value in settings.model_dump(mode="json").items():
+        os.environ[f"COMPANION_GUARD_{name.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
+    uvicorn.run("companion_guard.service.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")

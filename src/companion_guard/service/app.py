@@ -166,3 +166,10 @@ def create_app(
     if settings.sandbox:
         app.include_router(sandbox_router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory`` and multi-worker serving: settings from the environment."""
+    from companion_guard.settings import load_settings
+
+    return create_app(load_settings())
