@@ -32,7 +32,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import ahocorasick_rs
 import yaml
@@ -331,10 +331,26 @@ def hits_to_signals(hits: list[Hit], norm: Normalized, *, detector: str, source:
     return signals
 
 
+def shared_hits(norm: Normalized) -> dict[int, list[tuple[str, int, int, int]]]:
+    """Matches of every shared lexicon in ``norm``, keyed by lexicon slot (cached on ``norm``)."""
+    return _INDEX.hits(norm)
+
+
+def skip_slot(detector: Detector) -> int | None:
+    """The shared-index slot whose absence lets the registry skip ``detector`` (None: always run)."""
+    lexicon = getattr(detector, "lexicon", None)
+    if not getattr(detector, "silent_without_hits", False) or not isinstance(lexicon, Lexicon):
+        return None
+    return lexicon._slot if lexicon._index is _INDEX else None
+
+
 class LexiconDetector(Detector):
     """Turns lexicon hits into one signal per category (strictest hit wins)."""
 
     lexicon_file: str = ""
+    #: True when :meth:`detect` returns nothing unless the lexicon has a hit, so the
+    #: registry may skip the call; a subclass with other cues (numeric ages) sets False.
+    silent_without_hits: ClassVar[bool] = True
 
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or load_lexicon(self.lexicon_file)
@@ -347,4 +363,14 @@ class LexiconDetector(Detector):
         return hits_to_signals(hits, text, detector=self.id, source=self.lexicon.name)
 
 
-__all__ = ["Direction", "Hit", "Lexicon", "LexiconDetector", "Term", "hits_to_signals", "load_lexicon"]
+__all__ = [
+    "Direction",
+    "Hit",
+    "Lexicon",
+    "LexiconDetector",
+    "Term",
+    "hits_to_signals",
+    "load_lexicon",
+    "shared_hits",
+    "skip_slot",
+]

@@ -13,6 +13,7 @@ from importlib.metadata import entry_points
 
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.learned import PRIOR_SIGNALS
+from companion_guard.detectors.lexicon import shared_hits, skip_slot
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, RiskLevel, Signal
@@ -28,7 +29,7 @@ class DetectorRegistry:
 
     def __init__(self, detectors: Iterable[Detector] = ()) -> None:
         self._by_id: dict[str, Detector] = {}
-        self._selected: dict[Direction, list[Detector]] = {}
+        self._selected: dict[object, object] = {}
         for detector in detectors:
             self.register(detector)
 
@@ -54,7 +55,7 @@ class DetectorRegistry:
         found = self._selected.get(direction)
         if found is None:
             found = self._selected[direction] = [d for d in self._by_id.values() if direction in d.directions]
-        return list(found)
+        return list(found)  # type: ignore[call-overload]
 
     def detect(self, text: str | Normalized, context: DetectionContext) -> list[Signal]:
         """Normalise once and run every detector for ``context.direction``.
@@ -63,13 +64,20 @@ class DetectorRegistry:
         detector fails closed (crisis, minors), LOW otherwise, so policy decides.
         """
         norm = text if isinstance(text, Normalized) else normalize(text)
+        cheap, later = self._tiers(context.direction)
         signals: list[Signal] = []
-        later: list[Detector] = []
-        for detector in self.select(context.direction):
-            if getattr(detector, "tier", "lexicon") == "learned":
-                later.append(detector)
+        # One scan of the shared lexicon index says which lexicons have any hit at all;
+        # lexicon detectors without one are skipped without a call.
+        present = shared_hits(norm)
+        for detector, slot in cheap:
+            if slot is not None and slot not in present:
                 continue
-            signals.extend(_run(detector, norm, context))
+            try:
+                found = detector.detect(norm, context)
+            except Exception as exc:  # noqa: BLE001 - turned into a signal, never swallowed
+                found = _error_signal(detector, exc)
+            if found:
+                signals.extend(found)
         if later:
             # The learned tier sees what the cheap tier found (its cascade gate uses it).
             ctx = replace(context, extra={**context.extra, PRIOR_SIGNALS: tuple(signals)})
@@ -77,22 +85,39 @@ class DetectorRegistry:
                 signals.extend(_run(detector, norm, ctx))
         return signals
 
+    def _tiers(self, direction: Direction) -> tuple[list[tuple[Detector, int | None]], list[Detector]]:
+        """This direction's cheap tier (with each detector's skip slot) and learned tier (cached)."""
+        key = ("tiers", direction)
+        found = self._selected.get(key)
+        if found is None:
+            chosen = self.select(direction)
+            found = (
+                [(d, skip_slot(d)) for d in chosen if getattr(d, "tier", "lexicon") != "learned"],
+                [d for d in chosen if getattr(d, "tier", "lexicon") == "learned"],
+            )
+            self._selected[key] = found
+        return found  # type: ignore[return-value]
+
 
 def _run(detector: Detector, norm: Normalized, context: DetectionContext) -> list[Signal]:
     """Run one detector; a crash becomes a ``detector.error`` signal, never an empty result."""
     try:
         return detector.detect(norm, context)
-    except Exception as exc:
-        log.exception("detector %s failed", detector.id)
-        return [
-            Signal(
-                category=DETECTOR_ERROR,
-                level=RiskLevel.CRITICAL if detector.fail_closed else RiskLevel.LOW,
-                score=1.0,
-                detector=detector.id,
-                explanation=f"{type(exc).__name__}: {exc}",
-            )
-        ]
+    except Exception as exc:  # noqa: BLE001 - turned into a signal, never swallowed
+        return _error_signal(detector, exc)
+
+
+def _error_signal(detector: Detector, exc: Exception) -> list[Signal]:
+    log.exception("detector %s failed", detector.id)
+    return [
+        Signal(
+            category=DETECTOR_ERROR,
+            level=RiskLevel.CRITICAL if detector.fail_closed else RiskLevel.LOW,
+            score=1.0,
+            detector=detector.id,
+            explanation=f"{type(exc).__name__}: {exc}",
+        )
+    ]
 
 
 def builtin_detectors() -> list[Detector]:

@@ -58,6 +58,7 @@ class PossibleMinorDetector(LexiconDetector):
     requirements = ("M1", "M2", "M3", "M4", "P4")
     fail_closed = True
     lexicon_file = "minors.yaml"
+    silent_without_hits = False  # stated ages are read without a lexicon hit
 
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """Lexicon cues plus a stated age under 18."""
