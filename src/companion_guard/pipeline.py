@@ -154,11 +154,18 @@ class Guard:
             turn_id=str(uuid.uuid4()), locale=locale, age=age, groups=user_groups(age, pack), history=history,
         )
 
-    def inspect(self, ctx: TurnContext, text: str, direction: Direction) -> tuple[list[Any], Decision]:
-        """Run the detectors and the policy on one text of this turn."""
+    def inspect(
+        self, ctx: TurnContext, text: str, direction: Direction, *, partial: bool = False
+    ) -> tuple[list[Any], Decision]:
+        """Run the detectors and the policy on one text of this turn.
+
+        ``partial`` marks a reply still streaming: the cheap tier checks each
+        sentence as it lands, the learned tier waits for the whole reply.
+        """
         dctx = DetectionContext(
             direction=direction, history=ctx.history, user_age=ctx.age, locale=ctx.locale,
             user_text=ctx.request.user_text if direction is Direction.OUTPUT else "",
+            extra={"learned": False} if partial else {},
         )
         signals = self.registry.detect(text, dctx)
         decision = self.policy.decide(signals, direction=direction, groups=frozenset(ctx.groups))
@@ -246,10 +253,10 @@ class Guard:
 
     # ---- stages 5–6 --------------------------------------------------------------
 
-    def check_reply(self, prepared: Prepared, text: str) -> Decision:
+    def check_reply(self, prepared: Prepared, text: str, *, partial: bool = False) -> Decision:
         """Inspect (part of) a reply; used on every sentence while streaming."""
         ctx = prepared.ctx
-        ctx.output_signals, ctx.output_decision = self.inspect(ctx, text, Direction.OUTPUT)
+        ctx.output_signals, ctx.output_decision = self.inspect(ctx, text, Direction.OUTPUT, partial=partial)
         return ctx.output_decision
 
     def replacement_for(self, prepared: Prepared, decision: Decision) -> str:
@@ -359,7 +366,7 @@ class Guard:
                 # is judged whole before any of it leaves.
                 if len(ends) < 2 or ends[-2] <= released:
                     continue
-                if self.check_reply(prepared, received[: ends[-1]]).outcome == "replace":
+                if self.check_reply(prepared, received[: ends[-1]], partial=True).outcome == "replace":
                     replaced = True
                     break
                 cut = ends[-2]
@@ -371,10 +378,11 @@ class Guard:
             raise
         finally:
             await _aclose(stream)
-        if not replaced and released < len(received):
-            if self.check_reply(prepared, received).outcome == "replace":
+        if not replaced:
+            # The whole reply, with every tier, before its last sentence leaves.
+            if await anyio.to_thread.run_sync(lambda: self.check_reply(prepared, received).outcome) == "replace":
                 replaced = True
-            else:
+            elif released < len(received):
                 delivered.append(received[released:])
                 yield received[released:]
         if replaced:

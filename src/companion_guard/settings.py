@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path(".companion-guard")
@@ -29,7 +29,11 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(8000, description="Longest single message accepted.", gt=0)
     max_messages: int = Field(200, description="Most messages accepted in one request.", gt=0)
     history_turns: int = Field(6, description="Recent messages handed to detectors as context.", ge=0)
-    learned_tier: bool = Field(False, description="Also run the learned classifier tier (needs the ml extra).")
+    learned_tier: str = Field(
+        "cascade",
+        description="Learned classifier tier: cascade (embed texts the lexicon tier finds ambiguous), "
+        "always, off, or auto (cascade when the encoder package is installed).",
+    )
     webhook_secret: str = Field("", description="HMAC secret for webhooks; empty means <home>/webhook-secret.")
     outbox_interval: float = Field(0.5, description="Seconds between outbox delivery sweeps.", gt=0)
     smtp_host: str = Field("", description="SMTP server for e-mail notifications; empty means no e-mail channel.")
@@ -38,6 +42,15 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_username: str = Field("", description="SMTP login user; empty means no login.")
     smtp_password: str = Field("", description="SMTP login password.")
+
+    @field_validator("learned_tier", mode="before")
+    @classmethod
+    def _learned_mode(cls, value: object) -> str:
+        text = str(value).strip().lower()
+        text = {"true": "cascade", "1": "cascade", "yes": "cascade", "false": "off", "0": "off", "no": "off"}.get(text, text)
+        if text not in ("off", "cascade", "always", "auto"):
+            raise ValueError("learned_tier must be off, cascade, always or auto")
+        return text
 
     def resolved_db_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""

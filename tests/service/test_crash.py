@@ -54,7 +54,7 @@ def test_kill_during_upstream_call_keeps_message_and_decision(tmp_path: Path) ->
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        body = {"model": "xiaoyu", "user": "crash-user", "messages": [{"role": "user", "content": "我好绝望，撑不下去了"}]}
+        body = {"model": "xiaoyu", "user": "crash-user", "messages": [{"role": "user", "content": "最近压力好大，感觉快崩溃了"}]}
         def send() -> None:
             try:
                 httpx.post(base + "/v1/chat/completions", json=body,

@@ -87,7 +87,7 @@ def build_services(
         )
     guard = Guard(
         sessions=sessions,
-        registry=default_registry(learned=settings.learned_tier) if _takes_learned() else default_registry(),
+        registry=_registry(settings),
         policy=PolicyEngine(packs),
         upstream=upstream or make_upstream(
             settings.upstream, api_key=settings.upstream_api_key or None, timeout=settings.upstream_timeout
@@ -116,10 +116,14 @@ def build_services(
     return svc
 
 
-def _takes_learned() -> bool:
-    import inspect
+def _registry(settings: Settings) -> Any:
+    """The detectors in force; the learned tier's encoder is loaded now, not on the first turn."""
+    registry = default_registry(learned=settings.learned_tier)
+    if any(getattr(d, "tier", "") == "learned" for d in registry):
+        from companion_guard.detectors.encoder import shared_encoder
 
-    return "learned" in inspect.signature(default_registry).parameters
+        shared_encoder().warm()
+    return registry
 
 
 def _optional(path: str) -> Callable[[Services], Any] | None:
