@@ -8,7 +8,8 @@ from companion_guard.detectors.base import Detector
 from companion_guard.detectors.builtin.abuse import AbuseDetector
 from companion_guard.detectors.builtin.crisis import CrisisLexiconDetector
 from companion_guard.detectors.builtin.dependency import DependencyInducingDetector, UserDependencyDetector
-from companion_guard.detectors.builtin.disclosure import HumanQuestionDetector
+from companion_guard.detectors.builtin.disclosure import DeniesAIDetector, HumanQuestionDetector
+from companion_guard.detectors.builtin.fraud import ScamAssistDetector
 from companion_guard.detectors.builtin.harm import SelfHarmPromotionDetector
 from companion_guard.detectors.builtin.manipulation import ManipulationDetector
 from companion_guard.detectors.builtin.minors import (
@@ -38,4 +39,6 @@ BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
     IntimacyDetector,
     MinorUnsafeReplyDetector,
     NationalSecurityDetector,
+    DeniesAIDetector,
+    ScamAssistDetector,
 )
