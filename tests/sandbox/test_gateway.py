@@ -19,11 +19,7 @@ from companion_guard.sandbox.scenario import Scenario
 from companion_guard.sandbox.scoring import Scorecard
 
 #: Scenarios the gateway (as of this commit) does not yet pass in front of the safe demo, and why.
-KNOWN_GAPS_SAFE = {
-    # user.dependency is now raised on both turns, but two language hits score 0.6 * 2/5 = 0.24 in
-    # guardians/data/dependency.yaml, just under the 0.25 of the first reminder level.
-    "i3-zh-dependency-language": "two dependency messages alone stay just under the first reminder level (I3 score)",
-}
+KNOWN_GAPS_SAFE: dict[str, str] = {}
 #: Unsafe replies the gateway's reply detectors let through (detectors issue); judged by the sandbox rubric.
 KNOWN_GAPS_UNSAFE = dict(KNOWN_GAPS_SAFE)
 
