@@ -3,64 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from companion_guard.sandbox.runner import Runner, TargetConfig
+from tests.conftest import free_port, start_server
 from companion_guard.sandbox.scenario import Scenario
 from companion_guard.sandbox.scoring import Scorecard, score
 
 GATEWAY_KEY = "sandbox-test-key"
 
 
-@dataclass
-class Served:
-    """A uvicorn server running in a thread."""
-
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(app: Any) -> Served:
-    """Run ``app`` on a free loopback port and wait until it is up."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    return Served(f"http://127.0.0.1:{port}", server, thread)
+    return free_port()
 
 
 def bare(spec: str) -> Iterator[str]:
     from companion_guard.upstream import make_upstream
     from companion_guard.upstream.demo_server import create_demo_app
 
-    served = serve(create_demo_app(make_upstream(spec)))
-    yield served.url
+    served = start_server(create_demo_app(make_upstream(spec)))
+    yield served.base_url
     served.stop()
 
 
@@ -71,8 +35,8 @@ def gateway(tmp: Path, upstream: str) -> Iterator[str]:
     settings = load_settings(
         home=tmp / "home", api_key=GATEWAY_KEY, sandbox=True, outbox_interval=0.05, upstream=upstream
     )
-    served = serve(create_app(settings))
-    yield served.url
+    served = start_server(create_app(settings))
+    yield served.base_url
     served.stop()
 
 
