@@ -118,6 +118,15 @@ class Guard:
         bind = sessions.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         self._writer: AbstractContextManager[Any] = threading.Lock() if sqlite else nullcontext()
+        # With SQLite the writer lock serialises turns anyway, so worker threads would only
+        # add hand-offs and GIL contention: run the short store work on the event loop.
+        self._inline = sqlite
+
+    async def _offload(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run blocking store or detector work: inline for SQLite, in a worker thread otherwise."""
+        if self._inline:
+            return fn(*args)
+        return await anyio.to_thread.run_sync(fn, *args)
 
     def persona(self, session: Session, persona_id: str) -> PersonaView:
         """The persona, from a short cache; raises :class:`NotFoundError` if unknown."""
@@ -320,13 +329,13 @@ class Guard:
         try:
             text = await self.upstream.complete(prepared.upstream_request)
         except UpstreamError as exc:
-            await anyio.to_thread.run_sync(self.fail, prepared, exc)
+            await self._offload(self.fail, prepared, exc)
             raise
-        return await anyio.to_thread.run_sync(self.finish, prepared, text)
+        return await self._offload(self.finish, prepared, text)
 
     async def start(self, req: TurnRequest) -> Prepared:
         """Stages 1–3 (gate, inspect, decide), committed."""
-        return await anyio.to_thread.run_sync(self.prepare, req)
+        return await self._offload(self.prepare, req)
 
     async def turn_stream(self, req: TurnRequest) -> AsyncIterator[str | TurnResult]:
         """Run a whole turn, streaming: see :meth:`stream_prepared`."""
@@ -374,13 +383,13 @@ class Guard:
                 yield received[released:cut]
                 released = cut
         except UpstreamError as exc:
-            await anyio.to_thread.run_sync(self.fail, prepared, exc)
+            await self._offload(self.fail, prepared, exc)
             raise
         finally:
             await _aclose(stream)
         if not replaced:
             # The whole reply, with every tier, before its last sentence leaves.
-            if await anyio.to_thread.run_sync(lambda: self.check_reply(prepared, received).outcome) == "replace":
+            if await self._offload(lambda: self.check_reply(prepared, received).outcome) == "replace":
                 replaced = True
             elif released < len(received):
                 delivered.append(received[released:])
@@ -394,7 +403,7 @@ class Guard:
             tail = "\n\n" + "\n".join(prepared.ctx.reply_suffix)
             delivered.append(tail)
             yield tail
-        yield await anyio.to_thread.run_sync(
+        yield await self._offload(
             lambda: self.finish(prepared, received, delivered="".join(delivered))
         )
 
