@@ -73,6 +73,16 @@ SURFACES: tuple[tuple[str, str], ...] = (
     ("S2", "RiskLevel levels + user groups (types.py, pipeline.user_groups)"),
     ("X1", "companion-guard redteam (sandbox/)"),
     ("D2", "companion-guard redteam --fail-under (release gate)"),
+    ("D1", "hash-chained audit log + `audit verify` (rights/audit.py)"),
+    ("D1", "operator console API, audited content reads, incidents (service/routes/operators.py)"),
+    ("D3", "AES-GCM per-user keys wrapped by a master key (rights/crypto.py)"),
+    ("D3", "consent-checked, logged outbound flows (rights/flows.py); roles (service/auth.py, rights/roles.py)"),
+    ("D4", "export, delete, quit, complaints (service/routes/rights.py)"),
+    ("D4", "duty rights: notice.data_rights, notice.service_end (rights/duty.py)"),
+    ("D5", "restrictions, suspension, kill switch as a turn gate (rights/controls.py, rights/duty.py)"),
+    ("M2", "guardian invitation and consent (service/routes/guardians.py)"),
+    ("M4", "guardian portal and POST /v1/wallet/authorize (service/routes/guardians.py)"),
+    ("E1", "elderly help queue with response times (/v1/help-cases)"),
 )
 
 
