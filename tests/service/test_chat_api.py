@@ -120,3 +120,21 @@ def test_unknown_user_is_served_under_the_pack_default(client: TestClient) -> No
     body = chat(client, "never-registered", "xiaoyu", "你好")
     assert body["choices"][0]["message"]["content"]
     assert "reminder.ai_disclosure" in event_kinds(body)
+
+
+@pytest.mark.req("E1")
+def test_profile_view_follows_the_gateway_clock(client: TestClient) -> None:
+    from datetime import datetime, timedelta
+
+    now = datetime.fromisoformat(client.get("/v1/sandbox/clock").json()["now"]).date()
+    birthday = now + timedelta(days=10)
+    if (birthday.month, birthday.day) == (2, 29):
+        birthday += timedelta(days=1)
+    birth = birthday.replace(year=birthday.year - 60)
+    assert client.put("/v1/users/turning-60", json={"birth_date": birth.isoformat()}).status_code == 200
+    before = client.get("/v1/users/turning-60").json()
+    advance = (birthday - now).days + 1
+    client.post("/v1/sandbox/clock", json={"advance_seconds": advance * 86400})
+    after = client.get("/v1/users/turning-60").json()
+    assert before["age"] == 59 and before["mode"] == "standard"
+    assert after["age"] == 60 and after["mode"] == "elderly"

@@ -8,7 +8,7 @@ Registered in :data:`companion_guard.service.profile.PROFILE_FIELDS`.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -43,7 +43,7 @@ class GuardianField:
             row.guardian_contact = {"sealed": repo.codec().seal(session, user.id, plain)}
         row.updated_at = now
 
-    def read(self, session: Session, user: Any) -> Any:
+    def read(self, session: Session, user: Any, now: datetime) -> Any:
         """The contact as stored."""
         row = grepo.profile(session, user.id)
         return open_contact(session, user.id, row.guardian_contact if row else None)
@@ -60,10 +60,10 @@ class ModeField:
         row.mode = None if value in (None, "standard") else str(value)
         row.updated_at = now
 
-    def read(self, session: Session, user: Any) -> Any:
+    def read(self, session: Session, user: Any, now: datetime) -> Any:
         """``elderly`` when opted in or aged 60+, else ``standard``."""
         row = grepo.profile(session, user.id)
-        age = repo.age_on(user, datetime.now(UTC).date())
+        age = repo.age_on(user, now.date())
         if (row is not None and row.mode == "elderly") or (age is not None and age >= 60):
             return "elderly"
         return "standard"
@@ -81,12 +81,12 @@ class MinorModeField:
         row.minor_mode = settings.to_dict() if value is not None else None
         row.updated_at = now
 
-    def read(self, session: Session, user: Any) -> Any:
+    def read(self, session: Session, user: Any, now: datetime) -> Any:
         """The settings and what is enforced after band defaults."""
         row = grepo.profile(session, user.id)
         stored = row.minor_mode if row is not None else None
         settings = MinorModeSettings.parse(stored) if stored else None
-        today = datetime.now(UTC).date()
+        today = now.date()
         profile = age_profile(today=today, declared_age=repo.age_on(user, today))
         mode = effective(profile, settings, user.locale)
         return {

@@ -21,8 +21,8 @@ class ProfileField(Protocol):
         """Validate and store ``value`` (raise InputError on bad input)."""
         ...
 
-    def read(self, session: Session, user: Any) -> Any:
-        """The field's value as ``GET /v1/users/{id}`` shows it."""
+    def read(self, session: Session, user: Any, now: datetime) -> Any:
+        """The field's value as ``GET /v1/users/{id}`` shows it at ``now`` (the gateway's clock)."""
         ...
 
 

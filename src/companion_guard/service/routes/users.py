@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Path
@@ -19,18 +20,18 @@ router = APIRouter(tags=["users"])
 UserId = Path(min_length=1, max_length=128, description="The provider's id for the end user.")
 
 
-def user_view(session: Any, user: User, now_date: Any) -> dict[str, Any]:
+def user_view(session: Any, user: User, now: datetime) -> dict[str, Any]:
     """The user as the API shows it."""
     view: dict[str, Any] = {
         "id": user.id,
-        "age": repo.age_on(user, now_date),
+        "age": repo.age_on(user, now.date()),
         "birth_date": user.birth_date.isoformat() if user.birth_date else None,
         "locale": user.locale,
         "registered": user.registered,
         "emergency_contact": repo.emergency_contact(session, user),
     }
     for name, field in profile_fields().items():
-        view[name] = field.read(session, user)
+        view[name] = field.read(session, user, now)
     return view
 
 
@@ -62,7 +63,7 @@ def put_user(body: UserUpdate, svc: ServicesDep, _: ProviderDep, user_id: str = 
         session.flush()
         for name, value in extra.items():
             fields[name].apply(session, user, value, now)
-        return user_view(session, user, now.date())
+        return user_view(session, user, now)
 
 
 @router.get("/v1/users/{user_id}")
@@ -72,4 +73,4 @@ def get_user(svc: ServicesDep, _: ProviderDep, user_id: str = UserId) -> dict[st
         user = repo.get_user(session, user_id)
         if user is None:
             raise NotFoundError(f"unknown user {user_id!r}")
-        return user_view(session, user, svc.clock.now().date())
+        return user_view(session, user, svc.clock.now())
