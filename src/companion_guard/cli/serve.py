@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 import uvicorn
 
 from companion_guard.cli import app
@@ -39,7 +40,7 @@ def serve(
         # Validate config, migrate and make the first key before binding the port (fail closed).
         svc = build_services(settings)
         svc.engine.dispose()
-    except ConfigError as exc:
+    except (ConfigError, ValidationError) as exc:
         typer.secho(f"companion-guard: configuration error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     key = svc.extras.get("new_provider_key")
