@@ -31,9 +31,10 @@ from companion_guard.detectors.base import DetectionContext
 from companion_guard.detectors.registry import DetectorRegistry
 from companion_guard.duties.base import Duty
 from companion_guard.exceptions import NotFoundError, UpstreamError
+from companion_guard.duties.policy_actions import action_text
 from companion_guard.policy.engine import Decision, PolicyEngine
 from companion_guard.policy.messages import render
-from companion_guard.policy.schema import PolicyPack
+from companion_guard.policy.schema import ActionKind, PolicyPack
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables import OutboxMessage, Turn
@@ -271,11 +272,8 @@ class Guard:
     def replacement_for(self, prepared: Prepared, decision: Decision) -> str:
         """The safe text that replaces a reply the policy refused."""
         ctx = prepared.ctx
-        from companion_guard.duties.policy_actions import _text
-        from companion_guard.policy.schema import ActionKind
-
         for t in sorted(decision.actions(ActionKind.REPLACE), key=lambda t: -t.signal.level):
-            return _text(ctx, t)
+            return action_text(ctx, t)
         return render(ctx.pack, "reply.replaced", ctx.locale)
 
     def finish(self, prepared: Prepared, upstream_text: str, *, delivered: str | None = None) -> TurnResult:
@@ -297,17 +295,23 @@ class Guard:
             duty.on_reply(ctx, reply)
         with self._writer, session_scope(self.sessions) as session:
             ctx.session = session
-            turn = session.get(Turn, ctx.turn_id)
-            if turn is None:  # deleted meanwhile (data-rights delete): deliver, keep nothing
+            now = self.clock.now()
+            updated = session.execute(
+                update(Turn)
+                .where(Turn.id == ctx.turn_id)
+                .values(
+                    status="completed", completed_at=now, action=action,
+                    output_signals=repo.stored_signals(session, ctx.user.id, ctx.output_signals),
+                    rules=ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
+                    events=[e.to_dict() for e in ctx.events],
+                )
+            ).rowcount
+            if not updated:  # deleted meanwhile (data-rights delete): deliver, keep nothing
                 return self._result(ctx, reply, action)
             repo.add_message(
-                session, turn, role="assistant", content=reply, now=self.clock.now(),
-                original=upstream_text if reply != upstream_text else None,
+                session, _TurnRef(ctx.turn_id, ctx.user.id, ctx.persona.id), role="assistant", content=reply,
+                now=now, original=upstream_text if reply != upstream_text else None,
             )
-            turn.status, turn.completed_at, turn.action = "completed", self.clock.now(), action
-            turn.output_signals = repo.stored_signals(session, ctx.user.id, ctx.output_signals)
-            turn.rules = ctx.input_decision.rules_json() + ctx.output_decision.rules_json()
-            turn.events = [e.to_dict() for e in ctx.events]
             self._queue_notifications(ctx)
         return self._result(ctx, reply, action)
 

@@ -34,11 +34,7 @@ COMMAND_MODULES = (
 def build_app() -> typer.Typer:
     """Import every command module so its commands are on :data:`app`."""
     for name in COMMAND_MODULES:
-        try:
-            importlib.import_module(f"companion_guard.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"companion_guard.cli.{name}":
-                raise
+        importlib.import_module(f"companion_guard.cli.{name}")
     return app
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-
 from companion_guard.duties.base import Duty
+from companion_guard.imports import load_object
 
 #: The one list of duties in force, in stage order (``module:Class``). Features add theirs here.
 DEFAULT_DUTIES: tuple[str, ...] = (
@@ -17,11 +16,7 @@ DEFAULT_DUTIES: tuple[str, ...] = (
 
 def load_duties(paths: tuple[str, ...] = DEFAULT_DUTIES) -> list[Duty]:
     """Instantiate the duties named ``module:Class``."""
-    duties = []
-    for path in paths:
-        module, _, name = path.partition(":")
-        duties.append(getattr(importlib.import_module(module), name)())
-    return duties
+    return [load_object(path)() for path in paths]
 
 
 __all__ = ["DEFAULT_DUTIES", "Duty", "load_duties"]

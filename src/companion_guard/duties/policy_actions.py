@@ -23,7 +23,8 @@ from companion_guard.types import Display, Event
 CASE_REUSE_WINDOW = timedelta(hours=1)
 
 
-def _text(ctx: TurnContext, t: Triggered) -> str:
+def action_text(ctx: TurnContext, t: Triggered) -> str:
+    """The user-facing text of a triggered action, in the user's language, with help lines filled in."""
     template = t.action.template
     if not template:
         return ""
@@ -35,13 +36,13 @@ def apply_input_decision(ctx: TurnContext, decision: Decision) -> None:
     for t in sorted(decision.triggered, key=lambda t: -t.signal.level):
         kind = t.action.kind
         if kind is ActionKind.REPLACE and ctx.replacement is None:
-            ctx.replacement = _text(ctx, t)
+            ctx.replacement = action_text(ctx, t)
         elif kind is ActionKind.STEER:
-            note = _text(ctx, t)
+            note = action_text(ctx, t)
             if note not in ctx.steer_notes:
                 ctx.steer_notes.append(note)
         elif kind is ActionKind.APPEND_HELP:
-            extra = _text(ctx, t)
+            extra = action_text(ctx, t)
             if extra not in ctx.reply_suffix:
                 ctx.reply_suffix.append(extra)
         elif kind is ActionKind.EVENT:
@@ -50,7 +51,7 @@ def apply_input_decision(ctx: TurnContext, decision: Decision) -> None:
                     kind=t.action.event or "",
                     requirement=t.rule.requirement,
                     level=t.signal.level.label,
-                    message=_text(ctx, t),
+                    message=action_text(ctx, t),
                     display=Display(t.action.display),
                     data={"category": t.signal.category, "rule": t.rule.id},
                 )

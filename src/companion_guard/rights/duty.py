@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from companion_guard.duties.base import Duty
-from companion_guard.rights import audit, controls, flows, notices
+from companion_guard.rights import audit, flows, notices
 from companion_guard.rights.deletion import account_status
 from companion_guard.rights.snapshot import ControlsCache
 from companion_guard.rights.timefmt import iso

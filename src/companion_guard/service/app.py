@@ -7,11 +7,10 @@ outbox worker); nothing happens at import.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from companion_guard.clock import Clock, OffsetClock, SystemClock
 from companion_guard.detectors.registry import default_registry
 from companion_guard.duties import load_duties
 from companion_guard.exceptions import ConfigError
+from companion_guard.imports import load_object
 from companion_guard.notify.outbox import Channel, OutboxWorker
 from companion_guard.notify.webhook import WebhookChannel
 from companion_guard.personas import seed_personas
@@ -105,9 +105,7 @@ def build_services(
     channels: dict[str, Channel] = {"webhook": WebhookChannel(secret, http)}
     svc.extras["channels"] = channels
     for hook in STARTUP_HOOKS:
-        fn = _optional(hook)
-        if fn is not None:
-            fn(svc)
+        load_object(hook)(svc)
     svc.extras["outbox"] = OutboxWorker(sessions, clock, channels)
     key = ensure_provider_key(sessions, configured=settings.api_key, home=settings.home, now=now)
     if key:
@@ -124,16 +122,6 @@ def _registry(settings: Settings) -> Any:
 
         shared_encoder().warm()
     return registry
-
-
-def _optional(path: str) -> Callable[[Services], Any] | None:
-    module, _, name = path.partition(":")
-    try:
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
 
 
 def create_app(

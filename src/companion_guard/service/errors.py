@@ -32,7 +32,7 @@ class TooLarge(InputError):
     """The request or one of its texts is over the documented limit (413)."""
 
 
-def _status(exc: CompanionGuardError) -> tuple[int, str, str]:
+def error_status(exc: CompanionGuardError) -> tuple[int, str, str]:
     if isinstance(exc, Forbidden):
         return 403, "permission_error", "forbidden"
     if isinstance(exc, AccessDenied):
@@ -59,7 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CompanionGuardError)
     async def _ours(_: Request, exc: CompanionGuardError) -> JSONResponse:
-        status, type_, code = _status(exc)
+        status, type_, code = error_status(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(error_body(str(exc), type_=type_, code=code), status_code=status, headers=headers)
 

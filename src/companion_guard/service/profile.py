@@ -7,11 +7,12 @@ attr is a :class:`ProfileField` instance.
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
+
+from companion_guard.imports import load_object
 
 
 class ProfileField(Protocol):
@@ -35,12 +36,5 @@ PROFILE_FIELDS: dict[str, str] = {
 
 
 def profile_fields() -> dict[str, ProfileField]:
-    """The registered fields whose modules are installed."""
-    out: dict[str, ProfileField] = {}
-    for name, path in PROFILE_FIELDS.items():
-        module, _, attr = path.partition(":")
-        try:
-            out[name] = getattr(importlib.import_module(module), attr)
-        except (ModuleNotFoundError, AttributeError):
-            continue
-    return out
+    """The registered fields, by name."""
+    return {name: load_object(path) for name, path in PROFILE_FIELDS.items()}

@@ -19,13 +19,9 @@ TABLE_MODULES = (
 
 
 def all_metadata() -> MetaData:
-    """Import every table module that exists and return the shared metadata."""
+    """Import every table module and return the shared metadata."""
     from companion_guard.store.tables import Base
 
     for name in TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        importlib.import_module(name)
     return Base.metadata

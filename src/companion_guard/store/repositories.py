@@ -10,12 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion_guard.store.tables import ChatMessage, OutboxMessage, Persona, PersonaRelationship, ReviewCase, Turn, UsageClock, User
-
-#: Hooks that turn a sensitive field into stored text and back. The data-rights layer
-#: replaces these with per-user encryption; the default keeps JSON as is.
-SealHook = Any
-
+from companion_guard.store.tables import ChatMessage, OutboxMessage, Persona, PersonaRelationship, ReviewCase, UsageClock, User
 
 class FieldCodec:
     """Encodes sensitive text for storage (identity by default; encryption when installed)."""

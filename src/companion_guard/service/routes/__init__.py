@@ -19,14 +19,5 @@ ROUTERS: tuple[str, ...] = (
 
 
 def load_routers() -> list[APIRouter]:
-    """Import every route module that exists and return its router."""
-    routers = []
-    for name in ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        routers.append(module.router)
-    return routers
+    """Import every route module and return its router."""
+    return [importlib.import_module(name).router for name in ROUTERS]

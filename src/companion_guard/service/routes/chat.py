@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from companion_guard.exceptions import CompanionGuardError, InputError
 from companion_guard.service.deps import ProviderDep, ServicesDep
-from companion_guard.service.errors import TooLarge, _status
+from companion_guard.service.errors import TooLarge, error_status
 from companion_guard.service.schemas.openai import ChatCompletionRequest, error_body
 from companion_guard.settings import Settings
 from companion_guard.pipeline import Prepared
@@ -110,7 +110,7 @@ async def _stream(svc: ServicesDep, req: TurnRequest, prepared: Prepared) -> Asy
                 }
             )
     except CompanionGuardError as exc:
-        status, type_, code = _status(exc)
+        status, type_, code = error_status(exc)
         yield _sse(error_body(str(exc), type_=type_, code=code) | {"status": status})
     yield "data: [DONE]\n\n"
 

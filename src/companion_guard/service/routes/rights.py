@@ -35,10 +35,8 @@ PersonaId = Path(min_length=1, max_length=128, description="The persona (model) 
 
 
 def _wards(session: Session, guardian_id: str) -> frozenset[str]:
-    try:
-        from companion_guard.store.tables_guardians import GuardianConsent
-    except ModuleNotFoundError:  # pragma: no cover - guardians feature absent
-        return frozenset()
+    from companion_guard.store.tables_guardians import GuardianConsent
+
     rows = session.scalars(
         select(GuardianConsent.user_id).where(
             GuardianConsent.guardian_id == guardian_id, GuardianConsent.revoked_at.is_(None)
