@@ -24,6 +24,23 @@ TABLE_MODES: dict[str, str] = {"guardian_consents": "export", "guardian_invitati
 HIDDEN_COLUMNS: frozenset[tuple[str, str]] = frozenset({("messages", "original_content")})
 #: The purpose values in a table were sealed for (see :mod:`companion_guard.rights.keys`).
 SEAL_PURPOSE: dict[str, str] = {"rights_complaints": "complaint"}
+#: The one list of columns that hold values sealed under a user's data key (a sealed
+#: string, or JSON with sealed strings inside: ``{"sealed": ...}``, signals' evidence).
+#: Re-keying after a conversation is deleted re-seals exactly these; a test seals a
+#: canary in each and fails on any sealed value found in a column not listed here.
+SEALED_COLUMNS: frozenset[tuple[str, str]] = frozenset({
+    ("users", "emergency_contact"),
+    ("messages", "content"),
+    ("messages", "original_content"),
+    ("turns", "input_signals"),
+    ("turns", "output_signals"),
+    ("outbox", "target"),
+    ("guardian_profiles", "guardian_contact"),
+    ("rights_complaints", "subject"),
+    ("rights_complaints", "body"),
+    ("rights_complaints", "contact"),
+    ("rights_complaints", "answer"),
+})
 #: Tables handled by their own code, never by the generic pass.
 SPECIAL: frozenset[str] = frozenset({"api_keys", "rights_user_keys"})
 
@@ -54,6 +71,11 @@ class UserTable:
     def purpose(self) -> str:
         """What sealed values here were sealed for."""
         return SEAL_PURPOSE.get(self.table.name, "field")
+
+    @property
+    def sealed_columns(self) -> list[Column]:  # type: ignore[type-arg]
+        """The columns of this table named in :data:`SEALED_COLUMNS`."""
+        return [c for c in self.table.c if (self.table.name, c.name) in SEALED_COLUMNS]
 
 
 def user_tables(metadata: MetaData | None = None) -> list[UserTable]:

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from companion_guard.rights.crypto import DecryptionError, is_sealed, open_with, seal_with
-from companion_guard.rights.datamap import user_tables
+from companion_guard.rights.datamap import SEALED_COLUMNS, user_tables  # noqa: F401 - the list re-keying covers
 from companion_guard.rights.keys import UserKeys
 from companion_guard.rights.timefmt import iso, naive
 from companion_guard.store.tables_rights import Account, DeletionReceipt
@@ -91,26 +91,44 @@ def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: 
                     destroyed=destroyed)
 
 
+def _reseal_value(value: Any, old: bytes, new: bytes, *, user_id: str, purpose: str) -> tuple[Any, int]:
+    """``value`` with every sealed string in it (nested in JSON too) re-sealed; and how many."""
+    if isinstance(value, dict):
+        out, n = {}, 0
+        for k, v in value.items():
+            out[k], m = _reseal_value(v, old, new, user_id=user_id, purpose=purpose)
+            n += m
+        return out, n
+    if isinstance(value, list):
+        items = [_reseal_value(v, old, new, user_id=user_id, purpose=purpose) for v in value]
+        return [v for v, _ in items], sum(m for _, m in items)
+    if not is_sealed(value):
+        return value, 0
+    try:
+        plain = open_with(old, value, user_id=user_id, purpose=purpose)
+    except DecryptionError:
+        return value, 0  # sealed for another owner (e.g. a public complaint key)
+    return seal_with(new, plain, user_id=user_id, purpose=purpose), 1
+
+
 def _reseal_user(session: Session, keys: UserKeys, user_id: str, old: bytes, new: bytes) -> int:
-    """Re-seal every sealed value of the user from ``old`` to ``new``; return how many."""
+    """Re-seal every sealed value of the user (:data:`SEALED_COLUMNS`) from ``old`` to ``new``."""
     count = 0
     for ut in user_tables():
-        if ut.mode == "retain":
+        cols = ut.sealed_columns
+        if ut.mode == "retain" or not cols:
             continue
         pk = list(ut.table.primary_key.columns)
-        for row in session.execute(select(ut.table).where(ut.key == user_id)).mappings():
+        rows = session.execute(select(*pk, *cols).where(ut.key == user_id)).mappings().all()
+        for row in rows:
             changes: dict[str, Any] = {}
-            for col, val in row.items():
-                if not is_sealed(val):
-                    continue
-                try:
-                    plain = open_with(old, val, user_id=user_id, purpose=ut.purpose)
-                except DecryptionError:
-                    continue  # sealed for another owner (e.g. a public complaint key)
-                changes[col] = seal_with(new, plain, user_id=user_id, purpose=ut.purpose)
+            for col in cols:
+                value, n = _reseal_value(row[col.name], old, new, user_id=user_id, purpose=ut.purpose)
+                if n:
+                    changes[col.name] = value
+                    count += n
             if changes:
                 session.execute(update(ut.table).where(*(c == row[c.name] for c in pk)).values(**changes))
-                count += len(changes)
     return count
 
 

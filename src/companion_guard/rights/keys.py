@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,10 @@ class UserKeys:
 
     def _now(self) -> datetime:
         return self.clock.now().replace(tzinfo=None)
+
+    def _forget_on_rollback(self, session: Session, owner: str) -> None:
+        """A key made or replaced in this transaction is not cached past its rollback."""
+        event.listen(session, "after_rollback", lambda _s: self.cache.evict(owner), once=True)
 
     def existing(self, session: Session, owner: str) -> bytes | None:
         """The owner's data key, or None when there is none (never made, or shredded)."""
@@ -73,6 +77,7 @@ class UserKeys:
             raise KeyDestroyed(f"data key for {owner!r} vanished while being created")
         dek = self.master.unwrap(row.master_key_id, row.wrapped, wrap_context(owner))
         self.cache.put(owner, dek)
+        self._forget_on_rollback(session, owner)
         return dek
 
     def seal(self, session: Session, owner: str, plaintext: str, purpose: str = FIELD) -> str:
@@ -101,6 +106,7 @@ class UserKeys:
         """Give the owner a fresh data key; return ``(old, new)`` so callers can re-seal."""
         old = self.existing(session, owner)
         self.destroy(session, owner)
+        self._forget_on_rollback(session, owner)
         session.flush()
         return old, self.ensure(session, owner)
 

@@ -109,7 +109,7 @@ def listing(session: Session, *, include_cancelled: bool = False) -> list[Notice
     return list(session.scalars(q))
 
 
-def text(row: Notice, locale: str) -> str:
+def text(row: Notice | snapshot.NoticeView, locale: str) -> str:
     """The notice in the user's language (the operator's words, or a standard text)."""
     zh = locale.lower().startswith("zh")
     custom = row.message_zh if zh else row.message_en

@@ -5,6 +5,10 @@ rarely and are read on every turn. :class:`ControlsCache` keeps them for
 ``TTL`` seconds; every write in this process (``controls``, ``notices``) calls
 :func:`changed`, so this replica sees its own changes at once and other
 replicas within ``TTL``.
+
+A snapshot holds plain frozen values, never ORM rows: it is shared by every
+turn of the process, and a row outlives the session that loaded it (after a
+rolled-back turn it is detached and every attribute read fails).
 """
 
 from __future__ import annotations
@@ -35,14 +39,50 @@ def changed() -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class RestrictionView:
+    """The columns of a restriction the gate reads, copied out of the row."""
+
+    id: str
+    kind: str
+    user_id: str | None
+    persona_id: str | None
+    until: datetime | None
+    lifted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """The columns of a service-end notice the gate and the event read, copied out of the row."""
+
+    id: str
+    scope: str
+    persona_id: str | None
+    notice_from: datetime
+    ends_at: datetime
+    message_zh: str
+    message_en: str
+
+
+def restriction_view(row: Any) -> RestrictionView:
+    """A plain copy of a :class:`~companion_guard.store.tables_rights.Restriction`."""
+    return RestrictionView(row.id, row.kind, row.user_id, row.persona_id, row.until, row.lifted_at)
+
+
+def notice_view(row: Any) -> NoticeView:
+    """A plain copy of a :class:`~companion_guard.store.tables_rights.Notice`."""
+    return NoticeView(row.id, row.scope, row.persona_id, row.notice_from, row.ends_at,
+                      row.message_zh or "", row.message_en or "")
+
+
+@dataclass(frozen=True, slots=True)
 class ControlsSnapshot:
-    """What operators switched on, as of one read."""
+    """What operators switched on, as of one read (plain values only)."""
 
     kill: Any
-    restrictions: tuple[Any, ...]
-    notices: tuple[Any, ...]
+    restrictions: tuple[RestrictionView, ...]
+    notices: tuple[NoticeView, ...]
 
-    def restrictions_for(self, user_id: str, at: datetime) -> list[Any]:
+    def restrictions_for(self, user_id: str, at: datetime) -> list[RestrictionView]:
         """Restrictions in force now for this user (and persona-wide ones), oldest first."""
         now = naive(at)
         return [
@@ -50,15 +90,15 @@ class ControlsSnapshot:
             if r.lifted_at is None and (r.until is None or r.until > now) and r.user_id in (user_id, None)
         ]
 
-    def _scoped(self, persona_id: str | None) -> list[Any]:
+    def _scoped(self, persona_id: str | None) -> list[NoticeView]:
         return [n for n in self.notices if n.scope == "service" or (persona_id is not None and n.persona_id == persona_id)]
 
-    def ended(self, persona_id: str | None, at: datetime) -> Any | None:
+    def ended(self, persona_id: str | None, at: datetime) -> NoticeView | None:
         """The notice whose end has come for this persona or the service."""
         now = naive(at)
         return next((n for n in self._scoped(persona_id) if n.ends_at <= now), None)
 
-    def announcing(self, persona_id: str | None, at: datetime) -> list[Any]:
+    def announcing(self, persona_id: str | None, at: datetime) -> list[NoticeView]:
         """Notices to show now (between their notice date and their end)."""
         now = naive(at)
         return [n for n in self._scoped(persona_id) if n.notice_from <= now < n.ends_at]
@@ -84,9 +124,13 @@ class ControlsCache:
         snap = ControlsSnapshot(
             kill=controls.kill_switch(session),
             restrictions=tuple(
+                restriction_view(r) for r in
                 session.scalars(select(Restriction).where(Restriction.lifted_at.is_(None)).order_by(Restriction.created_at))
             ),
-            notices=tuple(session.scalars(select(Notice).where(Notice.cancelled_at.is_(None)).order_by(Notice.ends_at))),
+            notices=tuple(
+                notice_view(n) for n in
+                session.scalars(select(Notice).where(Notice.cancelled_at.is_(None)).order_by(Notice.ends_at))
+            ),
         )
         self._snap, self._read_at, self._generation = snap, now, generation
         return snap

@@ -149,10 +149,9 @@ def give_consent(body: ConsentRequest, request: Request, svc: ServicesDep) -> di
         if caller is not None and caller.subject:
             guardian_id = caller.subject
         else:
+            # The guardian's own contact only: the provider-declared one stays sealed with the
+            # ward's profile (and is notified from there), never copied in clear to the account.
             contact = body.guardian.stored() if body.guardian else None
-            if contact is None:
-                declared = grepo.guardian_contacts(session, inv.user_id)
-                contact = declared[0] if declared else None
             account = grepo.new_guardian(session, contact=contact, now=now)
             guardian_id = account.id
             token = create_key(
