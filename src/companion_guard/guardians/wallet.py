@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from companion_guard.guardians import repository as grepo
@@ -16,7 +17,7 @@ from companion_guard.guardians.minor_mode import default_timezone
 from companion_guard.guardians.notices import alert_guardians, enqueue_now
 from companion_guard.guardians.spending import WalletDecision, authorize, month_spent, parse_cap
 from companion_guard.store import repositories as repo
-from companion_guard.store.tables_guardians import WalletAuthorization
+from companion_guard.store.tables_guardians import GuardianProfile, WalletAuthorization
 
 #: The band whose spending defaults apply when the age is unknown and the pack serves such users as minors.
 UNKNOWN_MINOR_BAND = "age_14_15"
@@ -36,6 +37,22 @@ def limits_for(
     return band_limits if minor_band else None
 
 
+def lock_wallet(session: Session, user_id: str, now: datetime) -> None:
+    """Serialise top-up decisions of one user until the transaction ends (M4: the cap is atomic).
+
+    The first statement of the transaction writes the user's profile row (made when
+    missing): PostgreSQL holds that row's lock, SQLite its one writer lock, so a second
+    authorisation reads the month's total only after the first one is committed.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(GuardianProfile).values(user_id=user_id, age_verification="declared", updated_at=now)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id"], set_={"updated_at": GuardianProfile.updated_at}
+    ))
+    session.expire_all()  # what was read before the lock is re-read after it
+
+
 def authorize_topup(
     session: Session,
     *,
@@ -45,7 +62,11 @@ def authorize_topup(
     now: datetime,
     unknown_age_group: str,
 ) -> dict[str, Any]:
-    """Decide one top-up and record the decision; a refused minor's guardians get an alert."""
+    """Decide one top-up and record the decision; a refused minor's guardians get an alert.
+
+    Call it first in its transaction: it takes the user's wallet lock (:func:`lock_wallet`).
+    """
+    lock_wallet(session, user_id, now)
     user = repo.get_user(session, user_id)
     age = repo.age_on(user, now.date()) if user is not None else None
     locale = user.locale if user is not None else "zh-CN"
