@@ -57,9 +57,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings for one test: its own home and SQLite file, sandbox on, a known provider key."""
+    """Settings for one test: its own home and SQLite file, sandbox on, a known provider key.
+
+    Webhooks may reach private addresses: the tests' receivers listen on 127.0.0.1
+    (tests of the refusal set ``allow_private_webhooks=False``).
+    """
     values: dict[str, Any] = {
         "home": tmp_path / "home", "api_key": PROVIDER_KEY, "sandbox": True, "outbox_interval": 0.05,
+        "allow_private_webhooks": True,
     }
     values.update(overrides)
     return load_settings(**values)

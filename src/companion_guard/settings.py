@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     )
     webhook_secret: str = Field("", description="HMAC secret for webhooks; empty means <home>/webhook-secret.")
     outbox_interval: float = Field(0.5, description="Seconds between outbox delivery sweeps.", gt=0)
+    allow_private_webhooks: bool = Field(
+        False, description="Let webhooks reach loopback, private and link-local addresses (tests, closed networks)."
+    )
+    notify_timeout: float = Field(5.0, description="Seconds one notification send may take.", gt=0, le=120)
+    notify_concurrency: int = Field(32, description="Notifications sent at once.", ge=1, le=1024)
+    notify_breaker_failures: int = Field(3, description="Failures in a row that open a target's circuit.", ge=1)
+    notify_breaker_cooldown: float = Field(60.0, description="Seconds a target's open circuit waits.", gt=0)
+    max_body_bytes: int = Field(1_048_576, description="Largest request body accepted (bytes).", gt=0)
     smtp_host: str = Field("", description="SMTP server for e-mail notifications; empty means no e-mail channel.")
     smtp_port: int = Field(25, description="SMTP server port.", gt=0)
     smtp_sender: str = Field("companion-guard@localhost", description="From address of notification e-mails.")

@@ -4,12 +4,23 @@ A row is claimed by setting ``locked_until`` in its own transaction, so replicas
 never send the same row at once. A crash after sending but before marking means
 the lease expires and the row is sent again with the same delivery id, which the
 receiver drops: delivered once, as seen by the receiver.
+
+Rows are sent concurrently, each bounded by a per-target timeout, so one slow or
+hanging receiver never delays anyone else's notification. A per-target circuit
+breaker stops calling a receiver that keeps failing for a while (its rows wait,
+without spending attempts). The lease is only a little longer than the timeout,
+so rows claimed by a process that died are picked up again within seconds.
+Errors written to the row or the log never carry the address (:func:`redact`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -17,15 +28,19 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion_guard.clock import Clock
+from companion_guard.notify.targets import redact
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 12
 MAX_BACKOFF_SECONDS = 3600
+#: Seconds one send may take before it counts as failed.
+DEFAULT_TIMEOUT = 5.0
+#: The lease beyond the send timeout: a dead process's rows come back after timeout + this.
+LEASE_MARGIN = timedelta(seconds=5)
 
 
 class Channel(Protocol):
@@ -43,27 +58,73 @@ def backoff_seconds(attempts: int) -> float:
     return float(min(2 ** max(attempts, 1), MAX_BACKOFF_SECONDS))
 
 
+class CircuitBreaker:
+    """Per target: after ``failures`` failures in a row, no calls for ``cooldown`` seconds.
+
+    After the cooldown one call is let through (half-open); success closes the circuit,
+    failure opens it again.
+    """
+
+    def __init__(self, failures: int = 3, cooldown: float = 60.0, now: Callable[[], float] = time.monotonic) -> None:
+        self.failures = failures
+        self.cooldown = cooldown
+        self._now = now
+        self._state: dict[str, tuple[int, float]] = {}  # key → (failures in a row, open until)
+
+    def wait(self, key: str) -> float:
+        """Seconds until this target may be called again (0: call now)."""
+        _, until = self._state.get(key, (0, 0.0))
+        return max(0.0, until - self._now())
+
+    def record(self, key: str, ok: bool) -> None:
+        """Note the outcome of one call."""
+        if ok:
+            self._state.pop(key, None)
+            return
+        count = self._state.get(key, (0, 0.0))[0] + 1
+        until = self._now() + self.cooldown if count >= self.failures else 0.0
+        self._state[key] = (count, until)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """One claimed row, with its target opened."""
+
+    id: int
+    channel: str
+    target: str
+    payload: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """The breaker key: a digest of channel and target, never the address itself."""
+        return hashlib.sha256(f"{self.channel}\0{self.target}".encode()).hexdigest()
+
+
 class OutboxWorker:
     """Sweeps the outbox; run :meth:`run` as a background task or call :meth:`sweep`."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, channels: dict[str, Channel], *, batch: int = 50
+        self, sessions: sessionmaker[Session], clock: Clock, channels: dict[str, Channel], *, batch: int = 50,
+        timeout: float = DEFAULT_TIMEOUT, concurrency: int = 32, breaker: CircuitBreaker | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.channels = channels
         self.batch = batch
+        self.timeout = timeout
+        self.lease = timedelta(seconds=timeout) + LEASE_MARGIN
+        self.breaker = breaker or CircuitBreaker()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._inflight: set[asyncio.Task[bool]] = set()
 
-    def _claim(self) -> list[tuple[int, str, str, dict[str, Any]]]:
+    def _claim(self) -> list[Claimed]:
         now = self.clock.now()
+        due = or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
         with session_scope(self.sessions) as session:
             ids = session.scalars(
                 select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,
-                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-                )
+                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, due)
                 .order_by(OutboxMessage.id)
                 .limit(self.batch)
             ).all()
@@ -71,28 +132,30 @@ class OutboxWorker:
             for row_id in ids:
                 got = session.execute(
                     update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id == row_id,
-                        OutboxMessage.status == "pending",
-                        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-                    )
-                    .values(locked_until=now + LEASE)
+                    .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending", due)
+                    .values(locked_until=now + self.lease)
                 ).rowcount
                 if got:
                     row = session.get(OutboxMessage, row_id)
-                    assert row is not None
+                    if row is None:  # pragma: no cover - claimed in this transaction
+                        continue
                     target = repo.codec().open(session, row.user_id, row.target)  # sealed at rest
-                    claimed.append((row.id, row.channel, target, dict(row.payload)))
+                    claimed.append(Claimed(row.id, row.channel, target, dict(row.payload)))
         return claimed
 
-    def _mark(self, row_id: int, error: str | None) -> None:
+    def _mark(self, row_id: int, error: str | None, *, retry_in: float | None = None) -> None:
+        """Record an outcome; ``retry_in`` puts the row back without spending an attempt."""
         now = self.clock.now()
         with session_scope(self.sessions) as session:
             row = session.get(OutboxMessage, row_id)
             if row is None:
                 return
-            row.attempts += 1
             row.locked_until = None
+            if retry_in is not None:
+                row.next_attempt_at = now + timedelta(seconds=retry_in)
+                row.last_error = error
+                return
+            row.attempts += 1
             if error is None:
                 row.status, row.delivered_at, row.last_error = "delivered", now, None
             else:
@@ -102,32 +165,55 @@ class OutboxWorker:
                 else:
                     row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
 
+    async def _send(self, item: Claimed) -> str | None:
+        channel = self.channels.get(item.channel)
+        if channel is None:
+            return f"no channel {item.channel!r} configured"
+        try:
+            await asyncio.wait_for(
+                channel.send(target=item.target, delivery_id=f"cg-outbox-{item.id}", payload=item.payload),
+                self.timeout,
+            )
+        except TimeoutError:
+            return f"timed out after {self.timeout:g} s"
+        except Exception as exc:  # noqa: BLE001 - recorded on the row and retried
+            return redact(f"{type(exc).__name__}: {exc}".replace(item.target, "<target>"))
+        return None
+
+    async def deliver(self, item: Claimed) -> bool:
+        """Send one claimed row (unless its target's circuit is open) and record the outcome."""
+        async with self._slots:
+            wait = self.breaker.wait(item.key)
+            if wait > 0:
+                await asyncio.to_thread(self._mark, item.id, "circuit open: target failed repeatedly",
+                                        retry_in=wait)
+                return False
+            error = await self._send(item)
+            if item.channel in self.channels:
+                self.breaker.record(item.key, error is None)
+            await asyncio.to_thread(self._mark, item.id, error)
+        if error is not None:
+            log.warning("outbox %s via %s failed: %s", item.id, item.channel, error)
+        return error is None
+
     async def sweep(self) -> int:
-        """Deliver every due row once; return how many were delivered."""
-        delivered = 0
-        for row_id, channel_name, target, payload in await asyncio.to_thread(self._claim):
-            channel = self.channels.get(channel_name)
-            error: str | None
-            if channel is None:
-                error = f"no channel {channel_name!r} configured"
-            else:
-                try:
-                    await channel.send(target=target, delivery_id=f"cg-outbox-{row_id}", payload=payload)
-                    error = None
-                except Exception as exc:  # noqa: BLE001 - recorded on the row and retried
-                    error = f"{type(exc).__name__}: {exc}"
-            await asyncio.to_thread(self._mark, row_id, error)
-            if error is None:
-                delivered += 1
-            else:
-                log.warning("outbox %s via %s failed: %s", row_id, channel_name, error)
-        return delivered
+        """Deliver every due row once, concurrently; return how many were delivered."""
+        claimed = await asyncio.to_thread(self._claim)
+        results = await asyncio.gather(*(self.deliver(c) for c in claimed))
+        return sum(results)
 
     async def run(self, interval: float) -> None:
-        """Sweep forever (cancelled at shutdown)."""
-        while True:
-            try:
-                await self.sweep()
-            except Exception:  # noqa: BLE001 - a failed sweep must not kill the worker
-                log.exception("outbox sweep failed")
-            await asyncio.sleep(interval)
+        """Claim due rows every ``interval`` and send each in its own task (cancelled at shutdown)."""
+        try:
+            while True:
+                try:
+                    for item in await asyncio.to_thread(self._claim):
+                        task = asyncio.create_task(self.deliver(item))
+                        self._inflight.add(task)
+                        task.add_done_callback(self._inflight.discard)
+                except Exception:  # noqa: BLE001 - a failed sweep must not kill the worker
+                    log.exception("outbox sweep failed")
+                await asyncio.sleep(interval)
+        finally:
+            for task in list(self._inflight):
+                task.cancel()

@@ -2,6 +2,7 @@
 
 Receivers verify ``X-Companion-Guard-Signature: sha256=<hex>`` over the raw body
 with the shared secret, and drop repeats of ``X-Companion-Guard-Delivery``.
+The target is checked right before each send (:mod:`companion_guard.notify.targets`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 
 from companion_guard.exceptions import UpstreamError
+from companion_guard.notify.targets import check_webhook_at_send
 
 
 def sign(secret: bytes, body: bytes) -> str:
@@ -31,12 +33,18 @@ class WebhookChannel:
 
     name = "webhook"
 
-    def __init__(self, secret: bytes, client: httpx.AsyncClient) -> None:
+    def __init__(self, secret: bytes, client: httpx.AsyncClient, *, allow_private: bool = False) -> None:
         self.secret = secret
         self.client = client
+        self.allow_private = allow_private
 
     async def send(self, *, target: str, delivery_id: str, payload: dict[str, Any]) -> None:
-        """Deliver once; raise :class:`UpstreamError` on any failure so the outbox retries."""
+        """Deliver once; raise :class:`UpstreamError` on any failure so the outbox retries.
+
+        Raises:
+            UnsafeTarget: the URL (or what its host resolves to now) is internal.
+        """
+        await check_webhook_at_send(target, allow_private=self.allow_private)
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
         headers = {
             "Content-Type": "application/json",
@@ -45,8 +53,8 @@ class WebhookChannel:
             "X-Companion-Guard-Kind": str(payload.get("kind", "")),
         }
         try:
-            resp = await self.client.post(target, content=body, headers=headers)
+            resp = await self.client.post(target, content=body, headers=headers, follow_redirects=False)
         except httpx.HTTPError as exc:
-            raise UpstreamError(f"webhook {type(exc).__name__}: {exc}") from exc
+            raise UpstreamError(f"webhook {type(exc).__name__}") from exc
         if resp.status_code >= 300:
             raise UpstreamError(f"webhook answered {resp.status_code}")

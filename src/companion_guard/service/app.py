@@ -26,7 +26,7 @@ from companion_guard.detectors.registry import default_registry
 from companion_guard.duties import load_duties
 from companion_guard.exceptions import ConfigError
 from companion_guard.imports import load_object
-from companion_guard.notify.outbox import Channel, OutboxWorker
+from companion_guard.notify.outbox import Channel, CircuitBreaker, OutboxWorker
 from companion_guard.notify.webhook import WebhookChannel
 from companion_guard.personas import seed_personas
 from companion_guard.pipeline import Guard
@@ -102,11 +102,16 @@ def build_services(
         settings=settings, engine=engine, sessions=sessions, clock=clock, guard=guard,
         verifier=KeyVerifier(sessions), extras={"http": http, "webhook_secret": secret},
     )
-    channels: dict[str, Channel] = {"webhook": WebhookChannel(secret, http)}
+    channels: dict[str, Channel] = {
+        "webhook": WebhookChannel(secret, http, allow_private=settings.allow_private_webhooks)
+    }
     svc.extras["channels"] = channels
     for hook in STARTUP_HOOKS:
         load_object(hook)(svc)
-    svc.extras["outbox"] = OutboxWorker(sessions, clock, channels)
+    svc.extras["outbox"] = OutboxWorker(
+        sessions, clock, channels, timeout=settings.notify_timeout, concurrency=settings.notify_concurrency,
+        breaker=CircuitBreaker(settings.notify_breaker_failures, settings.notify_breaker_cooldown),
+    )
     key = ensure_provider_key(sessions, configured=settings.api_key, home=settings.home, now=now)
     if key:
         log.warning("first start: provider API key written to %s/provider-key: %s", settings.home, key)

@@ -31,6 +31,7 @@ from companion_guard.guardians.minor_mode import MinorModeSettings
 from companion_guard.guardians.portal import ward_alerts, ward_summary, ward_usage
 from companion_guard.guardians.spending import parse_amount, parse_cap
 from companion_guard.guardians.wallet import authorize_topup
+from companion_guard.notify.targets import check_contact
 from companion_guard.service.auth import Principal, create_key, revoke_subject_keys
 from companion_guard.service.deps import ProviderDep, ServicesDep, bearer, require, services
 from companion_guard.service.errors import Forbidden
@@ -119,6 +120,8 @@ def invite_guardian(svc: ServicesDep, _: ProviderDep, user_id: str = UserId) -> 
 def give_consent(body: ConsentRequest, request: Request, svc: ServicesDep) -> dict[str, Any]:
     """Consent with an invitation code; answers the consent record and a guardian credential."""
     scope = ConsentScope.parse(body.scope)
+    check_contact(body.guardian.stored() if body.guardian else None,
+                  allow_private=svc.settings.allow_private_webhooks)
     now = svc.clock.now()
     caller: Principal | None = None
     if bearer(request):

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from companion_guard.exceptions import InputError, NotFoundError
+from companion_guard.notify.targets import check_contact
 from companion_guard.service.deps import ProviderDep, ServicesDep
 from companion_guard.service.profile import profile_fields
 from companion_guard.service.schemas.users import UserUpdate
@@ -43,6 +44,10 @@ def put_user(body: UserUpdate, svc: ServicesDep, _: ProviderDep, user_id: str = 
     unknown = sorted(set(extra) - set(fields))
     if unknown:
         raise InputError(f"unknown user field(s): {', '.join(unknown)}")
+    allow = svc.settings.allow_private_webhooks
+    check_contact(body.emergency_contact.stored() if body.emergency_contact else None, allow_private=allow)
+    if isinstance(extra.get("guardian"), dict):
+        check_contact(extra["guardian"], allow_private=allow)
     now = svc.clock.now()
     if body.birth_date is not None and body.birth_date > now.date():
         raise InputError("birth_date is in the future")
