@@ -68,3 +68,17 @@ def test_matrix_prints_every_requirement(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     for rid in ("I1", "I2", "I4", "M1", "D4", "X1"):
         assert f"| {rid} |" in res.stdout
+
+
+@pytest.mark.req("I2")
+def test_check_batch_keeps_lines_whose_text_holds_line_separators(tmp_path: Path) -> None:
+    """Issue 12 item 11: U+2028, U+2029, U+0085 and form feeds are text inside a JSON line."""
+    texts = ["我不想活了\u2028真的", "第一段\u2029第二段", "a\x85b", "c\x0cd", "e\x1cf"]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    res = run("check", "--input", str(src), "--output", str(out), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    got = [json.loads(x) for x in out.read_text(encoding="utf-8").split("\n") if x]
+    assert [g["text"] for g in got] == texts
+    assert {s["category"] for s in got[0]["signals"]} >= {"user.suicide_intent"}

@@ -55,7 +55,9 @@ def check(
             raise typer.BadParameter("give a TEXT or --input FILE.jsonl")
         typer.echo(json.dumps({"text": text, "direction": direction, "signals": _signals(registry, {"text": text, "direction": direction})}, ensure_ascii=False, indent=2))
         return
-    lines = input_file.read_text(encoding="utf-8").splitlines()
+    from companion_guard.lines import split_lines
+
+    lines = split_lines(input_file.read_text(encoding="utf-8"))
     out = output_file.open("w", encoding="utf-8") if output_file else sys.stdout
     bad = 0
     try:

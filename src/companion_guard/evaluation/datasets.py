@@ -48,7 +48,7 @@ def is_train(key: str) -> bool:
 
 def _lines(path: Path) -> Iterator[str]:
     if path.exists():
-        with path.open(encoding="utf-8-sig") as fh:
+        with path.open(encoding="utf-8-sig", newline="\n") as fh:  # JSONL: "\n" only (U+2028 is text)
             for line in fh:
                 line = line.strip()
                 if line:
@@ -62,7 +62,7 @@ def sos4k(root: Path) -> Iterator[Row]:
         path = folder / name
         if not path.exists():
             continue
-        with path.open(encoding="utf-8-sig") as fh:
+        with path.open(encoding="utf-8-sig", newline="\n") as fh:  # JSONL: "\n" only (U+2028 is text)
             for rec in csv.DictReader(fh, delimiter="\t"):
                 text = (rec.get("comment") or "").strip()
                 if text and (rec.get("myLabel") or "").strip().isdigit():
@@ -138,7 +138,7 @@ def darkbench_replies(root: Path) -> Iterator[Row]:
     prompts: dict[str, str] = {}
     path = folder / "darkbench.csv"
     if path.exists():
-        with path.open(encoding="utf-8-sig") as fh:
+        with path.open(encoding="utf-8-sig", newline="\n") as fh:  # JSONL: "\n" only (U+2028 is text)
             for rec in csv.DictReader(fh):
                 prompts[rec["Example"].strip()] = rec["Deceptive Pattern"].strip()
     pattern, anchor = "", ""
@@ -216,7 +216,7 @@ def sdcnl(root: Path) -> Iterator[Row]:
     """SDCNL (English, preprocessed): label "1" suicidal, "0" depression."""
     path = root / "SDCNL-via-MentalManip" / "dataset.csv"
     if path.exists():
-        with path.open(encoding="utf-8-sig") as fh:
+        with path.open(encoding="utf-8-sig", newline="\n") as fh:  # JSONL: "\n" only (U+2028 is text)
             for rec in csv.DictReader(fh):
                 yield Row(rec["Dialogue"], str(rec["Suicide"]).strip(), group=rec["Dialogue"])
 

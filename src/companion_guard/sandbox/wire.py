@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from companion_guard.lines import aiter_lines
+
 CHAT_PATH = "/v1/chat/completions"
 _TEMPLATE = re.compile(r"\{(user|persona(?:\.[a-z0-9_-]+)?|saved\.[A-Za-z0-9_]+)\}")
 
@@ -85,7 +87,7 @@ async def post_chat_stream(client: httpx.AsyncClient, body: dict[str, Any]) -> C
         if answer.status_code >= 300:
             raw = (await answer.aread()).decode("utf-8", "replace")
             return ChatAnswer(answer.status_code, error=f"HTTP {answer.status_code}: {short(raw)}")
-        async for line in answer.aiter_lines():
+        async for line in aiter_lines(answer.aiter_text()):
             if not line.startswith("data:"):
                 continue
             payload = line[5:].strip()

@@ -81,8 +81,12 @@ def completion_json(req: TurnRequest, result: TurnResult) -> dict[str, Any]:
     }
 
 
+#: Line separators that are valid raw in JSON but split lines in many SSE clients (``str.splitlines``).
+_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 def _sse(data: dict[str, Any]) -> str:
-    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+    return f"data: {json.dumps(data, ensure_ascii=False).translate(_SEPARATORS)}\n\n"
 
 
 async def _stream(svc: ServicesDep, req: TurnRequest, prepared: Prepared) -> AsyncIterator[str]:
