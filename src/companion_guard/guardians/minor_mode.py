@@ -59,13 +59,23 @@ class MinorModeSettings:
         try:
             quiet = data.get("quiet_hours")
             allowed = data.get("allowed_personas")
+            enabled = data.get("enabled", True)
+            if not isinstance(enabled, bool):
+                raise ValueError("enabled must be true or false")
+            if allowed is not None and (
+                not isinstance(allowed, list) or not all(isinstance(p, str) and 0 < len(p) <= 128 for p in allowed)
+            ):
+                raise ValueError("allowed_personas must be a list of persona ids")
+            timezone = data.get("timezone")
+            if timezone is not None and (not isinstance(timezone, str) or len(timezone) > 64):
+                raise ValueError("timezone must be an IANA name such as Asia/Shanghai")
             settings = cls(
-                enabled=bool(data.get("enabled", True)),
+                enabled=enabled,
                 reality_reminder_minutes=_positive(data.get("reality_reminder_minutes")),
                 daily_limit_minutes=_positive(data.get("daily_limit_minutes")),
                 quiet_hours=QuietHours.parse(quiet) if quiet else None,
                 allowed_personas=frozenset(str(p) for p in allowed) if allowed is not None else None,
-                timezone=data.get("timezone"),
+                timezone=timezone,
             )
             if settings.timezone:
                 ZoneInfo(settings.timezone)
@@ -89,13 +99,18 @@ class MinorModeSettings:
         return out
 
 
+#: The longest interval or limit in minutes: one day.
+MAX_MINUTES = 24 * 60
+
+
 def _positive(value: Any) -> int | None:
     if value is None:
         return None
-    number = int(value)
-    if number <= 0:
-        raise ValueError("minutes must be positive")
-    return number
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("minutes must be a whole number")
+    if not 0 < value <= MAX_MINUTES:
+        raise ValueError(f"minutes must be between 1 and {MAX_MINUTES}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

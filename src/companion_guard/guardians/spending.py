@@ -13,17 +13,23 @@ from companion_guard.exceptions import InputError
 from companion_guard.guardians.bands import SpendingLimits
 
 
+#: The largest cap or amount accepted.
+MAX_LIMIT = Decimal(1_000_000_000)
+
+
 def parse_amount(value: Any) -> Decimal:
     """A positive money amount with at most two decimals.
 
     Raises:
         InputError: not a number, not positive, or too precise.
     """
+    if isinstance(value, bool):
+        raise InputError("amount must be a number")
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise InputError("amount must be a number") from None
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite() or amount <= 0 or amount > MAX_LIMIT:
         raise InputError("amount must be positive")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise InputError("amount has more than two decimals")
@@ -52,8 +58,12 @@ def _limit(value: Any) -> Decimal:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise InputError("spending limits must be numbers") from None
+    if isinstance(value, bool) or not amount.is_finite():
+        raise InputError("spending limits must be finite numbers")
     if amount < 0:
         raise InputError("spending limits must not be negative")
+    if amount > MAX_LIMIT:
+        raise InputError(f"spending limits must be at most {MAX_LIMIT}")
     return amount
 
 

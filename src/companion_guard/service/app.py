@@ -35,6 +35,7 @@ from companion_guard.policy.loader import load_pack
 from companion_guard.service.auth import KeyVerifier, ensure_provider_key
 from companion_guard.service.deps import Services
 from companion_guard.service.errors import install_error_handlers
+from companion_guard.service.limits import BodyLimit
 from companion_guard.service.routes import load_routers
 from companion_guard.service.routes.health import sandbox_router
 from companion_guard.settings import Settings
@@ -50,8 +51,31 @@ STARTUP_HOOKS: tuple[str, ...] = (
     "companion_guard.rights.setup:install",
     "companion_guard.guardians.setup:install",
 )
-#: Turns still "decided" this long after start-up were cut by a crash.
-INTERRUPTED_AFTER = timedelta(minutes=5)
+#: Beyond the upstream timeout: a turn still "decided" this much later was cut by a crash.
+INTERRUPTED_MARGIN = timedelta(seconds=10)
+#: Seconds between sweeps for interrupted turns while serving.
+RECOVERY_INTERVAL = 5.0
+
+
+def recover_interrupted(sessions: Any, clock: Clock, settings: Settings) -> int:
+    """Mark turns cut by a crash (still ``decided`` past the upstream timeout) ``interrupted``."""
+    cutoff = clock.now() - timedelta(seconds=settings.upstream_timeout) - INTERRUPTED_MARGIN
+    with session_scope(sessions) as session:
+        result = session.execute(
+            update(Turn)
+            .where(Turn.status == "decided", Turn.created_at < cutoff)
+            .values(status="interrupted", error="process stopped mid-turn")
+        )
+        return int(result.rowcount or 0)
+
+
+async def _recover_forever(svc: Services) -> None:
+    while True:
+        await asyncio.sleep(RECOVERY_INTERVAL)
+        try:
+            await asyncio.to_thread(recover_interrupted, svc.sessions, svc.clock, svc.settings)
+        except Exception:  # noqa: BLE001 - a failed sweep must not stop the gateway
+            log.exception("recovery sweep failed")
 
 
 def _secret_file(path: Path) -> bytes:
@@ -80,11 +104,7 @@ def build_services(
     now = clock.now()
     with session_scope(sessions) as session:
         seed_personas(session, now)
-        session.execute(
-            update(Turn)
-            .where(Turn.status == "decided", Turn.created_at < now - INTERRUPTED_AFTER)
-            .values(status="interrupted", error="process stopped mid-turn")
-        )
+    recover_interrupted(sessions, clock, settings)
     guard = Guard(
         sessions=sessions,
         registry=_registry(settings),
@@ -138,10 +158,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = await asyncio.to_thread(build_services, settings, clock=clock, upstream=upstream)
         app.state.services = svc
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
         task = asyncio.create_task(svc.extras["outbox"].run(settings.outbox_interval)) if run_outbox else None
+        recovery = asyncio.create_task(_recover_forever(svc))
         try:
             yield
         finally:
+            recovery.cancel()
             if task is not None:
                 task.cancel()
             await svc.guard.upstream.aclose()
@@ -158,6 +181,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in load_routers():
         app.include_router(router)
     if settings.sandbox:

@@ -41,6 +41,8 @@ def turn_request(body: ChatCompletionRequest, settings: Settings) -> TurnRequest
         raise InputError("the `user` field is required: set it to the end user's id")
     if len(body.user) > 128:
         raise InputError("`user` is longer than 128 characters")
+    if any("\ud800" <= ch <= "\udfff" or ch < " " or ch == "\x7f" for ch in body.user):
+        raise InputError("`user` must be printable text (no control characters or lone surrogates)")
     if len(body.messages) > settings.max_messages:
         raise TooLarge(f"{len(body.messages)} messages; the limit is {settings.max_messages}")
     messages = tuple(

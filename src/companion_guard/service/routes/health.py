@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from datetime import timedelta
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from companion_guard.exceptions import InputError
 from companion_guard.service.deps import ProviderDep, ServicesDep
+
+#: The sandbox clock may move this far (dates stay well inside what every store handles).
+MAX_SANDBOX_YEAR = 2200
 
 router = APIRouter(tags=["health"])
 
@@ -39,6 +45,8 @@ sandbox_router = APIRouter(tags=["sandbox"])
 @sandbox_router.post("/v1/sandbox/clock")
 def advance_clock(body: ClockAdvance, svc: ServicesDep, _: ProviderDep) -> dict[str, str]:
     """Move the server's clock forward (only with ``--sandbox``)."""
+    if (svc.clock.now() + timedelta(seconds=body.advance_seconds)).year > MAX_SANDBOX_YEAR:
+        raise InputError(f"the sandbox clock stays before the year {MAX_SANDBOX_YEAR + 1}")
     now = svc.clock.advance(body.advance_seconds)  # type: ignore[attr-defined]
     return {"now": now.isoformat()}
 

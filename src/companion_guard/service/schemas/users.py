@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StrictInt, model_validator
 
 from companion_guard.types import Relationship
 
@@ -38,9 +38,9 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    age: int | None = Field(None, ge=0, le=130, description="Declared age in years.")
+    age: StrictInt | None = Field(None, ge=0, le=130, description="Declared age in years (a number, not true/false).")
     birth_date: date | None = Field(None, description="Birth date; wins over `age`.")
-    locale: str | None = Field(None, pattern=LOCALE_PATTERN, description="e.g. zh-CN, en-US.")
+    locale: str | None = Field(None, pattern=LOCALE_PATTERN, max_length=35, description="e.g. zh-CN, en-US.")
     emergency_contact: Contact | None = Field(None, description="Who to tell in a crisis (I2).")
 
 
