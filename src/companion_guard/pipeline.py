@@ -1,8 +1,9 @@
 """``Guard``: every turn through one pipeline (DESIGN.md).
 
-    1 gate      duties' gates: account state, consent, persona allowed, quiet hours
-    2 inspect   normalise the user's text → detectors → signals
-    3 decide    policy packs turn signals + user groups into actions; duties react
+    1 inspect   normalise the user's text → detectors → signals; policy packs decide
+    2 gate      duties' gates: account state, consent, persona allowed, quiet hours —
+                a gate may stop the companion, never the crisis path (help first, I1/I2)
+    3 effects   the decision's actions (policy.effects), then the duties react
     4 generate  call the upstream companion (steered when an action says so)
     5 inspect   the reply (sentence by sentence when streaming) → decide → pass or replace
     6 record    messages, signals, decisions, usage clock, outbox notifications
@@ -19,7 +20,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
@@ -31,7 +32,8 @@ from companion_guard.detectors.base import DetectionContext
 from companion_guard.detectors.registry import DetectorRegistry
 from companion_guard.duties.base import Duty
 from companion_guard.exceptions import NotFoundError, UpstreamError
-from companion_guard.duties.policy_actions import action_text
+from companion_guard.policy import effects
+from companion_guard.policy.effects import action_text
 from companion_guard.policy.engine import Decision, PolicyEngine
 from companion_guard.policy.messages import render
 from companion_guard.policy.schema import ActionKind, PolicyPack
@@ -162,6 +164,7 @@ class Guard:
         return TurnContext(
             request=req, session=session, user=user, persona=persona, pack=pack, now=now,
             turn_id=str(uuid.uuid4()), locale=locale, age=age, groups=user_groups(age, pack), history=history,
+            user_name=repo.display_name(session, user) if user.display_name else None,
         )
 
     def inspect(
@@ -182,26 +185,22 @@ class Guard:
         return signals, decision
 
     def prepare(self, req: TurnRequest) -> Prepared:
-        """Gate, inspect and decide; commit the turn and the user's message."""
+        """Inspect and decide, then gate, then apply the decision; commit the turn and the user's message.
+
+        The user's words are inspected before any gate runs: a gate (quiet hours, a
+        daily limit, missing consent, suspension, a closed account, the kill switch)
+        may stop the companion, never the crisis reply, the case and the notification.
+        """
         with self._writer, session_scope(self.sessions) as session:
             ctx = self._context(session, req)
             for duty in self.duties:
                 duty.load(ctx)
+            ctx.input_signals, ctx.input_decision = self.inspect(ctx, req.user_text, Direction.INPUT)
             for duty in self.duties:
                 gate = duty.gate(ctx)
                 if gate is not None:
-                    result = self._gate_result(ctx, gate)
-                    if not gate.keep_content:
-                        # Keep nothing of this turn (M2): only what the gate itself wrote.
-                        session.rollback()
-                        if gate.persist is not None:
-                            gate.persist(session)
-                        return Prepared(ctx, result, None)
-                    turn = self._record_turn(ctx, status=gate.status, action="block")
-                    repo.add_message(session, turn, role="user", content=req.user_text, now=ctx.now)
-                    repo.add_message(session, turn, role="assistant", content=gate.reply, now=ctx.now)
-                    return Prepared(ctx, result, None)
-            ctx.input_signals, ctx.input_decision = self.inspect(ctx, req.user_text, Direction.INPUT)
+                    return self._gated(ctx, gate)
+            effects.apply(ctx.input_decision, ctx, Direction.INPUT)
             for duty in self.duties:
                 duty.on_input(ctx)
             turn = self._record_turn(ctx, status="decided", action=ctx.input_decision.outcome)
@@ -214,16 +213,56 @@ class Guard:
                 return Prepared(ctx, self._result(ctx, reply, "replace"), None)
             return Prepared(ctx, None, self._upstream_request(ctx))
 
+    def _gated(self, ctx: TurnContext, gate: GateResult) -> Prepared:
+        """A gate stopped the companion. A crisis still gets its reply, case and notifications (help first).
+
+        For a user whose content may not be kept (an under-14 user without consent, a
+        closed account), only what the emergency needs is kept when there is a crisis:
+        the turn with its levels (no words), the case and the notifications — PIPL
+        art. 13 allows processing without consent to protect life and health.
+        """
+        session, req = ctx.session, ctx.request
+        urgent = effects.help_first(ctx.input_decision)
+        if not urgent.triggered:
+            result = self._gate_result(ctx, gate)
+            if not gate.keep_content:
+                # Keep nothing of this turn (M2): only what the gate itself wrote.
+                session.rollback()
+                if gate.persist is not None:
+                    gate.persist(session)
+                return Prepared(ctx, result, None)
+            turn = self._record_turn(ctx, status=gate.status, action="block")
+            repo.add_message(session, turn, role="user", content=req.user_text, now=ctx.now)
+            repo.add_message(session, turn, role="assistant", content=gate.reply, now=ctx.now)
+            return Prepared(ctx, result, None)
+        ctx.input_decision = urgent
+        effects.apply(urgent, ctx, Direction.INPUT)
+        reply = effects.crisis_reply(ctx) or ctx.replacement or gate.reply
+        if ctx.reply_suffix and ctx.replacement is None and effects.crisis_reply(ctx) is None:
+            reply = reply.rstrip() + "\n\n" + "\n".join(ctx.reply_suffix)
+        # The gate's own pop-up ("time to sleep", "account suspended") is not shown to a person in
+        # crisis; the turn keeps the gate's status, so audits see both.
+        if gate.persist is not None and not gate.keep_content:
+            gate.persist(session)
+        turn = self._record_turn(ctx, status=gate.status, action="replace", keep_evidence=gate.keep_content)
+        turn.completed_at = ctx.now
+        if gate.keep_content:
+            repo.add_message(session, turn, role="user", content=req.user_text, now=ctx.now)
+            repo.add_message(session, turn, role="assistant", content=reply, now=ctx.now)
+        self._queue_notifications(ctx)
+        return Prepared(ctx, self._result(ctx, reply, "replace"), None)
+
     def _gate_result(self, ctx: TurnContext, gate: GateResult) -> TurnResult:
         ctx.events.extend(e for e in gate.events if e not in ctx.events)
         return self._result(ctx, gate.reply, "block")
 
-    def _record_turn(self, ctx: TurnContext, *, status: str, action: str) -> Turn:
+    def _record_turn(self, ctx: TurnContext, *, status: str, action: str, keep_evidence: bool = True) -> Turn:
+        signals = ctx.input_signals if keep_evidence else [replace(s, evidence=()) for s in ctx.input_signals]
         turn = Turn(
             id=ctx.turn_id, user_id=ctx.user.id, persona_id=ctx.persona.id, created_at=ctx.now, status=status,
             action=action, max_level=int(ctx.input_decision.max_level),
-            input_signals=repo.stored_signals(ctx.session, ctx.user.id, ctx.input_signals),
-            output_signals=[], rules=ctx.input_decision.rules_json(), events=[e.to_dict() for e in ctx.events],
+            input_signals=repo.stored_signals(ctx.session, ctx.user.id, signals),
+            output_signals=[], rules=ctx.input_decision.rules_json(), events=[e.to_record() for e in ctx.events],
         )
         ctx.session.add(turn)
         ctx.session.flush()
@@ -270,8 +309,15 @@ class Guard:
         return ctx.output_decision
 
     def replacement_for(self, prepared: Prepared, decision: Decision) -> str:
-        """The safe text that replaces a reply the policy refused."""
+        """The safe text that replaces a reply the policy refused.
+
+        While the user is in crisis (≥ medium) it is the crisis reply for their signal,
+        never a change of subject; otherwise the refusing rule's own text.
+        """
         ctx = prepared.ctx
+        crisis = effects.crisis_reply(ctx)
+        if crisis is not None:
+            return crisis
         for t in sorted(decision.actions(ActionKind.REPLACE), key=lambda t: -t.signal.level):
             return action_text(ctx, t)
         return render(ctx.pack, "reply.replaced", ctx.locale)
@@ -291,10 +337,11 @@ class Guard:
         else:
             reply = delivered
         action = "replace" if ctx.output_decision.outcome == "replace" else ctx.input_decision.outcome
-        for duty in self.duties:
-            duty.on_reply(ctx, reply)
         with self._writer, session_scope(self.sessions) as session:
             ctx.session = session
+            effects.apply(ctx.output_decision, ctx, Direction.OUTPUT)
+            for duty in self.duties:
+                duty.on_reply(ctx, reply)
             now = self.clock.now()
             updated = session.execute(
                 update(Turn)
@@ -303,7 +350,7 @@ class Guard:
                     status="completed", completed_at=now, action=action,
                     output_signals=repo.stored_signals(session, ctx.user.id, ctx.output_signals),
                     rules=ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
-                    events=[e.to_dict() for e in ctx.events],
+                    events=[e.to_record() for e in ctx.events],
                 )
             ).rowcount
             if not updated:  # deleted meanwhile (data-rights delete): deliver, keep nothing

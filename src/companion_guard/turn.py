@@ -81,6 +81,8 @@ class TurnContext:
     age: int | None
     groups: set[str]
     history: tuple[Message, ...] = ()
+    #: The name the user registered (decoded), for notifications that say who needs help.
+    user_name: str | None = None
     input_signals: list[Signal] = field(default_factory=list)
     input_decision: Decision = field(default_factory=Decision)
     output_signals: list[Signal] = field(default_factory=list)

@@ -123,6 +123,27 @@ class Event:
     level: str = "info"
     display: Display = Display.INLINE
     data: dict[str, Any] = field(default_factory=dict)
+    #: Personal words the user may read but the store must not keep in clear (plain → masked), e.g. a contact's name.
+    private: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def to_record(self) -> dict[str, Any]:
+        """The form kept with the turn: :meth:`to_dict` with :attr:`private` words masked (D3)."""
+        out = self.to_dict()
+        if not self.private:
+            return out
+
+        def mask(value: Any) -> Any:
+            if isinstance(value, str):
+                for plain, masked in self.private.items():
+                    value = value.replace(plain, masked)
+                return value
+            if isinstance(value, dict):
+                return {k: mask(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [mask(v) for v in value]
+            return value
+
+        return mask(out)  # type: ignore[no-any-return]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form for ``guard.events``."""

@@ -225,7 +225,8 @@ def test_a_minor_in_crisis_alerts_the_guardian_without_content(
     token = teen_with_guardian(gclient, "ward-e", email="dad@example.org", age=16)
     body = chat(gclient, "ward-e", "xiaoyu", "我不想活了，今晚就去死")
     notes = [e for e in body["guard"]["events"] if e["kind"] == "notify.guardian"]
-    assert notes and notes[0]["data"]["recipient"] == "d***@example.org"
+    assert notes and notes[0]["data"]["masked"] == ["d***@example.org"]
+    assert "@" not in notes[0]["message"]
     inbox, _ = smtp
     ((rcpt, mail),) = inbox.wait_for(1)
     assert rcpt == ["dad@example.org"] and "不想活" not in mail.get_content()
@@ -249,7 +250,10 @@ def test_seventy_year_old_scam_warning_and_human_case(gclient: TestClient) -> No
     )
     (warning,) = [e for e in scam["guard"]["events"] if e["kind"] == "warning.fraud"]
     assert warning["display"] == "popup" and warning["requirement"] == "E1" and "96110" in warning["message"]
-    (case_event,) = [e for e in scam["guard"]["events"] if e["kind"] == "escalation.human"]
+    # A pension about to go to a "safe account" is also an I2 crisis: the crisis queue gets its own case.
+    escalations = [e for e in scam["guard"]["events"] if e["kind"] == "escalation.human"]
+    assert {e["data"].get("queue", "elderly_help") for e in escalations} == {"elderly_help", "crisis"}
+    (case_event,) = [e for e in escalations if e["data"].get("queue", "elderly_help") == "elderly_help"]
     case_id = case_event["data"]["case_id"]
 
     cases = gclient.get("/v1/help-cases?status=open").json()["cases"]

@@ -137,7 +137,9 @@ def test_suicide_intent_replaces_reply_opens_case_and_notifies(db_client: TestCl
     assert crisis[0]["level"] == "critical" and crisis[0]["display"] == "popup"
     notes = [e for e in body["guard"]["events"] if e["kind"] == "notify.emergency_contact"]
     assert len(notes) == 1
-    assert notes[0]["data"]["recipient"].startswith("http://127.0.0.1:") and "/hook" not in notes[0]["data"]["recipient"]
+    # The user reads who was told, by name, never an address (I2).
+    assert notes[0]["data"]["recipient"] == "姐姐" and "姐姐" in notes[0]["message"]
+    assert "http" not in notes[0]["message"] and "127.0.0.1" not in notes[0]["message"]
     got = receiver.wait_for(1)
     assert len(got) == 1
     secret = db_client.app.state.services.extras["webhook_secret"]  # type: ignore[attr-defined]
@@ -145,6 +147,9 @@ def test_suicide_intent_replaces_reply_opens_case_and_notifies(db_client: TestCl
     payload = got[0].json()
     assert payload["kind"] == "notify.emergency_contact" and payload["level"] == "critical"
     assert "不想活" not in got[0].body.decode()  # no conversation content leaves
+    # The contact learns what kind of concern, how urgent, what to do and the help lines.
+    assert "轻生" in payload["message"] and "非常紧急" in payload["message"] and "12356" in payload["message"]
+    assert "110" in payload["message"] and payload["case_id"] is not None
     with db(db_client) as s:
         cases = s.scalars(select(ReviewCase).where(ReviewCase.user_id == "adult-6")).all()
         assert len(cases) == 1 and cases[0].level == "critical" and cases[0].requirement == "I2"

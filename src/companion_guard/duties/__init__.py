@@ -7,7 +7,6 @@ from companion_guard.imports import load_object
 
 #: The one list of duties in force, in stage order (``module:Class``). Features add theirs here.
 DEFAULT_DUTIES: tuple[str, ...] = (
-    "companion_guard.duties.policy_actions:PolicyActionsDuty",
     "companion_guard.duties.usage:UsageReminderDuty",
     "companion_guard.duties.disclosure:AiDisclosureDuty",
     "companion_guard.guardians.duty:GuardiansDuty",

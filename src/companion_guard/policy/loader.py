@@ -43,6 +43,8 @@ def load_pack(name_or_path: str) -> PolicyPack:
 
 
 def _check_references(pack: PolicyPack, source: str) -> None:
+    from companion_guard.policy.effects import APPLICABLE
+
     """Every template a rule names must exist in both languages; notify targets must be known."""
     for rule in pack.rules:
         for action in rule.actions:
@@ -50,6 +52,11 @@ def _check_references(pack: PolicyPack, source: str) -> None:
                 raise ConfigError(f"{source}: rule {rule.id} names unknown template {action.template!r}")
             if action.kind is ActionKind.EVENT and not action.event:
                 raise ConfigError(f"{source}: rule {rule.id} has an event action without `event`")
+            if action.kind not in APPLICABLE[rule.direction]:
+                raise ConfigError(
+                    f"{source}: rule {rule.id} has a {action.kind.value!r} action, which a {rule.direction.value} "
+                    "rule cannot carry out"
+                )
             if action.kind is ActionKind.NOTIFY and action.target not in ("guardian", "emergency_contact"):
                 raise ConfigError(f"{source}: rule {rule.id} notifies unknown target {action.target!r}")
     for msg_id, langs in pack.messages.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from companion_guard.types import Direction, RiskLevel
 
@@ -50,6 +50,11 @@ class Rule(_Strict):
     min_level: RiskLevel = Field(description="Lowest level that triggers it.")
     user_groups: list[str] = Field(["any"], description="any, adult, minor, child, elderly or unknown.")
     actions: list[Action] = Field(min_length=1, description="What happens, in order.")
+    help_first: bool = Field(
+        False,
+        description="Help before every gate (I1, I2): the rule still runs, and its reply is given, when a gate "
+        "(quiet hours, daily limit, missing consent, suspension, a closed account, the kill switch) stops the companion.",
+    )
 
     @field_validator("min_level", mode="before")
     @classmethod
@@ -105,6 +110,11 @@ class PolicyPack(_Strict):
     )
     messages: dict[str, dict[str, str]] = Field(description="User-facing texts by id, then language (zh, en).")
     rules: list[Rule] = Field(description="Detection rules.")
+    crisis_replies: dict[str, str] = Field(
+        default_factory=dict,
+        description="Signal category → message id of the reply a person in that crisis reads (I1, I2): used "
+        "whenever a reply is replaced, or a gate stops the companion, while such a signal is at least medium.",
+    )
 
     @field_validator("rules")
     @classmethod
@@ -115,3 +125,10 @@ class PolicyPack(_Strict):
                 raise ValueError(f"rule id {rule.id!r} appears twice")
             seen.add(rule.id)
         return rules
+
+    @model_validator(mode="after")
+    def _crisis_replies_exist(self) -> PolicyPack:
+        missing = sorted(m for m in self.crisis_replies.values() if m not in self.messages)
+        if missing:
+            raise ValueError(f"crisis_replies name unknown messages: {', '.join(missing)}")
+        return self

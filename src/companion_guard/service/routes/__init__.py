@@ -13,6 +13,7 @@ ROUTERS: tuple[str, ...] = (
     "companion_guard.service.routes.users",
     "companion_guard.service.routes.health",
     "companion_guard.service.routes.guardians",
+    "companion_guard.service.routes.help_cases",
     "companion_guard.service.routes.rights",
     "companion_guard.service.routes.operators",
 )
