@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from companion_guard.duties.contacts import Channel
 from companion_guard.guardians import repository as grepo
 from companion_guard.turn import Notification
 from companion_guard.types import Display, Event
@@ -34,17 +35,17 @@ _SUMMARY = {
 }
 
 
-def guardian_channels(session: Session, user_id: str) -> list[tuple[str, str, str]]:
-    """``(channel, target, masked)`` for every way to reach the ward's guardians, de-duplicated."""
+def guardian_channels(session: Session, user_id: str) -> list[Channel]:
+    """Every way to reach the ward's guardians, de-duplicated."""
     from companion_guard.duties.contacts import contact_channels
 
     seen: set[tuple[str, str]] = set()
-    out: list[tuple[str, str, str]] = []
+    out: list[Channel] = []
     for contact in grepo.guardian_contacts(session, user_id):
-        for channel, target, masked in contact_channels(contact):
-            if (channel, target) not in seen:
-                seen.add((channel, target))
-                out.append((channel, target, masked))
+        for ch in contact_channels(contact):
+            if (ch.channel, ch.target) not in seen:
+                seen.add((ch.channel, ch.target))
+                out.append(ch)
     return out
 
 
@@ -75,7 +76,8 @@ def alert_guardians(
     )
     notes: list[Notification] = []
     events: list[Event] = []
-    for channel, target, masked in guardian_channels(session, user_id):
+    for ch in guardian_channels(session, user_id):
+        channel, target, masked = ch.channel, ch.target, ch.masked
         payload = {
             "kind": "notify.guardian",
             "event": kind,
@@ -103,9 +105,9 @@ def alert_guardians(
                 kind="notify.guardian",
                 requirement=requirement,
                 level=level,
-                message=f"已通知你的监护人 {masked}。"
+                message=f"我们已经告诉了你的监护人{ch.name or masked}。"
                 if lang_zh
-                else f"We have let your guardian {masked} know.",
+                else f"We have let your guardian, {ch.name or masked}, know.",
                 display=Display.INLINE,
                 data={"recipient": masked, "channel": channel, "reason": kind},
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from companion_guard.duties.contacts import RESOLVERS
+from companion_guard.duties.contacts import RESOLVERS, Channel
 from companion_guard.guardians.bands import default_bands
 from companion_guard.guardians.dependency import dependency_config
 from companion_guard.guardians.elderly import elderly_config
@@ -17,7 +17,7 @@ from companion_guard.notify.email import EmailChannel, SmtpSettings
 from companion_guard.turn import TurnContext
 
 
-def guardian_resolver(ctx: TurnContext) -> list[tuple[str, str, str]]:
+def guardian_resolver(ctx: TurnContext) -> list[Channel]:
     """Every way to reach the turn's user's guardians (declared contact and consenting accounts)."""
     return guardian_channels(ctx.session, ctx.user.id)
 

@@ -30,6 +30,7 @@ SEAL_PURPOSE: dict[str, str] = {"rights_complaints": "complaint"}
 #: canary in each and fails on any sealed value found in a column not listed here.
 SEALED_COLUMNS: frozenset[tuple[str, str]] = frozenset({
     ("users", "emergency_contact"),
+    ("users", "display_name"),
     ("messages", "content"),
     ("messages", "original_content"),
     ("turns", "input_signals"),

@@ -77,9 +77,18 @@ def _drop_credentials(session: Session, user_id: str) -> int:
 
 
 def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: datetime) -> Receipt:
-    """Delete everything of a user and shred their key (inside the caller's transaction)."""
+    """Delete everything of a user and shred their key (inside the caller's transaction).
+
+    Open review cases are closed with the reason ``user_data_deleted`` first and kept
+    only as content-free records under a pseudonym, for the assessment report's counts.
+    """
+    from companion_guard.store.cases import close_for_deleted_user
+
     _secure(session)
     counts: dict[str, int] = {}
+    closed = close_for_deleted_user(session, user_id, at=naive(at))
+    if closed:
+        counts["review_cases_closed"] = closed
     for ut in reversed(user_tables()):
         if ut.mode != "delete":
             continue

@@ -183,12 +183,9 @@ class RightsDuty(Duty):
             self._audit_decision(ctx, "input", ctx.input_signals, ctx.input_decision, ctx.session)
 
     def on_reply(self, ctx: TurnContext, reply: str) -> None:
-        """Audit a reply decided at high or critical level (own short transaction)."""
+        """Audit a reply decided at high or critical level (in the recording transaction)."""
         if ctx.output_decision.max_level >= RiskLevel.HIGH:
-            from companion_guard.store.db import session_scope
-
-            with session_scope(self.rights.sessions) as session:
-                self._audit_decision(ctx, "output", ctx.output_signals, ctx.output_decision, session)
+            self._audit_decision(ctx, "output", ctx.output_signals, ctx.output_decision, ctx.session)
 
     @staticmethod
     def _audit_decision(ctx: TurnContext, direction: str, signals: list, decision: object, session: object) -> None:

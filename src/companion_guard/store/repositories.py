@@ -70,6 +70,16 @@ def set_emergency_contact(session: Session, user: User, contact: dict[str, Any] 
     )
 
 
+def display_name(session: Session, user: User) -> str | None:
+    """The name the user registered, decoded."""
+    return _codec.open(session, user.id, user.display_name) if user.display_name else None
+
+
+def set_display_name(session: Session, user: User, name: str | None) -> None:
+    """Store the user's name (sealed by the codec)."""
+    user.display_name = None if not name else _codec.seal(session, user.id, name)
+
+
 def age_on(user: User, today: date) -> int | None:
     """Age in whole years from the birth date, else the declared age."""
     if user.birth_date is not None:
@@ -164,9 +174,10 @@ def open_case(
     """Open a case in a human review queue."""
     case = ReviewCase(
         user_id=user_id, turn_id=turn_id, queue=queue, category=category, level=level,
-        requirement=requirement, status="open", created_at=now,
+        requirement=requirement, status="open", created_at=now, notified=[], log=[],
     )
     session.add(case)
+    session.flush()  # its id goes into the notification the contact receives
     return case
 
 

@@ -30,6 +30,8 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh-CN")
     #: Sensitive contact details (JSON text; encrypted at rest by the data-rights layer).
     emergency_contact: Mapped[str | None] = mapped_column(Text)
+    #: The name the user registered (sealed): guardians and contacts are told who needs them (I2).
+    display_name: Mapped[str | None] = mapped_column(Text)
     registered: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -126,6 +128,12 @@ class ReviewCase(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
+    #: Who was told and when: ``[{"target", "channel", "recipient" (masked), "at"}]`` — never an address.
+    notified: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    #: Why it was closed: ``resolved`` by a person, or ``user_data_deleted``.
+    close_reason: Mapped[str | None] = mapped_column(String(64))
+    #: What people did: ``[{"action", "by", "at", "note"?}]``, oldest first.
+    log: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class OutboxMessage(Base):

@@ -7,7 +7,6 @@ guardian reaches only their own wards. Operators answer elderly help cases.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
@@ -25,8 +24,6 @@ from companion_guard.guardians.consent import (
     new_invitation,
     normalise_code,
 )
-from companion_guard.guardians.duty import HELP_QUEUE
-from companion_guard.guardians.elderly import elderly_config, response_times
 from companion_guard.guardians.minor_mode import MinorModeSettings
 from companion_guard.guardians.portal import ward_alerts, ward_summary, ward_usage
 from companion_guard.guardians.spending import parse_amount, parse_cap
@@ -38,7 +35,6 @@ from companion_guard.service.errors import Forbidden
 from companion_guard.service.schemas.users import Contact
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
-from companion_guard.store.tables import ReviewCase
 from companion_guard.store.tables_guardians import GuardianConsent, GuardianInvitation
 
 router = APIRouter(tags=["guardians"])
@@ -82,14 +78,6 @@ class BlockList(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     personas: list[str] = Field(max_length=500, description="Persona ids to block.")
-
-
-class CaseAnswer(BaseModel):
-    """An operator's answer to a help case."""
-
-    model_config = ConfigDict(extra="forbid")
-    note: str = Field("", max_length=2000, description="What was done (no user content needed).")
-    close: bool = Field(False, description="Close the case as well.")
 
 
 def _own_ward(session: Session, principal: Principal, user_id: str) -> None:
@@ -360,75 +348,3 @@ def wallet_authorize(body: WalletRequest, svc: ServicesDep, _: ProviderDep) -> d
         )
 
 
-# ---- elderly help queue (E1) ---------------------------------------------------------
-
-
-def _case_view(case: ReviewCase) -> dict[str, Any]:
-    opened = as_utc(case.created_at)
-    first = as_utc(case.first_response_at) if case.first_response_at else None
-    return {
-        "id": case.id,
-        "user": case.user_id,
-        "category": case.category,
-        "level": case.level,
-        "status": case.status,
-        "opened_at": opened.isoformat(),
-        "first_response_at": first.isoformat() if first else None,
-        "first_response_seconds": (first - opened).total_seconds() if first else None,
-        "closed_at": as_utc(case.closed_at).isoformat() if case.closed_at else None,
-    }
-
-
-@router.get("/v1/help-cases")
-def list_help_cases(
-    svc: ServicesDep, _: StaffDep, status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None
-) -> dict[str, Any]:
-    """Elderly users' help requests and fraud cases, oldest first, with response times."""
-    with session_scope(svc.sessions) as session:
-        query = select(ReviewCase).where(ReviewCase.queue == HELP_QUEUE)
-        if status:
-            query = query.where(ReviewCase.status == status)
-        cases = list(session.scalars(query.order_by(ReviewCase.created_at, ReviewCase.id)))
-        return {"queue": HELP_QUEUE, "cases": [_case_view(c) for c in cases]}
-
-
-@router.post("/v1/help-cases/{case_id}/respond")
-def respond_help_case(
-    body: CaseAnswer, svc: ServicesDep, principal: StaffDep, case_id: int
-) -> dict[str, Any]:
-    """Record a human's first answer (and optionally close the case)."""
-    now = svc.clock.now()
-    with session_scope(svc.sessions) as session:
-        case = session.get(ReviewCase, case_id)
-        if case is None or case.queue != HELP_QUEUE:
-            raise NotFoundError(f"no help case {case_id}")
-        if case.first_response_at is None:
-            case.first_response_at = now
-        if body.note:
-            case.note = body.note
-        if body.close:
-            case.status, case.closed_at = "closed", now
-        return _case_view(case)
-
-
-@router.get("/v1/help-cases/stats")
-def help_case_stats(svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
-    """Response-time figures of the help queue against the target (E1)."""
-    now = svc.clock.now()
-    target = timedelta(minutes=elderly_config().first_response_target_minutes)
-    with session_scope(svc.sessions) as session:
-        cases = session.scalars(select(ReviewCase).where(ReviewCase.queue == HELP_QUEUE)).all()
-        pairs = [
-            (as_utc(c.created_at), as_utc(c.first_response_at) if c.first_response_at else None)
-            for c in cases
-        ]
-    figures = response_times(pairs, now, target)
-    return {
-        "queue": HELP_QUEUE,
-        "target_seconds": target.total_seconds(),
-        "waiting": figures.open_cases,
-        "answered": figures.answered,
-        "median_first_response_seconds": figures.median_first_response_s,
-        "max_first_response_seconds": figures.max_first_response_s,
-        "over_target": figures.over_target,
-    }

@@ -31,6 +31,7 @@ def user_view(session: Any, user: User, now: datetime) -> dict[str, Any]:
         "locale": user.locale,
         "registered": user.registered,
         "emergency_contact": repo.emergency_contact(session, user),
+        "name": repo.display_name(session, user),
     }
     for name, field in profile_fields().items():
         view[name] = field.read(session, user, now)
@@ -65,6 +66,8 @@ def put_user(body: UserUpdate, svc: ServicesDep, _: ProviderDep, user_id: str = 
             repo.set_emergency_contact(
                 session, user, body.emergency_contact.stored() if body.emergency_contact else None
             )
+        if "name" in sent:
+            repo.set_display_name(session, user, body.name)
         user.registered, user.updated_at = True, now
         session.flush()
         for name, value in extra.items():

@@ -21,6 +21,8 @@ class Contact(BaseModel):
     email: EmailStr | None = None
     webhook: HttpUrl | None = None
     phone: str | None = Field(None, max_length=32)
+    locale: str | None = Field(None, pattern=LOCALE_PATTERN, max_length=16,
+                               description="The contact's language for notifications (default: the user's).")
 
     @model_validator(mode="after")
     def _reachable(self) -> Contact:
@@ -42,6 +44,10 @@ class UserUpdate(BaseModel):
     birth_date: date | None = Field(None, description="Birth date; wins over `age`.")
     locale: str | None = Field(None, pattern=LOCALE_PATTERN, max_length=35, description="e.g. zh-CN, en-US.")
     emergency_contact: Contact | None = Field(None, description="Who to tell in a crisis (I2).")
+    name: str | None = Field(
+        None, min_length=1, max_length=100,
+        description="The user's name as registered: a guardian or emergency contact is told who needs them (sealed).",
+    )
 
 
 class PersonaUpdate(BaseModel):
