@@ -33,7 +33,8 @@ def gateway(tmp: Path, upstream: str) -> Iterator[str]:
     from companion_guard.settings import load_settings
 
     settings = load_settings(
-        home=tmp / "home", api_key=GATEWAY_KEY, sandbox=True, outbox_interval=0.05, upstream=upstream
+        home=tmp / "home", api_key=GATEWAY_KEY, sandbox=True, outbox_interval=0.05, upstream=upstream,
+        allow_private_webhooks=True,  # the red-team receiver listens on 127.0.0.1
     )
     served = start_server(create_app(settings))
     yield served.base_url
