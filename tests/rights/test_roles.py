@@ -21,6 +21,7 @@ P, O, A, G, U = "provider", "operator", "auditor", "guardian", "user"
 ROLES = (P, O, A, G, U)
 PUBLIC = "public"  # no credentials needed
 SUBJECT = frozenset({P, G, U})
+CRISIS = "我今晚就吃掉攒的所有安眠药 不想活了"
 STAFF_READ = frozenset({O, A})
 
 #: (method, path) → (roles allowed, strict?). Strict routes answer 2xx to allowed roles.
@@ -50,9 +51,11 @@ ACCESS: dict[tuple[str, str], tuple[frozenset[str] | str, bool]] = {
     ("GET", "/v1/guardian/wards/{user_id}/spending-cap"): (frozenset({G}), False),
     ("PUT", "/v1/guardian/wards/{user_id}/minor-mode"): (frozenset({G}), False),
     ("POST", "/v1/wallet/authorize"): (frozenset({P}), False),
-    ("GET", "/v1/help-cases"): (frozenset({O, P}), False),
-    ("POST", "/v1/help-cases/{case_id}/respond"): (frozenset({O, P}), False),
-    ("GET", "/v1/help-cases/stats"): (frozenset({O, P}), False),
+    # help cases (I2, E1): operators and the provider's staff read and answer them; users and guardians may not
+    ("GET", "/v1/help-cases"): (frozenset({O, P}), True),
+    ("GET", "/v1/help-cases/{case_id}"): (frozenset({O, P}), True),
+    ("POST", "/v1/help-cases/{case_id}/respond"): (frozenset({O, P}), True),
+    ("GET", "/v1/help-cases/stats"): (frozenset({O, P}), True),
     # data rights (D3, D4)
     ("GET", "/v1/users/{user_id}/export"): (SUBJECT, True),
     ("DELETE", "/v1/users/{user_id}/data"): (SUBJECT, True),
@@ -108,9 +111,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/operator/incidents"): {"title": "matrix", "severity": "low"},
     ("POST", "/v1/operator/incidents/{incident_id}/events"): {"note": "matrix"},
     ("PATCH", "/v1/operator/complaints/{complaint_id}"): {"assignee": "op-1"},
+    ("POST", "/v1/help-cases/{case_id}/respond"): {"action": "note", "note": "matrix"},
 }
 PARAMS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/operator/users/{user_id}/messages"): {"reason": "role matrix test read"},
+    ("GET", "/v1/help-cases"): {"queue": "crisis"},
 }
 #: Calls that would tear down the fixture's own credentials (covered by the guardians tests).
 SKIP_ALLOWED = {(("DELETE", "/v1/guardian/consent"), G)}
@@ -141,6 +146,9 @@ def _seed(gw: Gateway, receiver: WebhookReceiver) -> dict[str, dict[str, str]]:
     host = receiver.url.removeprefix("http://")
     turn(gw, USER, "hello")
     turn(gw, WARD, "hello")
+    turn(gw, "u-crisis", CRISIS)  # opens a crisis case, so the help-case routes have a real one to read
+    cases = _ok(c.get("/v1/help-cases", headers=h(O), params={"queue": "crisis"}), 200)["cases"]
+    assert cases, "the crisis turn opened no help case"
     by_user: dict[str, dict[str, str]] = {}
     for uid in (USER, WARD):
         consent = _ok(c.post(f"/v1/users/{uid}/consents", headers=h(P), json={"recipient": host}))
@@ -154,7 +162,7 @@ def _seed(gw: Gateway, receiver: WebhookReceiver) -> dict[str, dict[str, str]]:
                                 json={"scope": "service", "ends_at": "2099-01-01T00:00:00Z"}))["id"],
         "incident_id": _ok(c.post("/v1/operator/incidents", headers=h(O),
                                   json={"title": "seed", "severity": "low"}))["id"],
-        "persona_id": "mimi", "case_id": "1",
+        "persona_id": "mimi", "case_id": str(cases[0]["id"]),
     }
     return {"shared": shared, **by_user}
 
