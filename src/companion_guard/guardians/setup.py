@@ -34,6 +34,9 @@ def smtp_settings(settings: Any) -> SmtpSettings | None:
         starttls=bool(getattr(settings, "smtp_starttls", False)),
         username=getattr(settings, "smtp_username", "") or None,
         password=getattr(settings, "smtp_password", "") or None,
+        # The outbox gives up on a send after notify_timeout but cannot stop its thread:
+        # the SMTP connection must end then too, or a hung send overlaps its own retry.
+        timeout_s=float(getattr(settings, "notify_timeout", 5.0)),
     )
 
 

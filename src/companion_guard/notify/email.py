@@ -41,7 +41,10 @@ class SmtpSettings:
     use_ssl: bool = False
     username: str | None = None
     password: str | None = None
-    timeout_s: float = 10.0
+    #: Seconds for connecting and each SMTP exchange; set it to the outbox's per-send timeout
+    #: (``notify_timeout``): the send runs in a thread the outbox cannot cancel, so a longer one
+    #: would keep a hung send going while the outbox already retries.
+    timeout_s: float = 5.0
 
 
 def render(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
@@ -70,6 +73,25 @@ def render(kind: str, payload: dict[str, Any]) -> tuple[str, str]:
     lines_en.append("This e-mail contains no conversation content. If it is urgent, contact them directly.")
     body = "\n".join(lines_zh) + "\n\n" + "\n".join(lines_en) + "\n"
     return f"{zh_subject} / {en_subject}", body
+
+
+def failure(exc: BaseException, timeout_s: float) -> str:
+    """What went wrong, without the recipient's address: the kind of failure and the SMTP codes only.
+
+    A server's reply text often quotes the address (``550 5.1.1 <m@example.org>: …``),
+    in any case or encoding, and ``SMTPRecipientsRefused`` is keyed by it, so neither
+    is ever written into the error (which lands in ``outbox.last_error`` and the log).
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({int(code) for code, _ in exc.recipients.values()})
+        return "recipient refused (SMTP " + ", ".join(map(str, codes)) + ")"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__} (SMTP {exc.smtp_code})"
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout_s:g} s"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return f"{type(exc).__name__} (errno {exc.errno})"
+    return type(exc).__name__
 
 
 class EmailChannel:
@@ -108,7 +130,8 @@ class EmailChannel:
                     smtp.login(s.username, s.password or "")
                 smtp.send_message(mail)
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"SMTP delivery to {s.host}:{s.port} failed: {exc}") from exc
+            # ``from None``: the cause's text (the server's reply) may carry the address too.
+            raise DeliveryError(f"SMTP delivery to {s.host}:{s.port} failed: {failure(exc, s.timeout_s)}") from None
 
     async def send(self, *, target: str, delivery_id: str, payload: dict[str, Any]) -> None:
         """The outbox :class:`~companion_guard.notify.outbox.Channel` interface.
