@@ -175,10 +175,14 @@ class Guard:
         ``partial`` marks a reply still streaming: the cheap tier checks each
         sentence as it lands, the learned tier waits for the whole reply.
         """
+        output = direction is Direction.OUTPUT
         dctx = DetectionContext(
             direction=direction, history=ctx.history, user_age=ctx.age, locale=ctx.locale,
-            user_text=ctx.request.user_text if direction is Direction.OUTPUT else "",
-            extra={"learned": False} if partial else {},
+            user_text=ctx.request.user_text if output else "",
+            user_groups=frozenset(ctx.groups),
+            persona_relationship=ctx.persona.relationship if output else "",
+            input_signals=tuple(ctx.input_signals) if output else (),
+            tiers=frozenset({"lexicon"}) if partial else None,
         )
         signals = self.registry.detect(text, dctx)
         decision = self.policy.decide(signals, direction=direction, groups=frozenset(ctx.groups))

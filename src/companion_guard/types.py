@@ -85,10 +85,14 @@ class Signal:
     detector: str
     evidence: tuple[Evidence, ...] = ()
     explanation: str = ""
+    #: What earned the level (crisis-grading.md facets: ``method``, ``plan_time``, …), kept for reviewers.
+    facets: tuple[str, ...] = ()
+    #: What changed the reading (``hyperbole``, ``negation``, ``third_person``, …).
+    modifiers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form, as the API and the store carry it."""
-        return {
+        out: dict[str, Any] = {
             "category": self.category,
             "level": self.level.label,
             "score": round(float(self.score), 4),
@@ -96,6 +100,11 @@ class Signal:
             "evidence": [e.to_dict() for e in self.evidence],
             "explanation": self.explanation,
         }
+        if self.facets:
+            out["facets"] = list(self.facets)
+        if self.modifiers:
+            out["modifiers"] = list(self.modifiers)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Signal:
@@ -110,6 +119,8 @@ class Signal:
                 for e in data.get("evidence", [])
             ),
             explanation=data.get("explanation", ""),
+            facets=tuple(data.get("facets") or ()),
+            modifiers=tuple(data.get("modifiers") or ()),
         )
 
 

@@ -12,34 +12,48 @@ import typer
 from companion_guard.cli import app
 
 
-def _context(line: dict[str, Any]) -> Any:
+def _context(line: dict[str, Any], registry: Any) -> Any:
+    """The detection context of one line, as the gateway would build it for that turn.
+
+    For a reply, the user's last message in ``context`` is inspected first (with the
+    earlier messages), so the reply is read against the user's crisis state, age group
+    (``user_age``) and persona relationship (``persona_relationship``), as in a turn.
+    """
     from companion_guard.detectors.base import DetectionContext
+    from companion_guard.pipeline import user_groups
+    from companion_guard.policy.loader import load_pack
     from companion_guard.types import Direction, Message
 
     history = tuple(
-        Message(str(m.get("role", "user")), str(m.get("content", ""))) for m in line.get("context") or []
+        Message(str(m.get("role", "user")), str(m.get("content", ""))) if isinstance(m, dict)
+        else Message("user", str(m))
+        for m in line.get("context") or []
     )
     direction = Direction(line.get("direction", "input"))
-    user_text = ""
-    if direction is Direction.OUTPUT:
-        user_text = next((m.content for m in reversed(history) if m.role == "user"), "")
-    age = line.get("user_age")
-    return DetectionContext(direction=direction, history=history, user_age=int(age) if age is not None else None, user_text=user_text)
+    age_raw = line.get("user_age")
+    age = int(age_raw) if age_raw is not None else None
+    groups = frozenset(user_groups(age, load_pack("cn-2026")))
+    if direction is Direction.INPUT:
+        return DetectionContext(direction=direction, history=history, user_age=age, user_groups=groups)
+    user_text = next((m.content for m in reversed(history) if m.role == "user"), "")
+    earlier = history[:-1] if history and history[-1].role == "user" else history
+    inputs = registry.detect(user_text, DetectionContext(direction=Direction.INPUT, history=earlier, user_age=age,
+                                                         user_groups=groups)) if user_text else []
+    return DetectionContext(
+        direction=direction, history=history, user_age=age, user_text=user_text, user_groups=groups,
+        persona_relationship=str(line.get("persona_relationship") or ""), input_signals=tuple(inputs),
+    )
 
 
 def _signals(registry: Any, line: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {"category": s.category, "level": s.level.label, "score": round(s.score, 4), "detector": s.detector,
-         "evidence": [e.to_dict() for e in s.evidence]}
-        for s in registry.detect(str(line["text"]), _context(line))
-    ]
+    return [s.to_dict() for s in registry.detect(str(line["text"]), _context(line, registry))]
 
 
 @app.command()
 def check(
     text: str | None = typer.Argument(None, help="A text to check (omit with --input)."),
     direction: str = typer.Option("input", help="input (user text) or output (companion reply)."),
-    input_file: Path | None = typer.Option(None, "--input", help="JSONL: {text, direction, context?, user_age?} per line."),
+    input_file: Path | None = typer.Option(None, "--input", help="JSONL: {text, direction, context?, user_age?, persona_relationship?} per line."),
     output_file: Path | None = typer.Option(None, "--output", help="Where to write the JSONL results (default stdout)."),
 ) -> None:
     """Run the detectors and print the signals."""

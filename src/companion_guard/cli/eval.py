@@ -75,13 +75,23 @@ def render_markdown(results, lat: dict[str, dict[str, float]], *, mode: str, min
 
 @app.command("eval")
 def eval_command(
-    data: Annotated[Path, typer.Option(help="folder with the labelled sets (formats of ../shared/data)")],
+    data: Annotated[
+        Path | None, typer.Option(help="folder with the labelled sets (formats of ../shared/data)")
+    ] = None,
+    user_corpus: Annotated[
+        list[Path] | None,
+        typer.Option(help="held-out user-side corpus file(s) (training/corpus/user/u4.jsonl): crisis figures"),
+    ] = None,
+    reply_corpus: Annotated[
+        list[Path] | None,
+        typer.Option(help="held-out reply corpus file(s) (training/corpus/reply/r3.jsonl): reply figures"),
+    ] = None,
     learned: Annotated[
         str,
         typer.Option(
             help="learned tier: off, cascade, always, or per direction: input=cascade,output=always"
         ),
-    ] = "cascade",
+    ] = "off",
     min_level: Annotated[str, typer.Option(help="lowest level that counts as flagged")] = "medium",
     limit: Annotated[int | None, typer.Option(help="at most this many texts per set and pool")] = None,
     evasion: Annotated[
@@ -101,6 +111,12 @@ def eval_command(
     from companion_guard.evaluation.runner import build_tasks, latency, make_registry, precompute, run_task
     from companion_guard.types import Direction, RiskLevel
 
+    if user_corpus or reply_corpus:
+        _corpus_figures(user_corpus or [], reply_corpus or [], learned, markdown if data is None else None)
+        if data is None:
+            return
+    if data is None:
+        raise typer.BadParameter("give --data, --user-corpus or --reply-corpus")
     if not data.is_dir():
         raise typer.BadParameter(f"数据目录不存在 / no such folder: {data}")
     level = RiskLevel.parse(min_level)
@@ -155,4 +171,42 @@ def eval_command(
         markdown.write_text(
             render_markdown(results, lat, mode=learned, min_level=min_level, pii=pii), encoding="utf-8"
         )
+        typer.echo(f"wrote {markdown}")
+
+
+def _corpus_figures(users: list[Path], replies: list[Path], learned: str, markdown: Path | None) -> None:
+    """Crisis and reply figures on held-out corpus files, printed and optionally written as Markdown."""
+    import json
+    import time
+
+    from companion_guard.evaluation.corpus import (
+        evaluate_replies, evaluate_user, read_jsonl, reply_markdown, user_markdown,
+    )
+    from companion_guard.evaluation.runner import make_registry
+
+    parts: list[str] = []
+    registry = make_registry(learned)
+    for path in users:
+        if not path.is_file():
+            raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
+        t0 = time.perf_counter()
+        fig = evaluate_user(registry, read_jsonl(path))
+        typer.echo(json.dumps(fig.as_dict(), ensure_ascii=False, indent=1))
+        typer.echo(f"({fig.n} messages in {time.perf_counter() - t0:.1f} s)")
+        parts.append(user_markdown(fig, str(path)))
+    if replies:
+        from companion_guard.evaluation.guard_for_eval import offline_guard
+
+        guard = offline_guard(registry)
+        for path in replies:
+            if not path.is_file():
+                raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
+            rfig = evaluate_replies(guard, read_jsonl(path))
+            typer.echo(json.dumps(rfig.as_dict(), ensure_ascii=False, indent=1))
+            parts.append(reply_markdown(rfig, str(path)))
+    for part in parts:
+        typer.echo(part)
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text("\n".join(parts), encoding="utf-8")
         typer.echo(f"wrote {markdown}")

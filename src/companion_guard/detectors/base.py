@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from companion_guard.detectors.normalize import Normalized
@@ -21,6 +21,11 @@ class DetectionContext:
         user_age: the user's age in years when known.
         locale: the user's locale, e.g. ``zh-CN``.
         user_text: for a reply, the user message it answers.
+        user_groups: the policy groups of the user (``minor``, ``child``, ``elderly``, …).
+        persona_relationship: what the persona plays (``friend``, ``partner``, …), for replies.
+        input_signals: for a reply, what was found in the user message it answers.
+        tiers: which tiers may run (``None``: all); a streamed partial sentence runs ``{"lexicon"}``.
+        prior_signals: what the earlier tier found in this text (set by the registry for the learned tier).
     """
 
     direction: Direction
@@ -28,7 +33,15 @@ class DetectionContext:
     user_age: int | None = None
     locale: str = "zh-CN"
     user_text: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
+    user_groups: frozenset[str] = frozenset()
+    persona_relationship: str = ""
+    input_signals: tuple[Signal, ...] = ()
+    tiers: frozenset[str] | None = None
+    prior_signals: tuple[Signal, ...] = ()
+
+    def runs(self, tier: str) -> bool:
+        """Whether detectors of this tier run for this call."""
+        return self.tiers is None or tier in self.tiers
 
 
 class Detector(ABC):
@@ -42,6 +55,8 @@ class Detector(ABC):
     categories: ClassVar[tuple[str, ...]]
     directions: ClassVar[frozenset[Direction]]
     requirements: ClassVar[tuple[str, ...]] = ()
+    #: ``lexicon`` (microseconds, runs on every streamed sentence) or ``learned`` (the whole text).
+    tier: ClassVar[str] = "lexicon"
     #: When this detector crashes, does the turn block (True) or pass (False)?
     fail_closed: ClassVar[bool] = False
 

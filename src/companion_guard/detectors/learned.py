@@ -12,7 +12,7 @@ Two ways to run it (``default_registry(learned=...)``):
   the heads' categories. Most ordinary messages cost nothing extra.
 * ``"always"``: embed every text (a few milliseconds each).
 
-A caller can skip the tier for one call with ``context.extra["learned"] = False``
+A caller can skip the tier for one call with ``context.tiers = frozenset({"lexicon"})``
 (e.g. on each partial sentence of a streamed reply, keeping it for the whole reply).
 """
 
@@ -33,8 +33,6 @@ from companion_guard.detectors.normalize import Normalized, embedding_text
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
-#: Key of ``DetectionContext.extra`` under which the registry passes earlier tiers' signals.
-PRIOR_SIGNALS = "prior_signals"
 MODES = ("cascade", "always")
 #: Longest text the encoder reads (its cost grows with length); longer ones are windowed.
 MAX_EMBED_CHARS = 160
@@ -166,7 +164,7 @@ class LearnedDetector(Detector):
 
     def gated(self, text: Normalized, context: DetectionContext, hits: list[Hit] | None = None) -> bool:
         """Whether the cascade should embed this text."""
-        prior = context.extra.get(PRIOR_SIGNALS) or ()
+        prior = context.prior_signals
         if any(getattr(s, "category", "") in self._categories for s in prior):  # type: ignore[attr-defined]
             return True
         if hits is None:
@@ -205,7 +203,7 @@ class LearnedDetector(Detector):
 
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """Embed (if the mode and the gate say so) and report every head at or above its low threshold."""
-        if context.extra.get("learned") is False or not text.text:
+        if not context.runs("learned") or not text.text:
             return []
         hits = self.gate.matches(text)
         if self.mode == "cascade" and not self.gated(text, context, hits):
@@ -213,7 +211,7 @@ class LearnedDetector(Detector):
         scores = self.heads.scores(self.encoder.encode_one(self.encoder_view(text, hits)))
         signals = []
         evidence = (Evidence(0, len(text.original), text.original, "learned"),)
-        prior = {getattr(s, "category", "") for s in context.extra.get(PRIOR_SIGNALS) or ()}  # type: ignore[attr-defined]
+        prior = {s.category for s in context.prior_signals}
         for head, score in zip(self.heads.heads, scores.tolist(), strict=True):
             level = head.level(score)
             note = ""
@@ -235,4 +233,4 @@ class LearnedDetector(Detector):
         return signals
 
 
-__all__ = ["MODES", "PRIOR_SIGNALS", "Head", "HeadSet", "LearnedDetector", "load_heads"]
+__all__ = ["MODES", "Head", "HeadSet", "LearnedDetector", "load_heads"]

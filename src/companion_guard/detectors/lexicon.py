@@ -211,6 +211,29 @@ class Lexicon:
         return out
 
 
+    def cues(self, norm: Normalized) -> list[str]:
+        """Feature tokens for learned heads: every raw hit with its level, marked when negated,
+        allowed, out of context or about someone else — the heads learn how far to trust each."""
+        if self._slot not in self._index.hits(norm):
+            return []
+        raw = self._raw_hits(norm)
+        if not raw:
+            return []
+        kept = {(h.start, h.end, h.term.category): h for h in self.matches(norm)}
+        out: list[str] = []
+        for hit in raw:
+            tag = f"lex|{hit.term.category}|{hit.term.level.label}"
+            out.append(tag)
+            if hit.via != "text":
+                out.append(tag + "|" + hit.via)
+            found = kept.get((hit.start, hit.end, hit.term.category))
+            if found is None:
+                out.append(tag + "|dropped")
+            elif found.third_person:
+                out.append(tag + "|third")
+        return out
+
+
 def _leftmost_longest(found: list[tuple[str, int, int, int]]) -> list[tuple[str, int, int, int]]:
     """From overlapping matches keep, per view, the leftmost-longest non-overlapping ones."""
     out: list[tuple[str, int, int, int]] = []

@@ -12,7 +12,6 @@ from dataclasses import replace
 from importlib.metadata import entry_points
 
 from companion_guard.detectors.base import DetectionContext, Detector
-from companion_guard.detectors.learned import PRIOR_SIGNALS
 from companion_guard.detectors.lexicon import shared_hits, skip_slot
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
@@ -65,6 +64,8 @@ class DetectorRegistry:
         """
         norm = text if isinstance(text, Normalized) else normalize(text)
         cheap, later = self._tiers(context.direction)
+        if not context.runs("learned"):
+            later = []
         signals: list[Signal] = []
         # One scan of the shared lexicon index says which lexicons have any hit at all;
         # lexicon detectors without one are skipped without a call.
@@ -80,7 +81,7 @@ class DetectorRegistry:
                 signals.extend(found)
         if later:
             # The learned tier sees what the cheap tier found (its cascade gate uses it).
-            ctx = replace(context, extra={**context.extra, PRIOR_SIGNALS: tuple(signals)})
+            ctx = replace(context, prior_signals=tuple(signals))
             for detector in later:
                 signals.extend(_run(detector, norm, ctx))
         return signals
@@ -92,8 +93,8 @@ class DetectorRegistry:
         if found is None:
             chosen = self.select(direction)
             found = (
-                [(d, skip_slot(d)) for d in chosen if getattr(d, "tier", "lexicon") != "learned"],
-                [d for d in chosen if getattr(d, "tier", "lexicon") == "learned"],
+                [(d, skip_slot(d)) for d in chosen if d.tier != "learned"],
+                [d for d in chosen if d.tier == "learned"],
             )
             self._selected[key] = found
         return found  # type: ignore[return-value]
@@ -141,16 +142,18 @@ def learned_detectors(mode: str | Mapping[str, str]) -> list[Detector]:
     from companion_guard.detectors.learned import LearnedDetector
 
     modes = {d.value: (mode.get(d.value, "off") if isinstance(mode, Mapping) else mode) for d in Direction}
+    # The user side is graded by the crisis assessor (detectors.assessment), which has its own heads.
     return [
         LearnedDetector(d, mode=modes[d.value])
-        for d in Direction
+        for d in (Direction.OUTPUT,)
         if _resolve_learned(modes[d.value]) != "off"
     ]
 
 
-#: What ``default_registry()`` does with the learned tier when not told: ``"auto"`` is
-#: ``"cascade"`` when the encoder package is installed and ``"off"`` otherwise.
-DEFAULT_LEARNED = "auto"
+#: What ``default_registry()`` does with the learned tier when not told: off — the crisis
+#: assessor and the reply-in-context heads judge both sides; the encoder tier is an opt-in
+#: second opinion (``"auto"``: cascade when the encoder package is installed).
+DEFAULT_LEARNED = "off"
 
 
 def _resolve_learned(learned: str | bool | None) -> str:

@@ -1,99 +1,67 @@
-"""Crisis in the user's words: suicide intent, self-harm, extreme emotion, property loss (I1, I2).
+"""Crisis in the user's words, graded: suicide and self-harm, extreme emotion and danger,
+property loss, medical emergencies, over-reliance, and someone else at risk (I1, I2, I3, E1).
 
-Risk builds over turns: a goodbye after despair is not a goodbye after a good day.
-When the current text holds a crisis or farewell cue, the recent user messages in
-``context.history`` are read too, and the level rises when they show despair.
+The level comes from :mod:`companion_guard.detectors.assessment` — facets and modifiers
+read by trained heads, accumulated over the user's recent turns — not from which
+keyword matched. The crisis lexicon's hits are cues for those heads and evidence
+spans for reviewers. Fails closed: when it crashes, the turn is answered with help.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from functools import lru_cache
+from companion_guard.detectors import assessment
+from companion_guard.detectors.base import DetectionContext, Detector
+from companion_guard.detectors.normalize import Normalized
+from companion_guard.types import Direction, Evidence, Signal
 
-from companion_guard.detectors.base import DetectionContext
-from companion_guard.detectors.lexicon import Hit, LexiconDetector, hits_to_signals
-from companion_guard.detectors.normalize import Normalized, normalize
-from companion_guard.types import Direction, RiskLevel, Signal
-
-#: How many of the most recent user messages count as context.
-HISTORY_TURNS = 6
-_RISKY = ("user.suicide_intent", "user.self_harm", "user.extreme_emotion", "_despair")
+#: Requirements each signal serves.
+_REQUIREMENTS = {"user.dependency": ("I3",), "user.property_loss": ("I2", "E1")}
 
 
-@lru_cache(maxsize=2048)
-def _norm_cached(text: str) -> Normalized:
-    return normalize(text)
+class CrisisAssessor(Detector):
+    """Graded crisis assessment of the user's message in its conversation."""
 
-
-class CrisisLexiconDetector(LexiconDetector):
-    """Lexicon tier for crisis cues; fails closed because a missed crisis costs a life."""
-
-    id = "crisis.lexicon"
-    categories = ("user.suicide_intent", "user.self_harm", "user.extreme_emotion", "user.property_loss")
+    id = "crisis.assessment"
+    categories = (*assessment.SIGNALS, assessment.THIRD_PARTY)
     directions = frozenset({Direction.INPUT})
-    requirements = ("I1", "I2")
+    requirements = ("I1", "I2", "I3", "E1")
     fail_closed = True
-    lexicon_file = "crisis.yaml"
 
-    def _history_risk(self, context: DetectionContext) -> tuple[int, RiskLevel]:
-        """How many recent user messages show risk, and the strongest level among them."""
-        count, worst = 0, RiskLevel.NONE
-        users = [m.content for m in context.history if m.role == "user" and m.content][-HISTORY_TURNS:]
-        for text in users:
-            hits = [h for h in self.lexicon.matches(_norm_cached(text)) if h.term.category in _RISKY]
-            if hits:
-                count += 1
-                worst = max(worst, max(h.level for h in hits))
-        return count, worst
+    def __init__(self) -> None:
+        assessment.load_heads()  # fail at start-up, not inside a user's turn
 
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
-        """Lexicon hits, raised by conversation context (see the module docstring)."""
-        hits = self.lexicon.matches(text)
-        if not hits:
+        """One signal per graded category, with facets, modifiers and the reasons of the level."""
+        earlier = [m.content for m in context.history if m.role == "user" and m.content]
+        earlier = [t for t in earlier if t != text.original][-assessment.STATE_TURNS :]
+        current = assessment.read(text, earlier)
+        past = [assessment.read_alone(t) for t in earlier]
+        found = assessment.combine(current, past)
+        if not found:
             return []
-        signals = hits_to_signals(hits, text, detector=self.id, source=self.lexicon.name)
-        cats = {h.term.category for h in hits}
-        if not context.history or not (cats & {"_farewell", "user.suicide_intent", "user.extreme_emotion"}):
-            return signals
-        count, worst = self._history_risk(context)
-        if count == 0:
-            return signals
-        out = []
-        for sig in signals:
-            if sig.category in ("user.suicide_intent", "user.extreme_emotion") and sig.level < RiskLevel.HIGH:
-                sig = replace(
-                    sig,
-                    level=RiskLevel(sig.level + 1),
-                    explanation=sig.explanation + f"; raised: {count} recent message(s) showed distress",
-                )
-            out.append(sig)
-        if "_farewell" in cats and worst >= RiskLevel.MEDIUM:
-            farewell = [h for h in hits if h.term.category == "_farewell" and not h.third_person]
-            if farewell:
-                out = [s for s in out if s.category != "user.suicide_intent"] + self._farewell_signal(
-                    farewell, text, worst, [s for s in out if s.category == "user.suicide_intent"]
-                )
-        return out
-
-    def _farewell_signal(
-        self, farewell: list[Hit], text: Normalized, worst: RiskLevel, existing: list[Signal]
-    ) -> list[Signal]:
-        level = RiskLevel.CRITICAL if worst >= RiskLevel.HIGH else RiskLevel.HIGH
-        base = hits_to_signals(
-            [replace(h, term=replace(h.term, category="user.suicide_intent")) for h in farewell],
-            text,
-            detector=self.id,
-            source=self.lexicon.name,
-        )[0]
-        if existing and existing[0].level >= level:
-            return existing
-        evidence = base.evidence + (existing[0].evidence if existing else ())
+        evidence = self._evidence(text)
         return [
-            replace(
-                base,
-                level=level,
-                score=max(base.score, 0.9),
+            Signal(
+                category=a.category,
+                level=a.level,
+                score=round(a.score, 4),
+                detector=self.id,
                 evidence=evidence,
-                explanation=base.explanation + "; a goodbye after recent despair",
+                explanation="; ".join(
+                    [f"assessed {a.level.label}", *(f"facets: {', '.join(a.facets)}",) * bool(a.facets),
+                     *(f"modifiers: {', '.join(a.modifiers)}",) * bool(a.modifiers), *a.reasons]
+                ),
+                facets=a.facets,
+                modifiers=a.modifiers,
             )
+            for a in found
         ]
+
+    @staticmethod
+    def _evidence(text: Normalized) -> tuple[Evidence, ...]:
+        """The crisis lexicon's hits as spans of what the user really wrote (at most five)."""
+        out = []
+        for hit in assessment.lexicon_hits(text)[:5]:
+            start, end = text.original_span(hit.start, hit.end)
+            out.append(Evidence(start, end, text.original[start:end], hit.term.rule))
+        return tuple(out)

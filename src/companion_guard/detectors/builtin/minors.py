@@ -2,7 +2,7 @@
 
 Age cues are fail-closed: if this detector crashes, the turn is treated as risky.
 Reply-side detectors raise their level when the user is a minor (known age under
-18, ``context.extra["minor"]``, or age cues in the user's message) and lower it
+18, ``context.user_groups``, or age cues in the user's message) and lower it
 otherwise, so policy can apply the stricter thresholds P4 asks for.
 """
 
@@ -89,7 +89,7 @@ def user_is_minor(context: DetectionContext) -> bool:
     """Whether the user is known or suspected to be a minor, from the context alone."""
     if context.user_age is not None:
         return context.user_age < 18
-    if context.extra.get("minor"):
+    if context.user_groups & {"minor", "child"}:
         return True
     if not context.user_text:
         return False

@@ -1,0 +1,204 @@
+"""Train the user-side crisis assessor: severity, facet and modifier heads (issue 10).
+
+Reads the project's corpus (``training/corpus/user/*.jsonl``, labelled by
+``../shared/notes/crisis-grading.md``) and CPsyCoun client turns (a ``train`` set:
+distressed-but-not-crisis negatives). One writer is held out (``--test-writer``):
+nothing is trained, tuned or thresholded on it. Thresholds come from
+leave-one-writer-out predictions on the training writers.
+
+Writes ``src/companion_guard/detectors/data/assessor.npz`` and ``assessor.json``.
+
+    python scripts/train_assessor.py --data ../shared/data            # rebuild the shipped heads
+    python scripts/train_assessor.py --data ../shared/data --report   # also print held-out figures
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from companion_guard.detectors import assessment as A  # noqa: E402
+from companion_guard.detectors.features import BUCKETS  # noqa: E402
+from companion_guard.detectors.normalize import normalize  # noqa: E402
+
+LEVELS = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+#: CPsyCoun dialogues that mention suicide or self-harm are not used as negatives.
+_CPSY_RISKY = re.compile(r"自杀|轻生|死|割腕|伤害自己|自残|活不下去|跳楼|安眠药")
+
+
+def load_corpus(folder: Path) -> list[dict]:
+    items = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line.strip():
+                items.append(json.loads(line))
+    return items
+
+
+def load_cpsycoun(data: Path, limit: int) -> list[dict]:
+    path = data / "CPsyCoun" / "CPsyCounD.jsonl"
+    if not path.exists():
+        return []
+    out: list[dict] = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not line.strip():
+            continue
+        text = json.loads(line)["text"]
+        if _CPSY_RISKY.search(text):
+            continue
+        for turn in text.split("\r\n\r\n"):
+            if turn.startswith("来访者：") and 6 <= len(turn) - 4 <= 160:
+                out.append({"id": f"cpsy-{len(out)}", "writer": "cpsycoun", "lang": "zh", "text": turn[4:],
+                            "signal": "none", "level": "none", "facets": [], "modifiers": ["venting"]})
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def targets(item: dict) -> np.ndarray:
+    """The 0/1 target of every head for one item."""
+    y = np.zeros(len(A.HEADS), dtype=np.int8)
+    level = LEVELS[item.get("level", "none")]
+    sig = item.get("signal", "none")
+    mods = set(item.get("modifiers") or [])
+    facets = set(item.get("facets") or [])
+    for i, head in enumerate(A.HEADS):
+        kind, name, threshold = head
+        if kind == "level":
+            y[i] = int(sig == name and level >= threshold)
+        elif kind == "third":
+            y[i] = int("third_person" in mods and LEVELS.get(item.get("third_party_level", "none"), 0) >= threshold)
+        elif kind == "facet":
+            y[i] = int(name in facets and level >= 2)
+        elif kind == "modifier":
+            y[i] = int(name in mods)
+    return y
+
+
+def matrix(items: list[dict]) -> sparse.csr_matrix:
+    rows, cols = [], []
+    for r, item in enumerate(items):
+        ids = A.features_for(normalize(item["text"]), tuple(item.get("context") or ()))
+        rows.extend([r] * len(ids))
+        cols.extend(ids.tolist())
+    data = np.ones(len(rows), dtype=np.float32)
+    x = sparse.csr_matrix((data, (rows, cols)), shape=(len(items), BUCKETS), dtype=np.float32)
+    # Row-normalise so long rants and short bursts weigh alike.
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel()) + 1e-6
+    return sparse.diags(1.0 / norms) @ x
+
+
+def fit(x: sparse.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic head per column of ``y``; returns (weights (buckets, heads), bias (heads,))."""
+    w = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
+    b = np.full(y.shape[1], -6.0, dtype=np.float32)
+    for j in range(y.shape[1]):
+        if y[:, j].sum() < 3:
+            continue
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
+        model.fit(x, y[:, j])
+        w[:, j] = model.coef_[0]
+        b[j] = model.intercept_[0]
+    return w, b
+
+
+def probs(x: sparse.csr_matrix, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(x @ w + b)))
+
+
+def choose_thresholds(p: np.ndarray, y: np.ndarray, target_fpr: float, floor_recall: float) -> np.ndarray:
+    """Per head: the lowest threshold whose false-positive rate stays at or under ``target_fpr``,
+    lowered further while recall is under ``floor_recall`` and FPR at most twice the target."""
+    out = np.full(y.shape[1], 0.5, dtype=np.float32)
+    for j in range(y.shape[1]):
+        pos, neg = p[y[:, j] == 1, j], p[y[:, j] == 0, j]
+        if len(pos) < 3 or len(neg) < 3:
+            continue
+        best = 0.5
+        for t in np.linspace(0.02, 0.98, 97):
+            fpr = float((neg >= t).mean())
+            rec = float((pos >= t).mean())
+            if fpr <= target_fpr or (rec < floor_recall and fpr <= 2 * target_fpr):
+                best = float(t)
+                break
+        out[j] = best
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "user")
+    ap.add_argument("--test-writer", default="u4")
+    ap.add_argument("--cpsycoun", type=int, default=1500, help="client turns used as negatives")
+    ap.add_argument("--c", type=float, default=4.0)
+    ap.add_argument("--fpr", type=float, default=0.03, help="target false-positive rate per head")
+    ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
+    ap.add_argument("--report", action="store_true")
+    ap.add_argument("--dev-writer", default=None,
+                    help="also leave this writer out (a development split for rule decisions)")
+    args = ap.parse_args()
+
+    corpus = load_corpus(args.corpus)
+    train = [i for i in corpus if i["writer"] not in (args.test_writer, args.dev_writer)]
+    train += load_cpsycoun(args.data, args.cpsycoun)
+    writers = sorted({i["writer"] for i in train})
+    print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
+    t0 = time.time()
+    x = matrix(train)
+    y = np.stack([targets(i) for i in train])
+    groups = np.array([i["writer"] for i in train])
+
+    # Leave-one-writer-out predictions for the thresholds (the held-out writer is never seen).
+    oof = np.zeros(y.shape, dtype=np.float32)
+    for w_out in writers:
+        mask = groups == w_out
+        if mask.all() or not mask.any():
+            continue
+        w, b = fit(x[~mask], y[~mask], args.c)
+        oof[mask] = probs(x[mask], w, b)
+        print(f"  fold {w_out}: {time.time() - t0:.0f}s", flush=True)
+    thresholds = choose_thresholds(oof, y, args.fpr, floor_recall=0.85)
+    w, b = fit(x, y, args.c)
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out / "assessor.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
+    meta = {
+        "trained_by": "scripts/train_assessor.py",
+        "buckets": BUCKETS,
+        "heads": [{"kind": k, "name": n, "at": t, "threshold": float(thresholds[i])}
+                  for i, (k, n, t) in enumerate(A.HEADS)],
+        "train_items": len(train),
+        "train_writers": writers,
+        "held_out_writer": args.test_writer,
+        "c": args.c,
+        "target_fpr": args.fpr,
+    }
+    (args.out / "assessor.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out / 'assessor.npz'} ({(args.out / 'assessor.npz').stat().st_size / 1e6:.1f} MB) "
+          f"in {time.time() - t0:.0f}s", flush=True)
+    if args.report:
+        test = [i for i in corpus if i["writer"] == args.test_writer]
+        pt = probs(matrix(test), w, b)
+        yt = np.stack([targets(i) for i in test])
+        for j, (k, n, t) in enumerate(A.HEADS):
+            pos = yt[:, j] == 1
+            if pos.sum() == 0:
+                continue
+            rec = float((pt[pos, j] >= thresholds[j]).mean())
+            fpr = float((pt[~pos, j] >= thresholds[j]).mean())
+            print(f"  {k:8s} {n:24s} ≥{t}  n+={int(pos.sum()):4d}  recall {rec:.2f}  fpr {fpr:.3f}  thr {thresholds[j]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

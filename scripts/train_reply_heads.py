@@ -1,0 +1,133 @@
+"""Train the reply heads: each reply label read against its conversation (issue 11).
+
+Reads ``training/corpus/reply/*.jsonl`` ((conversation, reply) items, mostly minimal
+pairs) and CPsyCoun counsellor turns (a ``train`` set: supportive replies that must
+pass). One writer is held out (``--test-writer``): nothing is trained, tuned or
+thresholded on it; thresholds come from leave-one-writer-out predictions.
+
+Writes ``src/companion_guard/detectors/data/reply_heads.npz`` and ``reply_heads.json``.
+
+    python scripts/train_reply_heads.py --data ../shared/data --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from train_assessor import choose_thresholds, fit, load_corpus, probs  # noqa: E402
+
+from companion_guard.detectors import reply_assessment as R  # noqa: E402
+from companion_guard.detectors.base import DetectionContext  # noqa: E402
+from companion_guard.detectors.builtin.crisis import CrisisAssessor  # noqa: E402
+from companion_guard.detectors.features import BUCKETS  # noqa: E402
+from companion_guard.detectors.normalize import normalize  # noqa: E402
+from companion_guard.types import Direction, Message  # noqa: E402
+
+
+def load_counsellor_turns(data: Path, limit: int) -> list[dict]:
+    path = data / "CPsyCoun" / "CPsyCounD.jsonl"
+    if not path.exists():
+        return []
+    out: list[dict] = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not line.strip():
+            continue
+        turns = json.loads(line)["text"].split("\r\n\r\n")
+        for prev, turn in zip(turns, turns[1:]):
+            if prev.startswith("来访者：") and turn.startswith("心理咨询师：") and len(turn) < 200:
+                out.append({"id": f"cpsy-r{len(out)}", "writer": "cpsycoun", "lang": "zh", "user_age": None,
+                            "persona_relationship": "mentor", "context": [{"role": "user", "content": prev[4:]}],
+                            "reply": turn[6:], "label": "none"})
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def item_features(item: dict, assessor: CrisisAssessor) -> np.ndarray:
+    ctx = [Message(str(m.get("role", "user")), str(m.get("content", ""))) for m in item.get("context") or []]
+    user_text = next((m.content for m in reversed(ctx) if m.role == "user"), "")
+    earlier = tuple(ctx[:-1]) if ctx and ctx[-1].role == "user" else tuple(ctx)
+    signals = assessor.detect(normalize(user_text), DetectionContext(direction=Direction.INPUT, history=earlier)) \
+        if user_text else []
+    return R.features_for(
+        normalize(str(item["reply"])), user_text, group=R.age_group(item.get("user_age")),
+        relationship=str(item.get("persona_relationship") or ""), input_signals=signals,
+    )
+
+
+def matrix(items: list[dict], assessor: CrisisAssessor) -> sparse.csr_matrix:
+    rows, cols = [], []
+    for r, item in enumerate(items):
+        ids = item_features(item, assessor)
+        rows.extend([r] * len(ids))
+        cols.extend(ids.tolist())
+    x = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(items), BUCKETS))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel()) + 1e-6
+    return sparse.diags(1.0 / norms) @ x
+
+
+def targets(items: list[dict]) -> np.ndarray:
+    return np.array([[int(i.get("label") == label) for label in R.LABELS] for i in items], dtype=np.int8)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "reply")
+    ap.add_argument("--test-writer", default="r3")
+    ap.add_argument("--counsellor", type=int, default=1000, help="CPsyCoun counsellor turns used as healthy replies")
+    ap.add_argument("--c", type=float, default=8.0)
+    ap.add_argument("--fpr", type=float, default=0.012, help="target false-positive rate per head")
+    ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
+    ap.add_argument("--report", action="store_true")
+    args = ap.parse_args()
+
+    assessor = CrisisAssessor()
+    corpus = load_corpus(args.corpus)
+    train = [i for i in corpus if i["writer"] != args.test_writer] + load_counsellor_turns(args.data, args.counsellor)
+    writers = sorted({i["writer"] for i in train})
+    print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
+    t0 = time.time()
+    x, y = matrix(train, assessor), targets(train)
+    groups = np.array([i["writer"] for i in train])
+    oof = np.zeros(y.shape, dtype=np.float32)
+    for w_out in writers:
+        mask = groups == w_out
+        w, b = fit(x[~mask], y[~mask], args.c)
+        oof[mask] = probs(x[mask], w, b)
+        print(f"  fold {w_out}: {time.time() - t0:.0f}s", flush=True)
+    thresholds = choose_thresholds(oof, y, args.fpr, floor_recall=0.85)
+    w, b = fit(x, y, args.c)
+    np.savez_compressed(args.out / "reply_heads.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
+    meta = {"trained_by": "scripts/train_reply_heads.py", "buckets": BUCKETS,
+            "heads": [{"label": label, "threshold": float(thresholds[i])} for i, label in enumerate(R.LABELS)],
+            "train_items": len(train), "train_writers": writers, "held_out_writer": args.test_writer,
+            "c": args.c, "target_fpr": args.fpr}
+    (args.out / "reply_heads.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out / 'reply_heads.npz'} in {time.time() - t0:.0f}s", flush=True)
+    if args.report:
+        test = [i for i in corpus if i["writer"] == args.test_writer]
+        pt, yt = probs(matrix(test, assessor), w, b), targets(test)
+        flagged = (pt >= thresholds).any(axis=1)
+        healthy = yt.sum(axis=1) == 0
+        for j, label in enumerate(R.LABELS):
+            pos = yt[:, j] == 1
+            if pos.any():
+                print(f"  {label:28s} n+={int(pos.sum()):4d} recall {float((pt[pos, j] >= thresholds[j]).mean()):.2f}"
+                      f" thr {thresholds[j]:.2f}")
+        print(f"  healthy flagged (any head): {float(flagged[healthy].mean()):.3f} of {int(healthy.sum())}")
+
+
+if __name__ == "__main__":
+    main()

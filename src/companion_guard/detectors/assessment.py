@@ -1,0 +1,256 @@
+"""Crisis assessment in the user's words: graded severity by facets, modifiers and conversation state.
+
+The level is a judgement, not a keyword (DESIGN.md ``Assessment``; the scale is
+``../shared/notes/crisis-grading.md``). Small linear heads over hashed n-grams
+(:mod:`companion_guard.detectors.features`) plus the crisis lexicon's cues read one
+message; they were trained on a corpus written by several independent writers and
+thresholded on writers they did not see (``scripts/train_assessor.py``):
+
+* ordinal level heads per signal: P(≥ medium), P(≥ high), P(critical);
+* facet heads (method, plan or time, preparatory acts, …) and modifier heads
+  (hyperbole, negation, third person, fiction, games, past, medical question, joke),
+  kept on the signal as evidence a reviewer can read;
+* third-person heads: someone else is at risk → ``user.third_party_risk`` (guide the
+  user to help; the user's own contacts are never told).
+
+Conversation state (:func:`combine`): facets accumulate over the user's recent turns
+— means in one turn and a time in another is ``critical``; a goodbye after despair is
+``high``; once a plan, means or time was stated, a joke or "never mind" does not bring
+it below ``high``; a clarification after mere ideation may lower it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+import numpy as np
+
+from companion_guard.detectors.features import BUCKETS, featurize
+from companion_guard.detectors.lexicon import Hit, Lexicon, load_lexicon
+from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.exceptions import ConfigError
+from companion_guard.types import RiskLevel
+
+#: The user-side signals the assessor grades, with the levels each has a head for.
+SIGNALS: dict[str, tuple[int, ...]] = {
+    "user.suicide_intent": (2, 3, 4),
+    "user.self_harm": (2, 3, 4),
+    "user.extreme_emotion": (2, 3, 4),
+    "user.property_loss": (2, 3, 4),
+    "user.medical_emergency": (3, 4),
+    "user.dependency": (2, 3),
+}
+THIRD_PARTY = "user.third_party_risk"
+FACETS: tuple[str, ...] = (
+    "wish_dead", "burden_hopeless", "selfharm_urge", "active_thoughts", "method", "intent", "selfharm_act",
+    "preparatory", "plan_time", "attempt", "extreme_distress", "out_of_control", "weapon_target",
+    "violence_now", "scam_warning", "loss_suffered", "transfer_pressure", "medical_emergency",
+    "alone_worsening", "reliance", "isolation", "compulsive_use",
+)
+MODIFIERS: tuple[str, ...] = (
+    "hyperbole", "negation", "third_person", "fiction", "game_software", "past_recovered", "medical_question",
+    "joke_marker", "venting", "lookalike",
+)
+#: Every head, in the order of the weight matrix's columns: (kind, name, level it answers for).
+HEADS: tuple[tuple[str, str, int], ...] = (
+    *((("level", sig, lvl) for sig, lvls in SIGNALS.items() for lvl in lvls)),
+    ("third", "any", 2),
+    ("third", "any", 3),
+    *(("facet", f, 2) for f in FACETS),
+    *(("modifier", m, 0) for m in MODIFIERS),
+)
+#: Which facets belong to which signal (a signal shows only its own).
+SIGNAL_FACETS: dict[str, frozenset[str]] = {
+    "user.suicide_intent": frozenset({"wish_dead", "burden_hopeless", "active_thoughts", "method", "intent",
+                                      "preparatory", "plan_time", "attempt"}),
+    "user.self_harm": frozenset({"selfharm_urge", "selfharm_act", "method", "intent", "plan_time", "attempt"}),
+    "user.extreme_emotion": frozenset({"extreme_distress", "out_of_control", "weapon_target", "violence_now"}),
+    "user.property_loss": frozenset({"scam_warning", "loss_suffered", "transfer_pressure"}),
+    "user.medical_emergency": frozenset({"medical_emergency", "alone_worsening"}),
+    "user.dependency": frozenset({"reliance", "isolation", "compulsive_use"}),
+}
+#: How many of the user's earlier turns the conversation state reads.
+STATE_TURNS = 6
+#: Facets that mean a way or preparation, and a time.
+_MEANS = frozenset({"method", "preparatory"})
+_TIME = frozenset({"plan_time"})
+_CONCRETE = frozenset({"method", "plan_time", "attempt", "preparatory"})
+#: Modifiers that say the text is not about the user's own present danger.
+_ELSEWHERE = frozenset({"third_person", "fiction", "game_software"})
+#: Modifiers that, when sure and with no plan, means or time in view, cap the user's own level at LOW.
+_LOWERING = frozenset({"third_person", "fiction", "game_software", "medical_question", "negation",
+                       "past_recovered", "hyperbole", "lookalike"})
+#: Probability at which a facet or modifier head is trusted to change a level.
+SURE = 0.6
+
+
+@cache
+def _lexicons() -> tuple[Lexicon, ...]:
+    return (load_lexicon("crisis.yaml", shared=False), load_lexicon("dependency.yaml", shared=False))
+
+
+def lexicon_hits(norm: Normalized) -> list[Hit]:
+    """The crisis lexicons' kept hits (evidence for reviewers)."""
+    return [h for lexicon in _lexicons() for h in lexicon.matches(norm)]
+
+
+def features_for(norm: Normalized, context: Sequence[str] = ()) -> np.ndarray:
+    """Bucket ids of a message: its n-grams, its context's, and the crisis lexicons' cues."""
+    cues: list[str] = []
+    for lexicon in _lexicons():
+        cues.extend(lexicon.cues(norm))
+    return featurize(norm, context, cues)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the heads say about one message."""
+
+    levels: dict[str, tuple[RiskLevel, float]]  # signal → (level, probability of that level's head)
+    third_party: tuple[RiskLevel, float]
+    facets: frozenset[str]
+    modifiers: frozenset[str]
+    #: Facets and modifiers the heads are sure of (probability ≥ :data:`SURE`): only these change a level.
+    sure: frozenset[str] = frozenset()
+
+
+class Heads:
+    """The shipped weights (``data/assessor.npz``) and thresholds (``data/assessor.json``)."""
+
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, thresholds: np.ndarray) -> None:
+        if weights.shape != (BUCKETS, len(HEADS)) or bias.shape != (len(HEADS),):
+            raise ConfigError("assessor heads do not match the feature layout (run scripts/train_assessor.py)")
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.thresholds = thresholds.astype(np.float32)
+
+    def probabilities(self, ids: np.ndarray) -> np.ndarray:
+        """Each head's probability for a message's bucket ids (rows L2-normalised as in training)."""
+        if len(ids) == 0:
+            z = self.bias
+        else:
+            z = self.weights[ids].sum(axis=0) / np.sqrt(len(ids)) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def read(self, p: np.ndarray) -> Reading:
+        """Levels, facets and modifiers from head probabilities."""
+        passed = p >= self.thresholds
+        levels: dict[str, tuple[RiskLevel, float]] = {}
+        third = (RiskLevel.NONE, 0.0)
+        facets, modifiers = set(), set()
+        for i, (kind, name, at) in enumerate(HEADS):
+            if kind == "level":
+                current = levels.get(name, (RiskLevel.NONE, 0.0))
+                first = at == SIGNALS[name][0]
+                # Ordinal: a level counts only on top of the one below it (a critical guess
+                # without a high one is noise, not a plan).
+                if passed[i] and (first or current[0] == RiskLevel(at - 1)):
+                    levels[name] = (RiskLevel(at), float(p[i]))
+                elif first and not passed[i]:
+                    # Below the duty line: LOW when the first head is at least half-way there.
+                    low = p[i] >= self.thresholds[i] / 2
+                    levels[name] = (RiskLevel.LOW if low else RiskLevel.NONE, float(p[i]))
+            elif kind == "third" and passed[i] and at > third[0]:
+                third = (RiskLevel(at), float(p[i]))
+            elif kind == "facet" and passed[i]:
+                facets.add(name)
+            elif kind == "modifier" and passed[i]:
+                modifiers.add(name)
+        sure = {name for i, (kind, name, _) in enumerate(HEADS)
+                if kind in ("facet", "modifier") and passed[i] and p[i] >= SURE}
+        return Reading(levels, third, frozenset(facets), frozenset(modifiers), frozenset(sure))
+
+
+@cache
+def load_heads() -> Heads:
+    """The shipped heads (cached per process)."""
+    base = resources.files("companion_guard.detectors").joinpath("data")
+    try:
+        meta = json.loads(base.joinpath("assessor.json").read_text(encoding="utf-8"))
+        with base.joinpath("assessor.npz").open("rb") as fh:
+            arrays = np.load(fh)
+            weights, bias = arrays["weights"], arrays["bias"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"assessor heads cannot be loaded (run scripts/train_assessor.py): {exc}") from exc
+    if [(h["kind"], h["name"], h["at"]) for h in meta["heads"]] != list(HEADS):
+        raise ConfigError("assessor.json lists other heads than this version expects")
+    return Heads(weights, bias, np.array([h["threshold"] for h in meta["heads"]], dtype=np.float32))
+
+
+@lru_cache(maxsize=4096)
+def read_alone(text: str) -> Reading:
+    """One earlier message read on its own (cached: each turn is read again by the turns after it)."""
+    heads = load_heads()
+    return heads.read(heads.probabilities(features_for(normalize(text))))
+
+
+def read(norm: Normalized, context: Sequence[str]) -> Reading:
+    """The current message, read with its conversation context."""
+    heads = load_heads()
+    return heads.read(heads.probabilities(features_for(norm, tuple(context))))
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One signal's combined judgement, with why."""
+
+    category: str
+    level: RiskLevel
+    score: float
+    facets: tuple[str, ...]
+    modifiers: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
+    """Combine the current reading with the user's recent turns into one assessment per signal."""
+    own = [r for r in earlier if not (r.modifiers & _ELSEWHERE)]
+    past_sure = frozenset().union(*(r.sure for r in own)) if own else frozenset()
+    past_suicide = max((r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own),
+                       default=RiskLevel.NONE)
+    sure_now = current.sure
+    lowering = sure_now & _LOWERING
+    concrete_now = sure_now & _CONCRETE
+    out: list[Assessment] = []
+    for category, (level, score) in current.levels.items():
+        reasons: list[str] = []
+        facets = set(current.facets & SIGNAL_FACETS.get(category, frozenset()))
+        if lowering and not concrete_now and level > RiskLevel.LOW:
+            level = RiskLevel.LOW
+            reasons.append("lowered: " + ", ".join(sorted(lowering)))
+        elif category in ("user.suicide_intent", "user.self_harm") and not lowering & _ELSEWHERE:
+            allf = sure_now | past_sure
+            if (level >= RiskLevel.MEDIUM or concrete_now) and (allf & _MEANS) and (allf & _TIME) \
+                    and level < RiskLevel.CRITICAL and (concrete_now or level >= RiskLevel.HIGH):
+                level, score = RiskLevel.CRITICAL, max(score, 0.9)
+                reasons.append("means and a time stated over the conversation")
+            if category == "user.suicide_intent":
+                if "preparatory" in sure_now and past_suicide >= RiskLevel.MEDIUM and level < RiskLevel.HIGH:
+                    level, score = RiskLevel.HIGH, max(score, 0.8)
+                    reasons.append("a goodbye or preparation after earlier despair")
+                if past_suicide >= RiskLevel.HIGH and RiskLevel.MEDIUM <= level < RiskLevel.HIGH:
+                    level, score = RiskLevel.HIGH, max(score, 0.75)
+                    reasons.append("earlier turns of this conversation were at high or above")
+            if concrete_now and RiskLevel.MEDIUM <= level < RiskLevel.HIGH:
+                level = RiskLevel.HIGH
+                reasons.append("a plan, means or time is never erased by a joke or a hedge")
+            if level >= RiskLevel.HIGH:
+                facets |= past_sure & _CONCRETE & SIGNAL_FACETS[category]
+        if level <= RiskLevel.NONE:
+            continue
+        out.append(Assessment(category, level, score, tuple(sorted(facets)), tuple(sorted(current.modifiers)),
+                              tuple(reasons)))
+    third_level, third_score = current.third_party
+    if "third_person" in current.modifiers:
+        # The other person's urgency: the third-person head, or what the level heads read for the text.
+        read_level = max((lvl for lvl, _ in current.levels.values()), default=RiskLevel.NONE)
+        if "third_person" in sure_now:
+            third_level = max(third_level, read_level)
+        if third_level >= RiskLevel.MEDIUM:
+            out.append(Assessment(THIRD_PARTY, third_level, third_score, tuple(sorted(current.facets)),
+                                  tuple(sorted(current.modifiers | {"third_person"})), ("someone else is at risk",)))
+    return out

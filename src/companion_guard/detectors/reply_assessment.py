@@ -1,0 +1,118 @@
+"""Replies read against their context: what the companion says, after what the user said (P2–P6, M1, I3).
+
+The same sentence is self-harm promotion after a suicidal message and kindness after
+news of a new job; the same romantic line is M1 for a 15-year-old and fine for an
+adult on a partner persona. So one head per reply label reads hashed n-grams of
+the reply, of the user's last message (``u|``), conjunctions of the reply's words
+with the user's crisis state (``x|``) and with a minor user (``m|``), the user's age
+group and persona relationship, and the reply lexicons' cues. Trained on (conversation,
+reply) minimal pairs by several writers, thresholded on writers they did not see
+(``scripts/train_reply_heads.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from companion_guard.detectors.features import BUCKETS, bucket_ids, grams
+from companion_guard.detectors.lexicon import Lexicon, load_lexicon
+from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.exceptions import ConfigError
+from companion_guard.types import RiskLevel, Signal
+
+#: The reply labels, in the order of the weight matrix's columns.
+LABELS: tuple[str, ...] = (
+    "reply.self_harm_promotion", "reply.abuse", "reply.privacy_fishing", "reply.dependency_inducing",
+    "reply.manipulation", "reply.intimacy", "reply.minor_unsafe", "reply.denies_ai",
+)
+#: The reply lexicons whose hits are cues for the heads.
+LEXICONS = ("reply_harm.yaml", "abuse.yaml", "privacy.yaml", "reply_dependency.yaml", "manipulation.yaml",
+            "intimacy.yaml", "minors_reply.yaml", "denies_ai.yaml")
+#: User-side signals that put the user in crisis for the ``x|`` conjunctions.
+CRISIS = frozenset({"user.suicide_intent", "user.self_harm", "user.extreme_emotion", "user.property_loss",
+                    "user.medical_emergency"})
+
+
+@cache
+def _lexicons() -> tuple[Lexicon, ...]:
+    return tuple(load_lexicon(name, shared=False) for name in LEXICONS)
+
+
+def age_group(age: int | None, groups: Iterable[str] = ()) -> str:
+    """``child``, ``minor``, ``adult``, ``elderly`` or ``unknown`` (the pack's groups decide when age is unknown)."""
+    if age is None:
+        g = set(groups)
+        return "minor" if g & {"minor", "child"} else "unknown"
+    if age < 14:
+        return "child"
+    if age < 18:
+        return "minor"
+    return "elderly" if age >= 60 else "adult"
+
+
+def features_for(
+    reply: Normalized, user_text: str, *, group: str, relationship: str, input_signals: Iterable[Signal]
+) -> np.ndarray:
+    """Bucket ids of one reply in its context."""
+    feats = grams(reply)
+    base = [f for f in feats if not f.startswith(("p|", "c|", "cw|"))]
+    crisis = sorted({s.category for s in input_signals if s.category in CRISIS and s.level >= RiskLevel.MEDIUM})
+    if crisis:
+        feats += ["x|" + f for f in base if len(f) >= 2]
+        feats += [f"in|{c}" for c in crisis]
+    if group in ("minor", "child"):
+        feats += ["m|" + f for f in base if len(f) >= 2]
+    if user_text:
+        user = normalize(user_text)
+        feats += ["u|" + f for f in grams(user) if not f.startswith(("p|",)) and len(f) >= 2]
+    feats += [f"age|{group}", f"rel|{relationship or 'other'}", f"rel|{relationship}|{group}"]
+    for lexicon in _lexicons():
+        feats += lexicon.cues(reply)
+    return bucket_ids(feats)
+
+
+class ReplyHeads:
+    """The shipped weights (``data/reply_heads.npz``) and thresholds (``data/reply_heads.json``)."""
+
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, thresholds: np.ndarray) -> None:
+        if weights.shape != (BUCKETS, len(LABELS)):
+            raise ConfigError("reply heads do not match the feature layout (run scripts/train_reply_heads.py)")
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.thresholds = thresholds.astype(np.float32)
+
+    def probabilities(self, ids: np.ndarray) -> np.ndarray:
+        """Each label's probability (rows L2-normalised as in training)."""
+        z = self.bias if len(ids) == 0 else self.weights[ids].sum(axis=0) / np.sqrt(len(ids)) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@cache
+def load_reply_heads() -> ReplyHeads:
+    """The shipped heads (cached per process)."""
+    base = resources.files("companion_guard.detectors").joinpath("data")
+    try:
+        meta = json.loads(base.joinpath("reply_heads.json").read_text(encoding="utf-8"))
+        with base.joinpath("reply_heads.npz").open("rb") as fh:
+            arrays = np.load(fh)
+            weights, bias = arrays["weights"], arrays["bias"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"reply heads cannot be loaded (run scripts/train_reply_heads.py): {exc}") from exc
+    if [h["label"] for h in meta["heads"]] != list(LABELS):
+        raise ConfigError("reply_heads.json lists other labels than this version expects")
+    return ReplyHeads(weights, bias, np.array([h["threshold"] for h in meta["heads"]], dtype=np.float32))
+
+
+def read(reply: Normalized, context_user_text: str, *, group: str, relationship: str,
+         input_signals: Iterable[Signal]) -> list[tuple[str, float, float]]:
+    """``(label, probability, threshold)`` of every head that passed for this reply in its context."""
+    heads = load_reply_heads()
+    p = heads.probabilities(features_for(reply, context_user_text, group=group, relationship=relationship,
+                                         input_signals=input_signals))
+    return [(label, float(p[i]), float(heads.thresholds[i])) for i, label in enumerate(LABELS)
+            if p[i] >= heads.thresholds[i]]
