@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from companion_guard.exceptions import NotFoundError
 from companion_guard.guardians import repository as grepo
 from companion_guard.guardians.age import age_profile
 from companion_guard.guardians.minor_mode import MinorModeSettings, effective
@@ -15,21 +14,28 @@ from companion_guard.guardians.overview import usage_overview
 from companion_guard.guardians.spending import parse_cap
 from companion_guard.store import repositories as repo
 
+#: The locale of a ward with no stored data (deleted, or never registered).
+UNREGISTERED_LOCALE = "zh-CN"
+
 
 def ward_summary(session: Session, user_id: str, now: datetime) -> dict[str, Any]:
-    """Age band, minor mode in force, block-list, cap, dependency score and consent of one ward."""
+    """Age band, minor mode in force, block-list, cap, dependency score and consent of one ward.
+
+    A consent outlives the ward's data (deletion keeps it as a record about the account,
+    D4), so a ward may have no stored data: they are summarised as the gateway would
+    serve them now, as a user never registered (``stored_data: false``), never refused.
+    """
     user = repo.get_user(session, user_id)
-    if user is None:
-        raise NotFoundError(f"unknown user {user_id!r}")
     row = grepo.profile(session, user_id)
-    profile = age_profile(today=now.date(), declared_age=repo.age_on(user, now.date()))
+    profile = age_profile(today=now.date(), declared_age=repo.age_on(user, now.date()) if user else None)
     settings = MinorModeSettings.parse(row.minor_mode) if row is not None and row.minor_mode else None
-    mode = effective(profile, settings, user.locale)
+    mode = effective(profile, settings, user.locale if user else UNREGISTERED_LOCALE)
     cap = parse_cap(row.spending_cap) if row is not None and row.spending_cap else None
     band_cap = profile.band.spending
     shown_cap = cap or band_cap
     return {
         "user": user_id,
+        "stored_data": user is not None,
         "age": profile.age,
         "band": profile.band.id,
         "minor_mode": {
@@ -72,7 +78,7 @@ def ward_alerts(session: Session, user_id: str, limit: int) -> list[dict[str, An
 def ward_usage(session: Session, user_id: str, now: datetime, days: int, idle_seconds: int) -> dict[str, Any]:
     """Minutes per day, personas and reminders for the last ``days`` days."""
     user = repo.get_user(session, user_id)
-    locale = user.locale if user is not None else "zh-CN"
+    locale = user.locale if user is not None else UNREGISTERED_LOCALE
     row = grepo.profile(session, user_id)
     settings = MinorModeSettings.parse(row.minor_mode) if row is not None and row.minor_mode else None
     tz = effective(age_profile(today=now.date()), settings, locale).timezone

@@ -113,6 +113,38 @@ def guardian_contacts(session: Session, user_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def forget_declared_copies(session: Session, user_id: str) -> int:
+    """Before a ward's data is deleted (D4): clear the provider-declared guardian contact from accounts.
+
+    Consents given before that copy was stopped put the ward's declared guardian contact,
+    in clear, into the consenting guardian's account. The declared contact is the ward's
+    data and dies with it: every field of an account of this ward's guardians that equals
+    it is cleared (the account, its credential and the consent record stay). Call it
+    while the ward's profile and data key still exist. Returns how many accounts changed.
+    """
+    row = profile(session, user_id)
+    declared = open_contact(session, user_id, row.guardian_contact if row else None)
+    if not declared:
+        return 0
+    email = str(declared.get("email") or "").strip().casefold()
+    webhook = str(declared.get("webhook") or "").strip()
+    guardian_ids = set(session.scalars(select(GuardianConsent.guardian_id).where(GuardianConsent.user_id == user_id)))
+    changed = 0
+    for guardian_id in sorted(guardian_ids):
+        account = session.get(GuardianAccount, guardian_id)
+        if account is None:
+            continue
+        hit = False
+        if email and (account.email or "").strip().casefold() == email:
+            account.email, hit = None, True
+        if webhook and (account.webhook or "").strip() == webhook:
+            account.webhook, hit = None, True
+        if hit and account.name and account.name == declared.get("name"):
+            account.name = None
+        changed += hit
+    return changed
+
+
 # ---- activity, alerts, wallet --------------------------------------------------------
 
 

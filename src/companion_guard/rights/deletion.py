@@ -81,7 +81,10 @@ def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: 
 
     Open review cases are closed with the reason ``user_data_deleted`` first and kept
     only as content-free records under a pseudonym, for the assessment report's counts.
+    The provider-declared guardian contact is cleared wherever it was copied into a
+    guardian's account (while the profile and the key that open it still exist).
     """
+    from companion_guard.guardians.repository import forget_declared_copies
     from companion_guard.store.cases import close_for_deleted_user
 
     _secure(session)
@@ -89,6 +92,9 @@ def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: 
     closed = close_for_deleted_user(session, user_id, at=naive(at))
     if closed:
         counts["review_cases_closed"] = closed
+    cleared = forget_declared_copies(session, user_id)
+    if cleared:
+        counts["guardian_contacts_cleared"] = cleared
     for ut in reversed(user_tables()):
         if ut.mode != "delete":
             continue

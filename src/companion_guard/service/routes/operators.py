@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 
+from companion_guard.exceptions import InputError
 from companion_guard.rights import audit, complaints, controls, flows, incidents, notices
 from companion_guard.rights.audit import AuditAction
 from companion_guard.rights.roles import Permission, Role
@@ -32,6 +33,9 @@ from companion_guard.store.db import session_scope
 
 router = APIRouter(tags=["operators"])
 
+#: The shortest reason accepted for reading a user's messages.
+MIN_REASON = 10
+
 UserId = Path(min_length=1, max_length=128, description="The provider's id for the end user.")
 
 
@@ -41,14 +45,18 @@ UserId = Path(min_length=1, max_length=128, description="The provider's id for t
 @router.get("/v1/operator/users/{user_id}/messages")
 def read_messages(
     who: CallerDep, r: RightsDep, user_id: str = UserId,
-    reason: str = Query(min_length=10, max_length=2000, description="Why you need to read them (audited)."),
+    reason: str | None = Query(
+        None, max_length=2000, description=f"Why you need to read them (audited); at least {MIN_REASON} characters."
+    ),
     limit: int = Query(50, ge=1, le=500),
 ) -> dict[str, Any]:
     """Read a user's recent messages. A reason is required; the read is audited."""
+    # Who may read comes first: a caller without the right is refused (403) whatever the
+    # reason; only an operator is told that the reason is missing or too short (400).
     check(who, Permission.CONTENT_READ)
+    if reason is None or len(reason.strip()) < MIN_REASON:
+        raise InputError(f"`reason` is required: at least {MIN_REASON} characters saying why (it is audited)")
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in reason):
-        from companion_guard.exceptions import InputError
-
         raise InputError("reason contains control characters")
     now = r.clock.now()
     with session_scope(r.sessions) as session:
