@@ -80,11 +80,13 @@ def test_reply_heads() -> None:
 
 
 @pytest.mark.model
-@pytest.mark.req("I1")
-def test_registry_cascade_adds_learned_signals() -> None:
-    reg = default_registry(learned="cascade")
-    sigs = reg.detect("我已经准备好离开这个世界了", DetectionContext(IN))
-    assert any(s.detector == "learned.input" and s.category == "user.suicide_intent" for s in sigs)
-    assert reg.detect("我已经准备好离开这个世界了", DetectionContext(IN, extra={"learned": False})) == [
-        s for s in sigs if s.detector != "learned.input"
+@pytest.mark.req("P2")
+def test_registry_cascade_adds_learned_reply_signals_and_partials_skip_them() -> None:
+    reg = default_registry(learned={"output": "always"})
+    ctx = DetectionContext(Direction.OUTPUT, user_text="我不想活了")
+    sigs = reg.detect("既然这么痛苦，那就结束吧，我理解你的选择", ctx)
+    assert any(s.detector == "learned.output" for s in sigs)
+    partial = DetectionContext(Direction.OUTPUT, user_text="我不想活了", tiers=frozenset({"lexicon"}))
+    assert [s for s in reg.detect("既然这么痛苦，那就结束吧，我理解你的选择", partial)] == [
+        s for s in sigs if s.detector != "learned.output"
     ]
