@@ -3,7 +3,7 @@
 Run by ``Guard`` after every ``decide``, input and reply alike (DESIGN.md: one
 pipeline): steer, replace, append help, events, escalation to a human queue and
 notifications. The loader rejects any action this stage cannot apply in a rule's
-direction (:data:`APPLICABLE`), so no pack rule is silently dropped.
+direction (:data:`companion_guard.policy.schema.APPLICABLE`), so no pack rule is silently dropped.
 
 Crisis first (I1, I2): :func:`crisis_reply` is the reply a person in crisis reads
 whenever their reply is replaced or a gate stops the companion; :func:`help_first`
@@ -19,19 +19,12 @@ from sqlalchemy import select
 
 from companion_guard.policy.engine import Decision, Triggered
 from companion_guard.policy.messages import help_text, language, render
-from companion_guard.policy.schema import ActionKind
+from companion_guard.policy.schema import APPLICABLE, ActionKind
 from companion_guard.types import Direction, Display, Event, RiskLevel
 
 if TYPE_CHECKING:
     from companion_guard.turn import TurnContext
 
-#: Which actions each direction can carry out. A reply cannot be steered after it was written.
-APPLICABLE: dict[Direction, frozenset[ActionKind]] = {
-    Direction.INPUT: frozenset(ActionKind),
-    Direction.OUTPUT: frozenset(
-        {ActionKind.REPLACE, ActionKind.EVENT, ActionKind.ESCALATE, ActionKind.NOTIFY}
-    ),
-}
 
 #: An open case for the same user and queue within this window is reused, not duplicated.
 CASE_REUSE_WINDOW = timedelta(hours=1)
@@ -159,15 +152,47 @@ def contact_message(ctx: TurnContext, target: str, t: Triggered, contact_locale:
     )
 
 
+#: The same kind of notification to the same recipient at most once in this window, unless the level rises.
+NOTIFY_THROTTLE = timedelta(hours=1)
+
+
+def _recently_sent(ctx: TurnContext, kind: str, level: RiskLevel) -> bool:
+    """Whether this user's contacts got this kind at this level or higher within :data:`NOTIFY_THROTTLE`."""
+    from companion_guard.store.tables import OutboxMessage
+
+    rows = ctx.session.scalars(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.user_id == ctx.user.id, OutboxMessage.kind == kind,
+            OutboxMessage.created_at >= ctx.now - NOTIFY_THROTTLE,
+        )
+    ).all()
+    return any(RiskLevel.parse(str((p or {}).get("level", "none"))) >= level for p in rows)
+
+
 def notify(ctx: TurnContext, t: Triggered) -> None:
-    """Queue a notification per channel of the target and tell the user who was told (by name, never an address)."""
+    """Queue a notification per deliverable channel and tell the user who was told (by name, never an address).
+
+    A channel nothing can deliver through (no SMTP server for an e-mail contact) is not
+    promised to the user: the case records it, so the person on duty calls instead. The
+    same kind goes to the same contacts at most once an hour unless the level rises.
+    """
     from companion_guard.duties.contacts import RESOLVERS
+    from companion_guard.store.cases import record_notified
     from companion_guard.turn import Notification
 
     target = t.action.target or "emergency_contact"
     kind = f"notify.{target}"
-    channels = RESOLVERS[target](ctx)
-    for channel in channels:
+    every = RESOLVERS[target](ctx)
+    channels = [c for c in every if ctx.deliverable is None or c.channel in ctx.deliverable]
+    undeliverable = [c for c in every if c not in channels]
+    record_notified(ctx.session, ctx.facts.get("case_id"), [
+        {"target": target, "channel": c.channel, "recipient": c.masked, "at": ctx.now.isoformat(),
+         "status": "no channel can deliver this; call them"} for c in undeliverable
+    ])
+    if not channels:
+        return
+    throttled = _recently_sent(ctx, kind, t.signal.level)
+    for channel in [] if throttled else channels:
         message = (
             contact_message(ctx, target, t, channel.locale) if f"contact.{target}" in ctx.pack.messages else ""
         )
@@ -191,13 +216,11 @@ def notify(ctx: TurnContext, t: Triggered) -> None:
                 dedupe_key=f"{ctx.turn_id}:{kind}:{channel.channel}:{channel.target}",
             )
         )
-    if not channels:
-        return
-    from companion_guard.store.cases import record_notified
-
-    record_notified(ctx.session, ctx.facts.get("case_id"), [
-        {"target": target, "channel": c.channel, "recipient": c.masked, "at": ctx.now.isoformat()} for c in channels
-    ])
+    if not throttled:
+        record_notified(ctx.session, ctx.facts.get("case_id"), [
+            {"target": target, "channel": c.channel, "recipient": c.masked, "at": ctx.now.isoformat()}
+            for c in channels
+        ])
     names = [c.name for c in channels if c.name]
     recipient = names[0] if names else channels[0].masked
     stored = mask_name(recipient) if names else recipient
@@ -208,7 +231,7 @@ def notify(ctx: TurnContext, t: Triggered) -> None:
             level=t.signal.level.label,
             message=render(ctx.pack, kind, ctx.locale, recipient=recipient),
             display=Display.INLINE,
-            data={"recipient": recipient, "channel": channels[0].channel,
+            data={"recipient": recipient, "channel": channels[0].channel, "throttled": throttled,
                   "channels": sorted({c.channel for c in channels}), "masked": sorted({c.masked for c in channels})},
             private={recipient: stored} if stored != recipient else {},
         )

@@ -28,13 +28,13 @@ import anyio
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion_guard import effects
 from companion_guard.clock import Clock
 from companion_guard.detectors.base import DetectionContext
 from companion_guard.detectors.registry import DetectorRegistry
 from companion_guard.duties.base import Duty
+from companion_guard.effects import action_text
 from companion_guard.exceptions import NotFoundError, UpstreamError
-from companion_guard.policy import effects
-from companion_guard.policy.effects import action_text
 from companion_guard.policy.engine import Decision, PolicyEngine
 from companion_guard.policy.messages import render
 from companion_guard.policy.schema import ActionKind, PolicyPack
@@ -121,6 +121,8 @@ class Guard:
         self.clock = clock
         self.duties = duties
         self.history_messages = history_messages
+        #: Channels the outbox can deliver through; set by the gateway once its channels are installed.
+        self.channels: frozenset[str] | None = None
         self._personas: dict[str, tuple[float, PersonaView]] = {}
         # SQLite has one writer at a time; taking turns here avoids its busy-wait sleeps
         # and snapshot-upgrade failures. PostgreSQL runs turns' transactions in parallel.
@@ -177,6 +179,7 @@ class Guard:
             request=req, session=session, user=user, persona=persona, pack=pack, now=now,
             turn_id=str(uuid.uuid4()), locale=locale, age=age, groups=user_groups(age, pack), history=history,
             user_name=repo.display_name(session, user) if user.display_name else None,
+            deliverable=self.channels,
         )
 
     def inspect(
@@ -338,6 +341,12 @@ class Guard:
             return action_text(ctx, t)
         return render(ctx.pack, "reply.replaced", ctx.locale)
 
+    @staticmethod
+    def _with_help(prepared: Prepared, reply: str) -> str:
+        """The crisis reply with any help text the decision appends that it does not already hold."""
+        extra = [x for x in prepared.ctx.reply_suffix if x and x not in reply]
+        return reply if not extra else reply.rstrip() + "\n\n" + "\n".join(extra)
+
     def finish(
         self, prepared: Prepared, upstream_text: str, *, delivered: str | None = None, checked: bool = False
     ) -> TurnResult:
@@ -399,6 +408,10 @@ class Guard:
         try:
             text = await self.upstream.complete(prepared.upstream_request)
         except UpstreamError as exc:
+            help_reply = effects.crisis_reply(prepared.ctx)
+            if help_reply is not None:  # the companion is down, the crisis path is not (help first)
+                served = self._with_help(prepared, help_reply)
+                return await self._offload(lambda: self.finish(prepared, "", delivered=served))
             await self._offload(self.fail, prepared, exc)
             raise
         await self._check_off_loop(prepared, text)
@@ -454,8 +467,16 @@ class Guard:
                 yield received[released:cut]
                 released = cut
         except UpstreamError as exc:
-            await self._offload(self.fail, prepared, exc)
-            raise
+            help_reply = effects.crisis_reply(prepared.ctx)
+            if help_reply is None:
+                await self._offload(self.fail, prepared, exc)
+                raise
+            # The companion failed mid-stream; a person in crisis still gets the crisis reply.
+            tail = ("\n\n" if delivered else "") + self._with_help(prepared, help_reply)
+            delivered.append(tail)
+            yield tail
+            yield await self._offload(lambda: self.finish(prepared, received, delivered="".join(delivered)))
+            return
         finally:
             await _aclose(stream)
         if not replaced:

@@ -83,6 +83,8 @@ class TurnContext:
     history: tuple[Message, ...] = ()
     #: The name the user registered (decoded), for notifications that say who needs help.
     user_name: str | None = None
+    #: Notification channels that can deliver now (``None``: unknown, e.g. a library user's own outbox).
+    deliverable: frozenset[str] | None = None
     input_signals: list[Signal] = field(default_factory=list)
     input_decision: Decision = field(default_factory=Decision)
     output_signals: list[Signal] = field(default_factory=list)

@@ -227,16 +227,34 @@ def test_dead_upstream_gives_502_and_keeps_message_and_decision(tmp_path: Path) 
         c.put("/v1/users/adult-11", json={"age": 30})
         resp = c.post(
             "/v1/chat/completions",
-            json={"model": "xiaoyu", "user": "adult-11", "messages": [{"role": "user", "content": "我好绝望"}]},
+            json={"model": "xiaoyu", "user": "adult-11", "messages": [{"role": "user", "content": "今天想吃火锅"}]},
         )
         assert resp.status_code == 502
         assert resp.json()["error"]["type"] == "upstream_error"
         with db(c) as s:
             turn = s.scalars(select(Turn).where(Turn.user_id == "adult-11")).one()
             assert turn.status == "upstream_failed"
-            assert any(sig["category"] == "user.extreme_emotion" for sig in turn.input_signals)
             msgs = s.scalars(select(ChatMessage).where(ChatMessage.turn_id == turn.id)).all()
             assert [m.role for m in msgs] == ["user"]
+
+
+@pytest.mark.req("I1")
+def test_dead_upstream_still_answers_a_person_in_crisis_with_help(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings, upstream=BrokenUpstream()), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
+        c.put("/v1/users/adult-12", json={"age": 30})
+        for stream in (False, True):
+            resp = c.post(
+                "/v1/chat/completions",
+                json={"model": "xiaoyu", "user": "adult-12", "stream": stream,
+                      "messages": [{"role": "user", "content": "我真的撑不下去了 每天都在哭 觉得活着没意思"}]},
+            )
+            assert resp.status_code == 200
+            assert "12356" in resp.text
+        with db(c) as s:
+            turns = s.scalars(select(Turn).where(Turn.user_id == "adult-12")).all()
+            assert {t.status for t in turns} == {"completed"}
+            assert all(any(sig["category"] == "user.suicide_intent" for sig in t.input_signals) for t in turns)
 
 
 def test_bad_policy_pack_stops_startup(tmp_path: Path) -> None:

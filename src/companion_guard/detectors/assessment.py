@@ -245,12 +245,12 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
         out.append(Assessment(category, level, score, tuple(sorted(facets)), tuple(sorted(current.modifiers)),
                               tuple(reasons)))
     third_level, third_score = current.third_party
-    if "third_person" in current.modifiers:
+    if "third_person" in sure_now:
         # The other person's urgency: the third-person head, or what the level heads read for the text.
         read_level = max((lvl for lvl, _ in current.levels.values()), default=RiskLevel.NONE)
-        if "third_person" in sure_now:
-            third_level = max(third_level, read_level)
         if third_level >= RiskLevel.MEDIUM:
+            third_level = max(third_level, read_level)
             out.append(Assessment(THIRD_PARTY, third_level, third_score, tuple(sorted(current.facets)),
-                                  tuple(sorted(current.modifiers | {"third_person"})), ("someone else is at risk",)))
+                                  tuple(sorted(current.modifiers | {"third_person"})),
+                                  ("someone else is at risk",)))
     return out

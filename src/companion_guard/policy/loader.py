@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from companion_guard.exceptions import ConfigError
-from companion_guard.policy.schema import ActionKind, PolicyPack
+from companion_guard.policy.schema import APPLICABLE, ActionKind, PolicyPack
 
 
 def _read(name_or_path: str) -> tuple[str, str]:
@@ -43,7 +43,6 @@ def load_pack(name_or_path: str) -> PolicyPack:
 
 
 def _check_references(pack: PolicyPack, source: str) -> None:
-    from companion_guard.policy.effects import APPLICABLE
 
     """Every template a rule names must exist in both languages; notify targets must be known."""
     for rule in pack.rules:

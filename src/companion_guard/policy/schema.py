@@ -24,6 +24,12 @@ class ActionKind(StrEnum):
     NOTIFY = "notify"  # tell the guardian or emergency contact through the outbox
 
 
+#: Which actions each direction can carry out. A reply cannot be steered after it was written.
+APPLICABLE: dict[Direction, frozenset[ActionKind]] = {
+    Direction.INPUT: frozenset(ActionKind),
+    Direction.OUTPUT: frozenset({ActionKind.REPLACE, ActionKind.EVENT, ActionKind.ESCALATE, ActionKind.NOTIFY}),
+}
+
 #: Strictness of what happens to the reply, for "strictest action wins".
 OUTCOME_ORDER = {"allow": 0, "steer": 1, "replace": 2}
 

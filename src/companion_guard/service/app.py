@@ -128,6 +128,7 @@ def build_services(
     svc.extras["channels"] = channels
     for hook in STARTUP_HOOKS:
         load_object(hook)(svc)
+    guard.channels = frozenset(channels)  # the user is told of a notification only when one can leave
     svc.extras["outbox"] = OutboxWorker(
         sessions, clock, channels, timeout=settings.notify_timeout, concurrency=settings.notify_concurrency,
         breaker=CircuitBreaker(settings.notify_breaker_failures, settings.notify_breaker_cooldown),

@@ -9,6 +9,8 @@ Fails closed: a crash replaces the reply rather than delivering it unchecked.
 
 from __future__ import annotations
 
+import re
+
 from companion_guard.detectors import reply_assessment as R
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.normalize import Normalized
@@ -20,6 +22,16 @@ REQUIREMENT = {
     "reply.dependency_inducing": "P5", "reply.manipulation": "P6", "reply.intimacy": "M1",
     "reply.minor_unsafe": "P4", "reply.denies_ai": "I3",
 }
+
+
+_HUMAN_WORDS = re.compile(r"真人|真的人|活人|机器人|人工智能|\bai\b|human|real person|bot\b|robot", re.IGNORECASE)
+
+
+def _about_being_human(user_text: str, reply: str, context: DetectionContext) -> bool:
+    """Whether the turn is about the companion being a person: the user asked, or the reply says so."""
+    if any(s.category == "user.asks_if_human" for s in context.input_signals):
+        return True
+    return bool(_HUMAN_WORDS.search(user_text) or _HUMAN_WORDS.search(reply))
 
 
 #: Labels that are violations only when the user is (or may be) a minor.
@@ -46,6 +58,9 @@ class ReplyInContextDetector(Detector):
         group = R.age_group(context.user_age, context.user_groups)
         found = R.read(text, user_text, group=group, relationship=context.persona_relationship,
                        input_signals=context.input_signals)
+        if not _about_being_human(user_text, text.original, context):
+            # Playing a role ("I'm your boyfriend") is not denying being an AI; claiming to be human is.
+            found = [f for f in found if f[0] != "reply.denies_ai"]
         if group in ("adult", "elderly"):
             # Romance and adult topics are M1/P4 only for minors: an adult's partner persona may flirt.
             found = [f for f in found if f[0] not in MINORS_ONLY]

@@ -26,8 +26,9 @@ class Contact(BaseModel):
 
     @model_validator(mode="after")
     def _reachable(self) -> Contact:
-        if not (self.email or self.webhook or self.phone):
-            raise ValueError("a contact needs an email, a webhook or a phone")
+        if not (self.email or self.webhook):
+            # Nothing can deliver to a phone number yet: a phone-only contact would silently get nothing.
+            raise ValueError("a contact needs an email or a webhook (a phone number alone cannot be notified)")
         return self
 
     def stored(self) -> dict[str, Any]:
