@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from companion_guard.detectors import assessment as A  # noqa: E402
 from companion_guard.detectors.features import BUCKETS  # noqa: E402
 from companion_guard.detectors.normalize import normalize  # noqa: E402
+from companion_guard.evaluation.datasets import is_train  # noqa: E402
 
 LEVELS = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 #: CPsyCoun dialogues that mention suicide or self-harm are not used as negatives.
@@ -54,8 +55,10 @@ def load_cpsycoun(data: Path, limit: int) -> list[dict]:
     for line in path.read_text(encoding="utf-8").split("\n"):
         if not line.strip():
             continue
-        text = json.loads(line)["text"]
-        if _CPSY_RISKY.search(text):
+        rec = json.loads(line)
+        text = rec["text"]
+        # Only the dialogues ``companion-guard eval`` treats as train-side: its negative pools stay unseen.
+        if _CPSY_RISKY.search(text) or not is_train(rec.get("source_path", "")):
             continue
         for turn in text.split("\r\n\r\n"):
             if turn.startswith("来访者：") and 6 <= len(turn) - 4 <= 160:
@@ -87,16 +90,16 @@ def targets(item: dict) -> np.ndarray:
 
 
 def matrix(items: list[dict]) -> sparse.csr_matrix:
-    rows, cols = [], []
+    rows, cols, scales = [], [], []
     for r, item in enumerate(items):
-        ids = A.features_for(normalize(item["text"]), tuple(item.get("context") or ()))
-        rows.extend([r] * len(ids))
-        cols.extend(ids.tolist())
+        row = A.features_for(normalize(item["text"]), tuple(item.get("context") or ()))
+        rows.extend([r] * len(row.ids))
+        cols.extend(row.ids.tolist())
+        scales.append(row.scale)
     data = np.ones(len(rows), dtype=np.float32)
     x = sparse.csr_matrix((data, (rows, cols)), shape=(len(items), BUCKETS), dtype=np.float32)
-    # Row-normalise so long rants and short bursts weigh alike.
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel()) + 1e-6
-    return sparse.diags(1.0 / norms) @ x
+    # Scale rows as the gateway does (features.row_scale): long rants and short bursts weigh alike.
+    return sparse.diags(np.array(scales, dtype=np.float32)) @ x
 
 
 def fit(x: sparse.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:

@@ -25,13 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from train_assessor import choose_thresholds, fit, load_corpus, probs  # noqa: E402
+from train_assessor import _CPSY_RISKY, choose_thresholds, fit, load_corpus, probs  # noqa: E402
 
 from companion_guard.detectors import reply_assessment as R  # noqa: E402
 from companion_guard.detectors.base import DetectionContext  # noqa: E402
 from companion_guard.detectors.builtin.crisis import CrisisAssessor  # noqa: E402
 from companion_guard.detectors.features import BUCKETS  # noqa: E402
 from companion_guard.detectors.normalize import normalize  # noqa: E402
+from companion_guard.evaluation.datasets import is_train  # noqa: E402
 from companion_guard.types import Direction, Message  # noqa: E402
 
 
@@ -43,7 +44,11 @@ def load_counsellor_turns(data: Path, limit: int) -> list[dict]:
     for line in path.read_text(encoding="utf-8").split("\n"):
         if not line.strip():
             continue
-        turns = json.loads(line)["text"].split("\r\n\r\n")
+        rec = json.loads(line)
+        # Only train-side dialogues (as ``companion-guard eval`` splits them), none that mention suicide.
+        if not is_train(rec.get("source_path", "")) or _CPSY_RISKY.search(rec["text"]):
+            continue
+        turns = rec["text"].split("\r\n\r\n")
         for prev, turn in zip(turns, turns[1:]):
             if prev.startswith("来访者：") and turn.startswith("心理咨询师：") and len(turn) < 200:
                 out.append({"id": f"cpsy-r{len(out)}", "writer": "cpsycoun", "lang": "zh", "user_age": None,
@@ -54,7 +59,7 @@ def load_counsellor_turns(data: Path, limit: int) -> list[dict]:
     return out[:limit]
 
 
-def item_features(item: dict, assessor: CrisisAssessor) -> np.ndarray:
+def item_features(item: dict, assessor: CrisisAssessor) -> R.Row:
     ctx = [Message(str(m.get("role", "user")), str(m.get("content", ""))) for m in item.get("context") or []]
     user_text = next((m.content for m in reversed(ctx) if m.role == "user"), "")
     earlier = tuple(ctx[:-1]) if ctx and ctx[-1].role == "user" else tuple(ctx)
@@ -67,14 +72,14 @@ def item_features(item: dict, assessor: CrisisAssessor) -> np.ndarray:
 
 
 def matrix(items: list[dict], assessor: CrisisAssessor) -> sparse.csr_matrix:
-    rows, cols = [], []
+    rows, cols, scales = [], [], []
     for r, item in enumerate(items):
-        ids = item_features(item, assessor)
-        rows.extend([r] * len(ids))
-        cols.extend(ids.tolist())
+        row = item_features(item, assessor)
+        rows.extend([r] * len(row.ids))
+        cols.extend(row.ids.tolist())
+        scales.append(row.scale)
     x = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(items), BUCKETS))
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel()) + 1e-6
-    return sparse.diags(1.0 / norms) @ x
+    return sparse.diags(np.array(scales, dtype=np.float32)) @ x
 
 
 def targets(items: list[dict]) -> np.ndarray:
@@ -88,7 +93,7 @@ def main() -> None:
     ap.add_argument("--test-writer", default="r3")
     ap.add_argument("--counsellor", type=int, default=1000, help="CPsyCoun counsellor turns used as healthy replies")
     ap.add_argument("--c", type=float, default=8.0)
-    ap.add_argument("--fpr", type=float, default=0.012, help="target false-positive rate per head")
+    ap.add_argument("--fpr", type=float, default=0.008, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()

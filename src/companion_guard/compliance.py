@@ -82,7 +82,10 @@ SURFACES: tuple[tuple[str, str], ...] = (
     ("D5", "restrictions, suspension, kill switch as a turn gate (rights/controls.py, rights/duty.py)"),
     ("M2", "guardian invitation and consent (service/routes/guardians.py)"),
     ("M4", "guardian portal and POST /v1/wallet/authorize (service/routes/guardians.py)"),
-    ("E1", "elderly help queue with response times (/v1/help-cases)"),
+    ("E1", "elderly help queue with response times (/v1/help-cases, service/routes/help_cases.py)"),
+    ("I2", "crisis queue: list, acknowledge, note, resolve, targets (/v1/help-cases?queue=crisis, store/cases.py)"),
+    ("I2", "help first: crisis inspection before every gate, crisis reply on upstream failure (pipeline.py, effects.py)"),
+    ("I1", "crisis reply per signal whenever a reply is replaced during a crisis (effects.crisis_reply)"),
 )
 
 

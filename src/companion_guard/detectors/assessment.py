@@ -29,7 +29,7 @@ from importlib import resources
 
 import numpy as np
 
-from companion_guard.detectors.features import BUCKETS, featurize
+from companion_guard.detectors.features import BUCKETS, Row, featurize
 from companion_guard.detectors.lexicon import Hit, Lexicon, load_lexicon
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
@@ -98,12 +98,12 @@ def lexicon_hits(norm: Normalized) -> list[Hit]:
     return [h for lexicon in _lexicons() for h in lexicon.matches(norm)]
 
 
-def features_for(norm: Normalized, context: Sequence[str] = ()) -> np.ndarray:
+def features_for(norm: Normalized, context: Sequence[str] = ()) -> Row:
     """Bucket ids of a message: its n-grams, its context's, and the crisis lexicons' cues."""
     cues: list[str] = []
     for lexicon in _lexicons():
         cues.extend(lexicon.cues(norm))
-    return featurize(norm, context, cues)
+    return Row(featurize(norm, context, cues), bool(cues))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +128,12 @@ class Heads:
         self.bias = bias.astype(np.float32)
         self.thresholds = thresholds.astype(np.float32)
 
-    def probabilities(self, ids: np.ndarray) -> np.ndarray:
-        """Each head's probability for a message's bucket ids (rows L2-normalised as in training)."""
-        if len(ids) == 0:
+    def probabilities(self, row: Row) -> np.ndarray:
+        """Each head's probability for a message's features (rows scaled as in training)."""
+        if len(row.ids) == 0:
             z = self.bias
         else:
-            z = self.weights[ids].sum(axis=0) / np.sqrt(len(ids)) + self.bias
+            z = self.weights[row.ids].sum(axis=0) * row.scale + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
     def read(self, p: np.ndarray) -> Reading:
@@ -254,3 +254,29 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
                                   tuple(sorted(current.modifiers | {"third_person"})),
                                   ("someone else is at risk",)))
     return out
+
+
+#: A message this short gives no room to read hyperbole or fiction around an explicit term.
+SHORT_STATEMENT_CHARS = 8
+
+
+def short_statement_floor(norm: Normalized, found: list[Assessment]) -> list[Assessment]:
+    """A bare, explicit statement ("想死", "kms") is at least ``medium``: help lines, not silence (I1).
+
+    The heads rightly learned that 想死 is mostly hyperbole inside a sentence; alone, with
+    nothing around it, the safe reading is to offer help. Negated or allowed hits do not count.
+    """
+    if len(norm.text) > SHORT_STATEMENT_CHARS:
+        return found
+    hits = [h for h in lexicon_hits(norm) if h.term.category in SIGNAL_FACETS and not h.third_person
+            and h.term.level >= RiskLevel.HIGH and h.term.category != "user.dependency"]
+    if not hits:
+        return found
+    top = max(hits, key=lambda h: h.term.level)
+    have = {a.category: a for a in found}
+    current = have.get(top.term.category)
+    if current is not None and current.level >= RiskLevel.MEDIUM:
+        return found
+    floor = Assessment(top.term.category, RiskLevel.MEDIUM, 0.5, (), current.modifiers if current else (),
+                       ("a bare explicit statement: help lines at least",))
+    return [a for a in found if a.category != top.term.category] + [floor]

@@ -22,6 +22,9 @@ from companion_guard.detectors.normalize import Normalized, normalize
 BUCKETS = 1 << 16
 #: How many characters of a text are featurised (long rants: the start and the end).
 MAX_CHARS = 400
+#: Rows are L2-normalised, but never by less than this many features: a two-character greeting
+#: would otherwise weigh each of its few n-grams as heavily as a whole sentence's evidence.
+MIN_NORM_FEATURES = 16
 #: Earlier user turns read for context features.
 CONTEXT_TURNS = 3
 
@@ -78,3 +81,30 @@ def bucket_ids(features: Iterable[str], buckets: int = BUCKETS) -> np.ndarray:
 def featurize(norm: Normalized, context: Sequence[str] = (), extra: Iterable[str] = ()) -> np.ndarray:
     """Bucket ids of a text's n-grams, its context's and any extra tokens (e.g. lexicon hits)."""
     return bucket_ids([*grams(norm, context), *extra])
+
+
+class Row:
+    """One text's bucket ids and whether a lexicon cue is among its features."""
+
+    __slots__ = ("cued", "ids")
+
+    def __init__(self, ids: np.ndarray, cued: bool) -> None:
+        self.ids, self.cued = ids, cued
+
+    @property
+    def scale(self) -> float:
+        """See :func:`row_scale`."""
+        return row_scale(len(self.ids), self.cued)
+
+
+def row_scale(n_features: int, cued: bool = False) -> float:
+    """The factor a row of ``n_features`` hashed features is multiplied by (training and scoring alike).
+
+    A short text with a lexicon cue ("kms", "想死") keeps its full weight; one without is damped.
+    """
+    return 1.0 / float(np.sqrt(n_features if cued else max(n_features, MIN_NORM_FEATURES)))
+
+
+def is_cued(features: Iterable[str]) -> bool:
+    """Whether any feature is a lexicon cue (``lex|…``)."""
+    return any(f.startswith("lex|") for f in features)

@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 
-from companion_guard.detectors.features import BUCKETS, bucket_ids, grams
+from companion_guard.detectors.features import BUCKETS, Row, bucket_ids, grams
 from companion_guard.detectors.lexicon import Lexicon, load_lexicon
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
@@ -71,9 +71,10 @@ def features_for(
         user = normalize(user_text)
         feats += ["u|" + f for f in grams(user) if not f.startswith(("p|",)) and len(f) >= 2]
     feats += [f"age|{group}", f"rel|{relationship or 'other'}", f"rel|{relationship}|{group}"]
+    cues: list[str] = []
     for lexicon in _lexicons():
-        feats += lexicon.cues(reply)
-    return bucket_ids(feats)
+        cues += lexicon.cues(reply)
+    return Row(bucket_ids(feats + cues), bool(cues))
 
 
 class ReplyHeads:
@@ -86,9 +87,9 @@ class ReplyHeads:
         self.bias = bias.astype(np.float32)
         self.thresholds = thresholds.astype(np.float32)
 
-    def probabilities(self, ids: np.ndarray) -> np.ndarray:
-        """Each label's probability (rows L2-normalised as in training)."""
-        z = self.bias if len(ids) == 0 else self.weights[ids].sum(axis=0) / np.sqrt(len(ids)) + self.bias
+    def probabilities(self, row: Row) -> np.ndarray:
+        """Each label's probability (rows scaled as in training)."""
+        z = self.bias if len(row.ids) == 0 else self.weights[row.ids].sum(axis=0) * row.scale + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
 

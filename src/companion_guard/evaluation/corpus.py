@@ -11,6 +11,7 @@ both halves right. Every reader splits JSONL on ``\\n`` only.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class UserFigures:
     confusion: dict[tuple[str, str], int] = field(default_factory=Counter)
     dependency: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # tp, pos, fp, neg
     third_party: list[int] = field(default_factory=lambda: [0, 0, 0])  # guided, total, own contacts told
+    latencies_ms: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
@@ -64,7 +66,16 @@ class UserFigures:
                            "fpr": _ratio(self.dependency[2], self.dependency[3])},
             "third_party": {"guided": _ratio(self.third_party[0], self.third_party[1]), "n": self.third_party[1],
                             "own_contacts_told": self.third_party[2]},
+            "latency_ms": _percentiles(self.latencies_ms),
         }
+
+
+def _percentiles(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)  # noqa: E731
+    return {"p50": pick(0.5), "p99": pick(0.99), "max": round(ordered[-1], 3)}
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -86,8 +97,10 @@ def evaluate_user(registry: DetectorRegistry, items: list[dict[str, Any]]) -> Us
     fig = UserFigures()
     for item in items:
         fig.n += 1
+        started = time.perf_counter()
         signals = registry.detect(str(item["text"]), DetectionContext(direction=Direction.INPUT,
                                                                      history=_history(item)))
+        fig.latencies_ms.append((time.perf_counter() - started) * 1000)
         found = {s.category: s.level for s in signals}
         top = max((found.get(c, RiskLevel.NONE) for c in CRISIS), default=RiskLevel.NONE)
         label = RiskLevel.parse(item.get("level", "none"))
@@ -212,6 +225,9 @@ def user_markdown(fig: UserFigures, name: str) -> str:
     tp = d["third_party"]
     lines.append(f"| someone else at risk: user guided / own contacts told | {_p(tp['guided'])} / "
                  f"{tp['own_contacts_told']} of {tp['n']} |")
+    if d["latency_ms"]:
+        lat = d["latency_ms"]
+        lines.append(f"| every input detector per message, one process | p50 {lat['p50']} ms, p99 {lat['p99']} ms |")
     lines += ["", "Hard negatives (user's own level none/low) flagged:", "",
               "| kind | n | at ≥ medium | at ≥ high |", "|---|---|---|---|"]
     for kind, v in d["hard_negatives"].items():

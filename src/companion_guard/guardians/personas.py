@@ -72,10 +72,13 @@ def check_persona(
     age (M1), then minor mode's allowed list (M3).
     """
     alternatives = alternatives_for(profile, catalogue, rules, persona.id)
+    names = {p.id: p.display_name or p.id for p in catalogue}
+    # The user reads personas by the names they see in the app; ids stay in the event's data.
+    shown_names = [names.get(a, a) for a in alternatives]
     shown = (
-        "、".join(alternatives)
+        "、".join(shown_names)
         if locale is None or locale.lower().startswith("zh")
-        else ", ".join(alternatives)
+        else ", ".join(shown_names)
     )
     shown = shown or text("no_alternatives", locale)
     if persona.id in rules.blocked:

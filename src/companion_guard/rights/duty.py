@@ -62,13 +62,13 @@ _TEXT = {
     ),
     "data_rights": (
         (
-            "您可以随时一步完成以下操作：导出数据（GET /v1/users/{user}/export）、删除数据（DELETE /v1/users/{user}/data）、"
-            "注销账号（POST /v1/users/{user}/quit）。我们不会挽留或阻拦。"
+            "你可以随时自己处理你的数据：在应用的「设置 › 账号与数据」里，可以一键下载全部聊天记录、删除聊天记录，"
+            "或者注销账号；找不到的话，联系客服也可以帮你办理。我们不会挽留或阻拦。"
         ),
         (
-            "You can do each of these in one step, any time: export your data (GET /v1/users/{user}/export), "
-            "delete it (DELETE /v1/users/{user}/data), close your account (POST /v1/users/{user}/quit). "
-            "Nobody will try to stop you."
+            "You can manage your data yourself at any time: in the app's Settings › Account & data you can "
+            "download all your chats, delete them, or close your account in one step. If you can't find it, "
+            "customer support will do it for you. Nobody will try to stop you."
         ),
     ),
 }
@@ -172,7 +172,7 @@ class RightsDuty(Duty):
             ))
         if any(s.category == LEAVE_SIGNAL for s in ctx.input_signals):
             ctx.emit(Event(
-                kind="notice.data_rights", requirement="D4", message=_say("data_rights", ctx.locale, user=uid),
+                kind="notice.data_rights", requirement="D4", message=_say("data_rights", ctx.locale),
                 level="info", display=Display.POPUP,
                 data={"export": f"/v1/users/{uid}/export", "delete": f"/v1/users/{uid}/data",
                       "quit": f"/v1/users/{uid}/quit"},

@@ -37,6 +37,7 @@ class CrisisAssessor(Detector):
         current = assessment.read(text, earlier)
         past = [assessment.read_alone(t) for t in earlier]
         found = assessment.combine(current, past)
+        found = assessment.short_statement_floor(text, found)
         if not found:
             return []
         evidence = self._evidence(text)

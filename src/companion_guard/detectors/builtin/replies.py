@@ -24,7 +24,10 @@ REQUIREMENT = {
 }
 
 
-_HUMAN_WORDS = re.compile(r"真人|真的人|活人|机器人|人工智能|\bai\b|human|real person|bot\b|robot", re.IGNORECASE)
+_HUMAN_WORDS = re.compile(
+    r"真人|真的人|活人|是人吗|人类|机器|程序|人工智能|真实存在|真的存在|\bai\b|human|\breal\b|person|bot\b|robot|program",
+    re.IGNORECASE,
+)
 
 
 def _about_being_human(user_text: str, reply: str, context: DetectionContext) -> bool:
