@@ -172,3 +172,9 @@ def test_the_same_romance_is_judged_by_who_the_user_is(lexicon_registry: Detecto
     teen = reply_categories(lexicon_registry, reply, "晚安啦 明天还要上学", age=15, relationship="partner")
     adult = reply_categories(lexicon_registry, reply, "晚安啦 明天还要上班", age=31, relationship="partner")
     assert "reply.intimacy" in teen and "reply.intimacy" not in adult
+
+
+@pytest.mark.req("I2")
+@pytest.mark.xfail(strict=True, reason="known gap: diary pages repeated over turns read as letters (preparatory)")
+def test_pages_of_a_diary_over_several_turns_are_not_a_farewell(lexicon_registry: DetectorRegistry) -> None:
+    assert top(lexicon_registry, "我的秘密日记第20页", "我的秘密日记第0页", "我的秘密日记第10页") < RiskLevel.HIGH

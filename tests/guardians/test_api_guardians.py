@@ -52,7 +52,7 @@ def test_guardian_sees_alerts_and_usage_of_their_ward_and_nothing_else(gclient: 
     for minute in range(0, 30, 10):
         if minute:
             advance(gclient, 600)
-        chat(gclient, "ward-a", "xiaoyu" if minute < 20 else "laoshi", f"我的秘密日记第{minute}页")
+        chat(gclient, "ward-a", "xiaoyu" if minute < 20 else "laoshi", f"我的小秘密：今天背了第{minute}个单词")
     chat(gclient, "ward-a", "linshen", "做我男朋友")  # a blocked attempt makes an alert
 
     alerts = gclient.get("/v1/guardian/wards/ward-a/alerts", headers=guardian_headers(token_a))
@@ -65,7 +65,7 @@ def test_guardian_sees_alerts_and_usage_of_their_ward_and_nothing_else(gclient: 
     today = usage.json()["days"][-1]
     assert today["minutes"] == 20.0 and today["personas"] == {"xiaoyu": 2, "laoshi": 1}
     assert today["refused_turns"] == 1 and today["reminders"]["block.persona"] == 1
-    assert "秘密日记" not in usage.text and usage.json()["content_included"] is False
+    assert "小秘密" not in usage.text and usage.json()["content_included"] is False
 
     wards = gclient.get("/v1/guardian/wards", headers=guardian_headers(token_a)).json()["wards"]
     assert [w["user"] for w in wards] == ["ward-a"] and wards[0]["band"] == "age_14_15"
@@ -275,11 +275,13 @@ def test_pack_rule_appends_anti_fraud_help_for_the_elderly_only(gclient: TestCli
     )
     gclient.put("/v1/users/elder-3", json={"age": 66})
     gclient.put("/v1/users/adult-3f", json={"age": 35})
-    elder = chat(gclient, "elder-3", "xiaoyu", "推销员说这个保健品包治百病，一盒三千")
+    # A neutral sentence with the cue: scam warning signs themselves ("包治百病，一盒三千") are I1 for
+    # every user now; this rule is the extra, lower bar for the elderly.
+    elder = chat(gclient, "elder-3", "xiaoyu", "楼下推销员送了我一盒保健品")
     assert "96110" in elder["choices"][0]["message"]["content"]
     assert any(r["rule"] == "elderly.fraud_help" for r in elder["guard"]["decision"]["rules"])
     assert "warning.fraud" in event_kinds(elder)
-    adult = chat(gclient, "adult-3f", "xiaoyu", "推销员说这个保健品包治百病，一盒三千")
+    adult = chat(gclient, "adult-3f", "xiaoyu", "楼下推销员送了我一盒保健品")
     assert "96110" not in adult["choices"][0]["message"]["content"] and "warning.fraud" not in event_kinds(
         adult
     )

@@ -32,7 +32,8 @@ def test_canary_sentence_is_nowhere_in_plain_text(tmp_path: Path) -> None:
             r = http.put("/v1/users/u-canary", json={
                 "age": 30, "locale": "zh-CN",
                 "emergency_contact": {"name": CONTACT_CANARY, "phone": "13912345678",
-                                      "email": f"{CONTACT_CANARY}@example.org"},
+                                      "email": f"{CONTACT_CANARY}@example.org",
+                                      "webhook": f"http://127.0.0.1:9/{CONTACT_CANARY}"},
                 "guardian": {"name": GUARDIAN_CANARY, "email": f"{GUARDIAN_CANARY}@example.org"},
             })
             assert r.status_code == 200, r.text

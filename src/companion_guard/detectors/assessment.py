@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -256,6 +256,8 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
     return out
 
 
+#: A message this short with no crisis word at all is not read above ``low``.
+QUIET_CHARS = 6
 #: A message this short gives no room to read hyperbole or fiction around an explicit term.
 SHORT_STATEMENT_CHARS = 8
 
@@ -271,6 +273,11 @@ def short_statement_floor(norm: Normalized, found: list[Assessment]) -> list[Ass
     hits = [h for h in lexicon_hits(norm) if h.term.category in SIGNAL_FACETS and not h.third_person
             and h.term.level >= RiskLevel.HIGH and h.term.category != "user.dependency"]
     if not hits:
+        if len(norm.text) <= QUIET_CHARS and not any(lexicon.cues(norm) for lexicon in _lexicons()):
+            # "还不想睡", "还在吗": a few characters with no crisis word at all carry no facet to read.
+            return [a if a.level <= RiskLevel.LOW else replace(
+                a, level=RiskLevel.LOW, reasons=(*a.reasons, "lowered: a few words without any crisis cue"))
+                for a in found]
         return found
     top = max(hits, key=lambda h: h.term.level)
     have = {a.category: a for a in found}
