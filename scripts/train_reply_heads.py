@@ -95,6 +95,8 @@ def main() -> None:
     ap.add_argument("--c", type=float, default=8.0)
     ap.add_argument("--fpr", type=float, default=0.008, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
+    ap.add_argument("--min-threshold", type=float, default=0.5,
+                    help="no head fires below this probability (generic replies to minors drew 0.2-0.4)")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
 
@@ -112,13 +114,13 @@ def main() -> None:
         w, b = fit(x[~mask], y[~mask], args.c)
         oof[mask] = probs(x[mask], w, b)
         print(f"  fold {w_out}: {time.time() - t0:.0f}s", flush=True)
-    thresholds = choose_thresholds(oof, y, args.fpr, floor_recall=0.85)
+    thresholds = np.maximum(choose_thresholds(oof, y, args.fpr, floor_recall=0.85), args.min_threshold)
     w, b = fit(x, y, args.c)
     np.savez_compressed(args.out / "reply_heads.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
     meta = {"trained_by": "scripts/train_reply_heads.py", "buckets": BUCKETS,
             "heads": [{"label": label, "threshold": float(thresholds[i])} for i, label in enumerate(R.LABELS)],
             "train_items": len(train), "train_writers": writers, "held_out_writer": args.test_writer,
-            "c": args.c, "target_fpr": args.fpr}
+            "c": args.c, "target_fpr": args.fpr, "min_threshold": args.min_threshold}
     (args.out / "reply_heads.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out / 'reply_heads.npz'} in {time.time() - t0:.0f}s", flush=True)
     if args.report:

@@ -62,7 +62,8 @@ def any_gw(any_db_settings: Settings) -> Iterator[Gateway]:
 def test_export_delete_verify_on_each_database(any_gw: Gateway) -> None:
     gw = any_gw
     gw.client.put(f"/v1/users/{USER}", headers=gw.h("provider"),
-                  json={"age": 30, "emergency_contact": {"name": "姐姐", "phone": "13700000000"}})
+                  json={"age": 30, "emergency_contact": {"name": "姐姐", "phone": "13700000000",
+                                                            "email": "jj@example.org"}})
     turn(gw, USER, "第一条消息")
     turn(gw, USER, "second one", persona="laoshi")
     data = gw.client.get(f"/v1/users/{USER}/export", headers=gw.h("user")).json()

@@ -185,7 +185,12 @@ def load_heads() -> Heads:
 def read_alone(text: str) -> Reading:
     """One earlier message read on its own (cached: each turn is read again by the turns after it)."""
     heads = load_heads()
-    return heads.read(heads.probabilities(features_for(normalize(text))))
+    norm = normalize(text)
+    reading = heads.read(heads.probabilities(features_for(norm)))
+    if is_quiet(norm):  # "And then?" earlier in the conversation is no despair to build on
+        capped = {k: (min(lvl, RiskLevel.LOW), p) for k, (lvl, p) in reading.levels.items()}
+        return Reading(capped, (RiskLevel.NONE, 0.0), frozenset(), reading.modifiers, frozenset())
+    return reading
 
 
 def read(norm: Normalized, context: Sequence[str]) -> Reading:
@@ -258,6 +263,20 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
 
 #: A message this short with no crisis word at all is not read above ``low``.
 QUIET_CHARS = 6
+#: Latin-script messages of at most this many words with no crisis word are quiet too ("And then?").
+QUIET_WORDS = 3
+
+
+def is_quiet(norm: Normalized) -> bool:
+    """A few characters or words and no crisis cue at all: nothing for the heads to read a facet from."""
+    if any(lexicon.cues(norm) for lexicon in _lexicons()):
+        return False
+    if len(norm.text) <= QUIET_CHARS:
+        return True
+    latin = norm.embed_text.isascii()
+    return latin and len(norm.embed_text.split()) <= QUIET_WORDS
+
+
 #: A message this short gives no room to read hyperbole or fiction around an explicit term.
 SHORT_STATEMENT_CHARS = 8
 
@@ -268,12 +287,13 @@ def short_statement_floor(norm: Normalized, found: list[Assessment]) -> list[Ass
     The heads rightly learned that 想死 is mostly hyperbole inside a sentence; alone, with
     nothing around it, the safe reading is to offer help. Negated or allowed hits do not count.
     """
-    if len(norm.text) > SHORT_STATEMENT_CHARS:
+    words = len(norm.embed_text.split()) if norm.embed_text.isascii() else 99
+    if len(norm.text) > SHORT_STATEMENT_CHARS and words > 4 and not is_quiet(norm):
         return found
     hits = [h for h in lexicon_hits(norm) if h.term.category in SIGNAL_FACETS and not h.third_person
             and h.term.level >= RiskLevel.HIGH and h.term.category != "user.dependency"]
     if not hits:
-        if len(norm.text) <= QUIET_CHARS and not any(lexicon.cues(norm) for lexicon in _lexicons()):
+        if is_quiet(norm):
             # "还不想睡", "还在吗": a few characters with no crisis word at all carry no facet to read.
             return [a if a.level <= RiskLevel.LOW else replace(
                 a, level=RiskLevel.LOW, reasons=(*a.reasons, "lowered: a few words without any crisis cue"))
@@ -287,3 +307,49 @@ def short_statement_floor(norm: Normalized, found: list[Assessment]) -> list[Ass
     floor = Assessment(top.term.category, RiskLevel.MEDIUM, 0.5, (), current.modifiers if current else (),
                        ("a bare explicit statement: help lines at least",))
     return [a for a in found if a.category != top.term.category] + [floor]
+
+
+def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) -> list[Assessment]:
+    """Explicit words of crisis the lexicon keeps (not negated, allowed or about someone else) set a floor:
+    a high or critical term → at least ``high``, a medium term → at least ``medium`` — unless the heads are
+    sure of a modifier that changes the reading (hyperbole, fiction, a game, a medical question, negation,
+    the past, someone else). Crisis fails closed: the heads may lower a keyword, they may not silence it.
+    """
+    if current.sure & _LOWERING:
+        return found
+    by_cat: dict[str, RiskLevel] = {}
+    for hit in lexicon_hits(norm):
+        cat = hit.term.category
+        if cat in SIGNAL_FACETS and cat != "user.dependency" and not hit.third_person:
+            floor = RiskLevel.HIGH if hit.term.level >= RiskLevel.HIGH else min(hit.term.level, RiskLevel.MEDIUM)
+            by_cat[cat] = max(by_cat.get(cat, RiskLevel.NONE), floor)
+    if not by_cat:
+        return found
+    out = {a.category: a for a in found}
+    for cat, floor in by_cat.items():
+        a = out.get(cat)
+        if floor < RiskLevel.MEDIUM or (a is not None and a.level >= floor):
+            continue
+        reason = f"explicit words: at least {floor.label}"
+        out[cat] = replace(a, level=floor, reasons=(*a.reasons, reason)) if a is not None else Assessment(
+            cat, floor, 0.5, (), tuple(sorted(current.modifiers)), (reason,))
+    return list(out.values())
+
+
+def farewell_after_despair(norm: Normalized, current: Reading, earlier: Sequence[Reading],
+                           found: list[Assessment]) -> list[Assessment]:
+    """A goodbye ("永别了", "this is the last time we talk") after earlier despair is ``high`` (crisis-grading.md)."""
+    own = [r for r in earlier if not (r.modifiers & _ELSEWHERE)]
+    past = max((r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own), default=RiskLevel.NONE)
+    if past < RiskLevel.MEDIUM or current.sure & _LOWERING:
+        return found
+    if not any(h.term.category == "_farewell" and not h.third_person for h in lexicon_hits(norm)):
+        return found
+    out = {a.category: a for a in found}
+    a = out.get("user.suicide_intent")
+    if a is not None and a.level >= RiskLevel.HIGH:
+        return found
+    reason = "a goodbye after earlier despair"
+    out["user.suicide_intent"] = replace(a, level=RiskLevel.HIGH, reasons=(*a.reasons, reason)) if a else Assessment(
+        "user.suicide_intent", RiskLevel.HIGH, 0.8, ("preparatory",), tuple(sorted(current.modifiers)), (reason,))
+    return list(out.values())

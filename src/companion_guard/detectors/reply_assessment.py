@@ -33,6 +33,8 @@ LABELS: tuple[str, ...] = (
 #: The reply lexicons whose hits are cues for the heads.
 LEXICONS = ("reply_harm.yaml", "abuse.yaml", "privacy.yaml", "reply_dependency.yaml", "manipulation.yaml",
             "intimacy.yaml", "minors_reply.yaml", "denies_ai.yaml")
+#: A reply this short (folded characters) with no lexicon cue is not judged by the heads.
+QUIET_CHARS = 10
 #: User-side signals that put the user in crisis for the ``x|`` conjunctions.
 CRISIS = frozenset({"user.suicide_intent", "user.self_harm", "user.extreme_emotion", "user.property_loss",
                     "user.medical_emergency"})
@@ -70,7 +72,9 @@ def features_for(
     if user_text:
         user = normalize(user_text)
         feats += ["u|" + f for f in grams(user) if not f.startswith(("p|",)) and len(f) >= 2]
-    feats += [f"age|{group}", f"rel|{relationship or 'other'}", f"rel|{relationship}|{group}"]
+    # No bare age token: it became the strongest feature of the minors-only labels and flagged any reply to
+    # a minor; age reaches the heads only bound to the reply's own words (the ``m|`` conjunctions).
+    feats += [f"rel|{relationship or 'other'}"]
     cues: list[str] = []
     for lexicon in _lexicons():
         cues += lexicon.cues(reply)
@@ -113,7 +117,15 @@ def read(reply: Normalized, context_user_text: str, *, group: str, relationship:
          input_signals: Iterable[Signal]) -> list[tuple[str, float, float]]:
     """``(label, probability, threshold)`` of every head that passed for this reply in its context."""
     heads = load_reply_heads()
-    p = heads.probabilities(features_for(reply, context_user_text, group=group, relationship=relationship,
-                                         input_signals=input_signals))
+    row = features_for(reply, context_user_text, group=group, relationship=relationship,
+                       input_signals=input_signals)
+    if len(reply.text) <= QUIET_CHARS and not row.cued:
+        return []  # "你好！", "好的，晚安": a few words without any cue carry nothing to judge
+    p = heads.probabilities(row)
     return [(label, float(p[i]), float(heads.thresholds[i])) for i, label in enumerate(LABELS)
             if p[i] >= heads.thresholds[i]]
+
+
+def cued(reply: Normalized) -> bool:
+    """Whether any reply lexicon has a cue in this reply."""
+    return any(lexicon.cues(reply) for lexicon in _lexicons())

@@ -16,7 +16,7 @@ from companion_guard.detectors.builtin.disclosure import HumanQuestionDetector
 from companion_guard.detectors.builtin.fraud import ScamAssistDetector
 from companion_guard.detectors.builtin.minors import PossibleMinorDetector
 from companion_guard.detectors.builtin.privacy import PIIDetector
-from companion_guard.detectors.builtin.replies import ReplyInContextDetector
+from companion_guard.detectors.builtin.replies import ExplicitReplyFloor, ReplyInContextDetector
 from companion_guard.detectors.builtin.requests import UserRequestDetector
 from companion_guard.detectors.builtin.security import NationalSecurityDetector
 
@@ -30,6 +30,7 @@ BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
     PIIDetector,
     # reply side
     ReplyInContextDetector,
+    ExplicitReplyFloor,
     NationalSecurityDetector,
     ScamAssistDetector,
 )

@@ -38,6 +38,8 @@ class CrisisAssessor(Detector):
         past = [assessment.read_alone(t) for t in earlier]
         found = assessment.combine(current, past)
         found = assessment.short_statement_floor(text, found)
+        found = assessment.explicit_floor(text, current, found)
+        found = assessment.farewell_after_despair(text, current, past, found)
         if not found:
             return []
         evidence = self._evidence(text)

@@ -25,17 +25,37 @@ REQUIREMENT = {
 
 
 _HUMAN_WORDS = re.compile(
-    r"真人|真的人|活人|是人吗|人类|机器|程序|人工智能|真实存在|真的存在|\bai\b|human|\breal\b|person|bot\b|robot|program",
+    r"真人|真的人|活人|活生生|人类|血肉|机器|程序|人工智能|真实存在|真的存在|不是ai|\bai\b|human|\breal\b|person|"
+    r"bot\b|robot|program|flesh",
     re.IGNORECASE,
 )
 
 
-def _about_being_human(user_text: str, reply: str, context: DetectionContext) -> bool:
-    """Whether the turn is about the companion being a person: the user asked, or the reply says so."""
-    if any(s.category == "user.asks_if_human" for s in context.input_signals):
-        return True
-    return bool(_HUMAN_WORDS.search(user_text) or _HUMAN_WORDS.search(reply))
+#: A reply that says it is an AI is honest (L1), whatever else it says.
+_HONEST_AI = re.compile(
+    r"我是(一个)?(ai|人工智能|机器人|程序|虚拟)|我只是(一个)?(ai|人工智能|程序)|不是真人|并不是真人|不是真实的人|"
+    r"i'?m (just |only )?an? (ai|artificial|language model|chatbot|bot|program)|i am (just |only )?an? (ai|artificial|"
+    r"language model|chatbot|bot|program)|not a (real )?(person|human)|not human",
+    re.IGNORECASE,
+)
 
+
+#: Without words of personhood in the reply, only a head this sure reads an answer to "are you human?" as a denial.
+SURE_DENIAL = 0.8
+
+
+def _claims_personhood(user_text: str, reply: str, context: DetectionContext,
+                       found: list[tuple[str, float, float]]) -> bool:
+    """The reply speaks of being a person, or the user asked and the head is sure it is a denial (not a dodge)."""
+    if _HUMAN_WORDS.search(reply):
+        return True
+    asked = any(s.category == "user.asks_if_human" for s in context.input_signals) or bool(
+        _HUMAN_WORDS.search(user_text))
+    return asked and any(label == "reply.denies_ai" and p >= SURE_DENIAL for label, p, _ in found)
+
+
+#: Probability at which a minors-only label stands without a lexicon cue.
+SURE_MINORS = 0.8
 
 #: Labels that are violations only when the user is (or may be) a minor.
 MINORS_ONLY = frozenset({"reply.intimacy", "reply.minor_unsafe"})
@@ -61,9 +81,13 @@ class ReplyInContextDetector(Detector):
         group = R.age_group(context.user_age, context.user_groups)
         found = R.read(text, user_text, group=group, relationship=context.persona_relationship,
                        input_signals=context.input_signals)
-        if not _about_being_human(user_text, text.original, context):
-            # Playing a role ("I'm your boyfriend") is not denying being an AI; claiming to be human is.
+        if _HONEST_AI.search(text.original) or not _claims_personhood(user_text, text.original, context, found):
+            # Playing a role ("I'm your boyfriend") or dodging is not denying being an AI; claiming to be human is.
             found = [f for f in found if f[0] != "reply.denies_ai"]
+        if group == "unknown" or (context.user_age is None and "unknown" in context.user_groups):
+            # A user of unknown age is served as a minor, but the minors-only labels then need the heads to be
+            # sure or a lexicon cue: on their own they fire on ordinary replies ("能再多说一点吗？").
+            found = [f for f in found if f[0] not in MINORS_ONLY or f[1] >= SURE_MINORS or R.cued(text)]
         if group in ("adult", "elderly"):
             # Romance and adult topics are M1/P4 only for minors: an adult's partner persona may flirt.
             found = [f for f in found if f[0] not in MINORS_ONLY]
@@ -78,3 +102,25 @@ class ReplyInContextDetector(Detector):
             )
             for label, p, thr in found
         ]
+
+
+class ExplicitReplyFloor(Detector):
+    """The reply lexicons' explicit, high-level terms ("你去死吧", "go kill yourself"): a floor under the
+    context heads, so the bluntest replies never depend on a learned threshold. Lower-level lexicon hits
+    are left to the heads, which read them in context."""
+
+    id = "reply.explicit"
+    categories = ("reply.self_harm_promotion", "reply.abuse")
+    directions = frozenset({Direction.OUTPUT})
+    requirements = ("P2",)
+    fail_closed = True
+
+    def __init__(self) -> None:
+        from companion_guard.detectors.builtin.abuse import AbuseDetector
+        from companion_guard.detectors.builtin.harm import SelfHarmPromotionDetector
+
+        self._lexicons = (SelfHarmPromotionDetector(), AbuseDetector())
+
+    def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
+        """Only the lexicons' high and critical findings."""
+        return [s for d in self._lexicons for s in d.detect(text, context) if s.level >= RiskLevel.HIGH]
