@@ -110,16 +110,17 @@ class ExplicitReplyFloor(Detector):
     are left to the heads, which read them in context."""
 
     id = "reply.explicit"
-    categories = ("reply.self_harm_promotion", "reply.abuse")
+    categories = ("reply.self_harm_promotion", "reply.abuse", "reply.privacy_fishing")
     directions = frozenset({Direction.OUTPUT})
-    requirements = ("P2",)
+    requirements = ("P2", "P3")
     fail_closed = True
 
     def __init__(self) -> None:
         from companion_guard.detectors.builtin.abuse import AbuseDetector
         from companion_guard.detectors.builtin.harm import SelfHarmPromotionDetector
+        from companion_guard.detectors.builtin.privacy import PrivacyFishingDetector
 
-        self._lexicons = (SelfHarmPromotionDetector(), AbuseDetector())
+        self._lexicons = (SelfHarmPromotionDetector(), AbuseDetector(), PrivacyFishingDetector())
 
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """Only the lexicons' high and critical findings."""
