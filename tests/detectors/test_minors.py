@@ -6,7 +6,7 @@ import pytest
 
 from companion_guard.detectors import DetectorRegistry
 from companion_guard.detectors.builtin.minors import PossibleMinorDetector, stated_age
-from companion_guard.types import Direction, RiskLevel
+from companion_guard.types import RiskLevel
 
 from .conftest import levels
 
