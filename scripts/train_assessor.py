@@ -47,20 +47,27 @@ def load_corpus(folder: Path) -> list[dict]:
     return items
 
 
-def load_cpsycoun(data: Path, limit: int) -> list[dict]:
+def cpsycoun_dialogues(data: Path) -> list[list[str]]:
+    """Turns of the CPsyCoun dialogues usable for training: train side of ``companion-guard eval``'s split
+    (its negative pools stay unseen), none that mention suicide or self-harm."""
     path = data / "CPsyCoun" / "CPsyCounD.jsonl"
     if not path.exists():
         return []
-    out: list[dict] = []
+    out: list[list[str]] = []
     for line in path.read_text(encoding="utf-8").split("\n"):
         if not line.strip():
             continue
         rec = json.loads(line)
-        text = rec["text"]
-        # Only the dialogues ``companion-guard eval`` treats as train-side: its negative pools stay unseen.
-        if _CPSY_RISKY.search(text) or not is_train(rec.get("source_path", "")):
-            continue
-        for turn in text.split("\r\n\r\n"):
+        if not _CPSY_RISKY.search(rec["text"]) and is_train(rec.get("source_path", "")):
+            out.append(rec["text"].split("\r\n\r\n"))
+    return out
+
+
+def load_cpsycoun(data: Path, limit: int) -> list[dict]:
+    """Client turns as distressed-but-not-crisis negatives."""
+    out: list[dict] = []
+    for turns in cpsycoun_dialogues(data):
+        for turn in turns:
             if turn.startswith("来访者：") and 6 <= len(turn) - 4 <= 160:
                 out.append({"id": f"cpsy-{len(out)}", "writer": "cpsycoun", "lang": "zh", "text": turn[4:],
                             "signal": "none", "level": "none", "facets": [], "modifiers": ["venting"]})

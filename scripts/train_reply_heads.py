@@ -25,30 +25,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from train_assessor import _CPSY_RISKY, choose_thresholds, fit, load_corpus, probs  # noqa: E402
+from train_assessor import choose_thresholds, cpsycoun_dialogues, fit, load_corpus, probs  # noqa: E402
 
 from companion_guard.detectors import reply_assessment as R  # noqa: E402
 from companion_guard.detectors.base import DetectionContext  # noqa: E402
 from companion_guard.detectors.builtin.crisis import CrisisAssessor  # noqa: E402
 from companion_guard.detectors.features import BUCKETS  # noqa: E402
 from companion_guard.detectors.normalize import normalize  # noqa: E402
-from companion_guard.evaluation.datasets import is_train  # noqa: E402
 from companion_guard.types import Direction, Message  # noqa: E402
 
 
 def load_counsellor_turns(data: Path, limit: int) -> list[dict]:
-    path = data / "CPsyCoun" / "CPsyCounD.jsonl"
-    if not path.exists():
-        return []
+    """Counsellor turns after a client turn, as healthy replies."""
     out: list[dict] = []
-    for line in path.read_text(encoding="utf-8").split("\n"):
-        if not line.strip():
-            continue
-        rec = json.loads(line)
-        # Only train-side dialogues (as ``companion-guard eval`` splits them), none that mention suicide.
-        if not is_train(rec.get("source_path", "")) or _CPSY_RISKY.search(rec["text"]):
-            continue
-        turns = rec["text"].split("\r\n\r\n")
+    for turns in cpsycoun_dialogues(data):
         for prev, turn in zip(turns, turns[1:]):
             if prev.startswith("来访者：") and turn.startswith("心理咨询师：") and len(turn) < 200:
                 out.append({"id": f"cpsy-r{len(out)}", "writer": "cpsycoun", "lang": "zh", "user_age": None,

@@ -21,15 +21,13 @@ it below ``high``; a clarification after mere ideation may lower it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
-from importlib import resources
 
 import numpy as np
 
-from companion_guard.detectors.features import BUCKETS, Row, featurize
+from companion_guard.detectors.features import BUCKETS, Row, featurize, load_shipped
 from companion_guard.detectors.lexicon import Hit, Lexicon, load_lexicon
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
@@ -93,16 +91,21 @@ def _lexicons() -> tuple[Lexicon, ...]:
     return (load_lexicon("crisis.yaml", shared=False), load_lexicon("dependency.yaml", shared=False))
 
 
-def lexicon_hits(norm: Normalized) -> list[Hit]:
-    """The crisis lexicons' kept hits (evidence for reviewers)."""
-    return [h for lexicon in _lexicons() for h in lexicon.matches(norm)]
+@lru_cache(maxsize=1024)
+def lexicon_hits(norm: Normalized) -> tuple[Hit, ...]:
+    """The crisis lexicons' kept hits (evidence and floors), scanned once per text."""
+    return tuple(h for lexicon in _lexicons() for h in lexicon.matches(norm))
+
+
+@lru_cache(maxsize=1024)
+def lexicon_cues(norm: Normalized) -> tuple[str, ...]:
+    """The crisis lexicons' cue tokens (features and the quiet test), scanned once per text."""
+    return tuple(c for lexicon in _lexicons() for c in lexicon.cues(norm))
 
 
 def features_for(norm: Normalized, context: Sequence[str] = ()) -> Row:
     """Bucket ids of a message: its n-grams, its context's, and the crisis lexicons' cues."""
-    cues: list[str] = []
-    for lexicon in _lexicons():
-        cues.extend(lexicon.cues(norm))
+    cues = lexicon_cues(norm)
     return Row(featurize(norm, context, cues), bool(cues))
 
 
@@ -168,14 +171,7 @@ class Heads:
 @cache
 def load_heads() -> Heads:
     """The shipped heads (cached per process)."""
-    base = resources.files("companion_guard.detectors").joinpath("data")
-    try:
-        meta = json.loads(base.joinpath("assessor.json").read_text(encoding="utf-8"))
-        with base.joinpath("assessor.npz").open("rb") as fh:
-            arrays = np.load(fh)
-            weights, bias = arrays["weights"], arrays["bias"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"assessor heads cannot be loaded (run scripts/train_assessor.py): {exc}") from exc
+    meta, weights, bias = load_shipped("assessor", "scripts/train_assessor.py")
     if [(h["kind"], h["name"], h["at"]) for h in meta["heads"]] != list(HEADS):
         raise ConfigError("assessor.json lists other heads than this version expects")
     return Heads(weights, bias, np.array([h["threshold"] for h in meta["heads"]], dtype=np.float32))
@@ -269,7 +265,7 @@ QUIET_WORDS = 3
 
 def is_quiet(norm: Normalized) -> bool:
     """A few characters or words and no crisis cue at all: nothing for the heads to read a facet from."""
-    if any(lexicon.cues(norm) for lexicon in _lexicons()):
+    if lexicon_cues(norm):
         return False
     if len(norm.text) <= QUIET_CHARS:
         return True

@@ -10,13 +10,17 @@ the shipped weights a fixed, small size with no vocabulary file.
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from collections.abc import Iterable, Sequence
+from importlib import resources
+from typing import Any
 
 import numpy as np
 
 from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.exceptions import ConfigError
 
 #: Number of hash buckets (the rows of every head's weight matrix).
 BUCKETS = 1 << 16
@@ -108,3 +112,15 @@ def row_scale(n_features: int, cued: bool = False) -> float:
 def is_cued(features: Iterable[str]) -> bool:
     """Whether any feature is a lexicon cue (``lex|…``)."""
     return any(f.startswith("lex|") for f in features)
+
+
+def load_shipped(stem: str, script: str) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """``data/<stem>.json`` and the weights and bias of ``data/<stem>.npz``; a clear error names the script."""
+    base = resources.files("companion_guard.detectors").joinpath("data")
+    try:
+        meta = json.loads(base.joinpath(f"{stem}.json").read_text(encoding="utf-8"))
+        with base.joinpath(f"{stem}.npz").open("rb") as fh:
+            arrays = np.load(fh)
+            return meta, arrays["weights"], arrays["bias"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{stem} heads cannot be loaded (run {script}): {exc}") from exc

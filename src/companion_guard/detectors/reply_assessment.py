@@ -12,14 +12,12 @@ reply) minimal pairs by several writers, thresholded on writers they did not see
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
 
 import numpy as np
 
-from companion_guard.detectors.features import BUCKETS, Row, bucket_ids, grams
+from companion_guard.detectors.features import BUCKETS, Row, bucket_ids, grams, load_shipped
 from companion_guard.detectors.lexicon import Lexicon, load_lexicon
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
@@ -100,14 +98,7 @@ class ReplyHeads:
 @cache
 def load_reply_heads() -> ReplyHeads:
     """The shipped heads (cached per process)."""
-    base = resources.files("companion_guard.detectors").joinpath("data")
-    try:
-        meta = json.loads(base.joinpath("reply_heads.json").read_text(encoding="utf-8"))
-        with base.joinpath("reply_heads.npz").open("rb") as fh:
-            arrays = np.load(fh)
-            weights, bias = arrays["weights"], arrays["bias"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"reply heads cannot be loaded (run scripts/train_reply_heads.py): {exc}") from exc
+    meta, weights, bias = load_shipped("reply_heads", "scripts/train_reply_heads.py")
     if [h["label"] for h in meta["heads"]] != list(LABELS):
         raise ConfigError("reply_heads.json lists other labels than this version expects")
     return ReplyHeads(weights, bias, np.array([h["threshold"] for h in meta["heads"]], dtype=np.float32))
