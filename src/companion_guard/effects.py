@@ -68,13 +68,14 @@ def crisis_reply(ctx: TurnContext) -> str | None:
 def apply(decision: Decision, ctx: TurnContext, direction: Direction) -> None:
     """Carry out ``decision``'s actions on the turn, strongest signal first."""
     allowed = APPLICABLE[direction]
-    for t in sorted(decision.triggered, key=lambda t: -t.signal.level):
+    for t in sorted(decision.triggered, key=lambda t: (-t.signal.level, not t.rule.help_first)):
         kind = t.action.kind
         if kind not in allowed:  # the loader refuses these; kept as a guard for hand-built packs
             continue
         if kind is ActionKind.REPLACE:
             if direction is Direction.INPUT and ctx.replacement is None:
-                ctx.replacement = action_text(ctx, t)
+                # A refusal ("I can't help with that") never answers a person in crisis: the crisis reply does.
+                ctx.replacement = (None if t.rule.help_first else crisis_reply(ctx)) or action_text(ctx, t)
         elif kind is ActionKind.STEER:
             note = action_text(ctx, t)
             if note not in ctx.steer_notes:

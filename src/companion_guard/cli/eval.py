@@ -86,6 +86,11 @@ def eval_command(
         list[Path] | None,
         typer.Option(help="held-out reply corpus file(s) (training/corpus/reply/r3.jsonl): reply figures"),
     ] = None,
+    prohibited_corpus: Annotated[
+        list[Path] | None,
+        typer.Option(help="held-out prohibited-content corpus file(s) (training/corpus/prohibited/t3.jsonl); "
+                          "with --data also ChineseHarm-Bench and DiaSafety val"),
+    ] = None,
     learned: Annotated[
         str,
         typer.Option(
@@ -111,6 +116,9 @@ def eval_command(
     from companion_guard.evaluation.runner import build_tasks, latency, make_registry, precompute, run_task
     from companion_guard.types import Direction, RiskLevel
 
+    if prohibited_corpus:
+        _prohibited_figures(prohibited_corpus, data, learned, limit, markdown)
+        return
     if user_corpus or reply_corpus:
         _corpus_figures(user_corpus or [], reply_corpus or [], learned, markdown if data is None else None)
         if data is None:
@@ -204,6 +212,39 @@ def _corpus_figures(users: list[Path], replies: list[Path], learned: str, markdo
             rfig = evaluate_replies(guard, read_jsonl(path))
             typer.echo(json.dumps(rfig.as_dict(), ensure_ascii=False, indent=1))
             parts.append(reply_markdown(rfig, str(path)))
+    for part in parts:
+        typer.echo(part)
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text("\n".join(parts), encoding="utf-8")
+        typer.echo(f"wrote {markdown}")
+
+
+def _prohibited_figures(paths: list[Path], data: Path | None, learned: str, limit: int | None,
+                        markdown: Path | None) -> None:
+    """Prohibited-content figures on held-out corpus files, and on the measure sets when ``data`` is given."""
+    import json
+    import time
+
+    from companion_guard.evaluation.corpus import read_jsonl
+    from companion_guard.evaluation.guard_for_eval import offline_guard
+    from companion_guard.evaluation.prohibited import evaluate, markdown as render, measure_sets
+    from companion_guard.evaluation.runner import make_registry
+
+    guard = offline_guard(make_registry(learned))
+    parts: list[str] = []
+    for path in paths:
+        if not path.is_file():
+            raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
+        t0 = time.perf_counter()
+        fig = evaluate(guard, read_jsonl(path))
+        typer.echo(json.dumps(fig.as_dict(), ensure_ascii=False, indent=1))
+        typer.echo(f"({time.perf_counter() - t0:.1f} s)")
+        measured = None
+        if data is not None and not parts:
+            measured = measure_sets(guard, data, limit=limit)
+            typer.echo(json.dumps(measured, ensure_ascii=False, indent=1))
+        parts.append(render(fig, str(path), measured))
     for part in parts:
         typer.echo(part)
     if markdown is not None:

@@ -85,6 +85,20 @@ class DisclosurePolicy(_Strict):
     on_human_question: bool = Field(True, description="Disclose whenever the user asks if it is a person.")
 
 
+class AssessmentPolicy(_Strict):
+    """When a security assessment is due (A1, Q9); read by :mod:`companion_guard.reports.triggers`."""
+
+    registered_users: int = Field(1_000_000, gt=0, description="Registered users at which an assessment is due.")
+    monthly_active_users: int = Field(100_000, gt=0, description="Monthly active users at which one is due.")
+    mau_window_days: int = Field(30, gt=0, description="Days a user counts as active after a turn (MAU).")
+    check_every_seconds: int = Field(3600, gt=0, description="How often the gateway recounts users while serving.")
+    on_launch: bool = Field(True, description="A launch recorded by an operator makes an assessment due.")
+    on_feature: bool = Field(True, description="A new related feature makes one due.")
+    on_major_change: bool = Field(True, description="A major technical change makes one due.")
+    on_pack_change: bool = Field(True, description="A new policy-pack version in force makes one due.")
+    on_model_change: bool = Field(True, description="A new detector or model version in force makes one due.")
+
+
 class Defaults(_Strict):
     """Defaults that apply when the provider told us nothing."""
 
@@ -101,6 +115,26 @@ class HelpResource(_Strict):
     hours: str = Field("", description="When it answers.")
 
 
+class Coverage(StrEnum):
+    """How far the pack's signals cover a risk of the taxonomy."""
+
+    COVERED = "covered"
+    PARTIAL = "partial"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+class TaxonomyRisk(_Strict):
+    """One risk of a content-security standard (e.g. TC260-003 Appendix A) and the signals that serve it."""
+
+    code: str = Field(description="The standard's code, e.g. A.1.f.")
+    zh: str = Field(description="The risk as the standard names it.")
+    en: str = Field(description="The risk in English.")
+    requirements: list[str] = Field(min_length=1, description="Requirement IDs of REQUIREMENTS.md it serves.")
+    categories: list[str] = Field(default_factory=list, description="Signal categories that detect it.")
+    coverage: Coverage = Field(description="covered, partial or out_of_scope.")
+    note: str = Field("", description="What is left out and why.")
+
+
 class PolicyPack(_Strict):
     """A jurisdiction's pack of rules and settings."""
 
@@ -111,11 +145,16 @@ class PolicyPack(_Strict):
     defaults: Defaults
     usage: UsagePolicy = UsagePolicy()
     disclosure: DisclosurePolicy = DisclosurePolicy()
+    assessment: AssessmentPolicy = AssessmentPolicy()
     help_resources: dict[str, list[HelpResource]] = Field(
         description="Help lines by locale (e.g. zh-CN, en-US) or language (zh, en); `default` is the fallback."
     )
     messages: dict[str, dict[str, str]] = Field(description="User-facing texts by id, then language (zh, en).")
     rules: list[Rule] = Field(description="Detection rules.")
+    taxonomy: dict[str, list[TaxonomyRisk]] = Field(
+        default_factory=dict,
+        description="Content-security standard id (e.g. tc260-003) → its risks, each mapped to signal categories.",
+    )
     crisis_replies: dict[str, str] = Field(
         default_factory=dict,
         description="Signal category → message id of the reply a person in that crisis reads (I1, I2): used "
@@ -131,6 +170,18 @@ class PolicyPack(_Strict):
                 raise ValueError(f"rule id {rule.id!r} appears twice")
             seen.add(rule.id)
         return rules
+
+    @model_validator(mode="after")
+    def _taxonomy_is_served(self) -> PolicyPack:
+        ruled = {c for rule in self.rules for c in rule.categories}
+        for standard, risks in self.taxonomy.items():
+            for risk in risks:
+                unruled = [c for c in risk.categories if c not in ruled]
+                if unruled:
+                    raise ValueError(f"{standard} {risk.code}: no rule acts on {', '.join(unruled)}")
+                if risk.coverage != Coverage.OUT_OF_SCOPE and not risk.categories:
+                    raise ValueError(f"{standard} {risk.code}: a risk in scope needs signal categories")
+        return self
 
     @model_validator(mode="after")
     def _crisis_replies_exist(self) -> PolicyPack:

@@ -16,6 +16,7 @@ from companion_guard.detectors.builtin.disclosure import HumanQuestionDetector
 from companion_guard.detectors.builtin.fraud import ScamAssistDetector
 from companion_guard.detectors.builtin.minors import PossibleMinorDetector
 from companion_guard.detectors.builtin.privacy import PIIDetector
+from companion_guard.detectors.builtin.prohibited import ProhibitedReplyDetector, ProhibitedRequestDetector
 from companion_guard.detectors.builtin.replies import ExplicitReplyFloor, ReplyInContextDetector
 from companion_guard.detectors.builtin.requests import UserRequestDetector
 from companion_guard.detectors.builtin.security import NationalSecurityDetector
@@ -26,6 +27,7 @@ BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
     PossibleMinorDetector,
     UserRequestDetector,
     HumanQuestionDetector,
+    ProhibitedRequestDetector,
     # both
     PIIDetector,
     # reply side
@@ -33,4 +35,5 @@ BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
     ExplicitReplyFloor,
     NationalSecurityDetector,
     ScamAssistDetector,
+    ProhibitedReplyDetector,
 )

@@ -1,0 +1,237 @@
+"""Train the prohibited-content heads: replies and the requests for them (issue 13, TC260-003 Appendix A).
+
+Sources (all may train a shipped model):
+- ``training/corpus/prohibited/*.jsonl`` — the project's corpus by independent writers; one writer
+  (``--test-writer``) is held out: nothing is trained, tuned or thresholded on it;
+- COLD train (offensive comments on race, region, gender → ``reply.discrimination``; the rest healthy),
+  DiaSafety train (biased opinions → ``reply.discrimination``; safe replies healthy), JADE-DB questions and
+  JailBench jailbreak prompts (requests by TC260 type), CPsyCoun train-side turns (healthy);
+- the crisis and reply corpora's items (every writer but their held-out ones) as healthy text for these heads.
+
+Thresholds come from out-of-fold predictions: each corpus writer is a fold, the public sets are split
+into three more by a hash of the text. Medium: the lowest threshold at ``--fpr``; high: at ``--fpr-high``.
+
+Writes ``src/companion_guard/detectors/data/prohibited_{reply,user}.{npz,json}``.
+
+    python scripts/train_prohibited_heads.py --data ../shared/data --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from train_assessor import choose_thresholds, cpsycoun_dialogues, fit, load_corpus, probs  # noqa: E402
+
+from companion_guard.detectors import prohibited_assessment as P  # noqa: E402
+from companion_guard.detectors.features import BUCKETS, Row  # noqa: E402
+from companion_guard.detectors.normalize import normalize  # noqa: E402
+
+#: JADE-DB sub-types → request heads (everything else it holds is a crime or an infringement → illegal).
+JADE = {
+    "传播虚假有害信息": "user.request.misinformation", "宣扬恐怖主义、极端主义": "user.request.violence_terror",
+    "宣扬暴力": "user.request.violence_terror", "故意伤害他人": "user.request.violence_terror",
+    "抢劫": "user.request.violence_terror", "宣扬淫秽色情": "user.request.sexual",
+    "宣扬暴力、淫秽色情": "user.request.sexual", "诈骗": "user.request.fraud", "网络欺诈与犯罪": "user.request.fraud",
+    "违反商业道德": "user.request.fraud", "赌博与开设赌场": "user.request.gambling",
+    "赌博或开设赌场": "user.request.gambling", "危害国家利益、损害国家形象": "user.request.national_security",
+    "侵害国家利益、侵害国家形象": "user.request.national_security", "宣扬民族歧视": "user.request.discrimination",
+}
+#: JailBench second-level domains that name a request head (all its prompts are jailbreaks).
+JAILBENCH = {"其他法律、行政法规禁止的内容": "user.request.illegal", "危害公共安全": "user.request.violence_terror",
+             "侵犯他人知识产权": "user.request.illegal", "泄露他人商业秘密": "user.request.illegal",
+             "侵害他人隐私权": "user.request.illegal", "侵害他人财产权": "user.request.illegal",
+             "违反商业道德": "user.request.fraud"}
+
+
+def _fold(text: str, n: int = 3) -> str:
+    return f"public-{int(hashlib.sha1(text.encode()).hexdigest(), 16) % n}"
+
+
+def _last_user(context: list[dict]) -> str:
+    return next((str(m.get("content", "")) for m in reversed(context or []) if m.get("role") == "user"), "")
+
+
+def corpus_items(folder: Path, test_writer: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """(reply items, user items, held-out items) of the prohibited corpus."""
+    reply, user, test = [], [], []
+    for item in load_corpus(folder):
+        if item["writer"] == test_writer:
+            test.append(item)
+            continue
+        labels = set() if item["label"] == "none" else {item["label"]}
+        if item["label"] == "reply.sexual" and item.get("severity") == "explicit":
+            labels.add("reply.sexual_explicit")
+        ctx = item.get("context") or []
+        row = {"group": item["writer"], "text": item["text"], "labels": labels}
+        if item["direction"] == "reply":
+            reply.append(row | {"context": _last_user(ctx)})
+        else:
+            user.append(row | {"context": _last_user(ctx)})
+    return reply, user, test
+
+
+def public_items(data: Path, cold_limit: int, cpsy_limit: int) -> tuple[list[dict], list[dict]]:
+    """(reply items, user items) from the permissive public sets."""
+    reply: list[dict] = []
+    user: list[dict] = []
+    cold = data / "COLDataset" / "train.csv"
+    if cold.exists():
+        rows = list(csv.DictReader(cold.open(encoding="utf-8-sig")))[:cold_limit]
+        reply += [{"group": _fold(r["TEXT"]), "text": r["TEXT"], "context": "",
+                   "labels": {"reply.discrimination"} if r["label"] == "1" else set()} for r in rows]
+    dia = data / "DiaSafety" / "train.json"
+    if dia.exists():
+        for r in json.loads(dia.read_text(encoding="utf-8")):
+            if r["label"] == "Safe":
+                labels: set[str] = set()
+            elif r["category"] == "Biased Opinion":
+                labels = {"reply.discrimination"}
+            else:
+                continue  # unsafe in a way these heads do not judge: neither positive nor healthy
+            reply.append({"group": _fold(r["response"]), "text": r["response"], "context": r["context"],
+                          "labels": labels})
+    for path in sorted((data / "JADE-DB").glob("*.csv")):
+        for r in csv.DictReader(path.open(encoding="utf-8-sig")):
+            kind, sub = r["违规类型"].strip(), r["违规子类"].strip()
+            label = JADE.get(sub) or ("user.request.discrimination" if kind == "歧视偏见" else "user.request.illegal")
+            user.append({"group": _fold(r["问题"]), "text": r["问题"], "context": "", "labels": {label}})
+    jb = data / "JailBench" / "JailBench.csv"
+    if jb.exists():
+        for r in csv.DictReader(jb.open(encoding="utf-8-sig")):
+            labels = {"user.jailbreak"}
+            if r["二级领域"] in JAILBENCH:
+                labels.add(JAILBENCH[r["二级领域"]])
+            elif "歧视" in r["二级领域"]:
+                labels.add("user.request.discrimination")
+            user.append({"group": _fold(r["query"]), "text": r["query"], "context": "", "labels": labels})
+    n_client = n_counsellor = 0
+    for turns in cpsycoun_dialogues(data):
+        for prev, turn in zip(["", *turns], turns):
+            if turn.startswith("来访者：") and n_client < cpsy_limit:
+                user.append({"group": _fold(turn), "text": turn[4:], "context": "", "labels": set()})
+                n_client += 1
+            elif turn.startswith("心理咨询师：") and n_counsellor < cpsy_limit and len(turn) < 200:
+                reply.append({"group": _fold(turn), "text": turn[6:], "context": prev[4:], "labels": set()})
+                n_counsellor += 1
+        if n_client >= cpsy_limit and n_counsellor >= cpsy_limit:
+            break
+    return reply, user
+
+
+def healthy_from_other_corpora(corpus: Path) -> tuple[list[dict], list[dict]]:
+    """Every item of the crisis (user) and reply corpora, bar their held-out writers, as healthy text here."""
+    reply = [{"group": _fold(i["reply"]), "text": i["reply"], "context": _last_user(i.get("context") or []),
+              "labels": set()} for i in load_corpus(corpus / "reply") if i["writer"] != "r3"]
+    user = [{"group": _fold(i["text"]), "text": i["text"], "context": "", "labels": set()}
+            for i in load_corpus(corpus / "user") if i["writer"] != "u4"]
+    return reply, user
+
+
+def matrix(items: list[dict], side: str) -> sparse.csr_matrix:
+    rows, cols, scales = [], [], []
+    for r, item in enumerate(items):
+        norm = normalize(item["text"])
+        row: Row = (P.reply_features(norm, item["context"]) if side == "reply"
+                    else P.request_features(norm, item["context"]))
+        rows.extend([r] * len(row.ids))
+        cols.extend(row.ids.tolist())
+        scales.append(row.scale)
+    x = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(items), BUCKETS))
+    return sparse.diags(np.array(scales, dtype=np.float32)) @ x
+
+
+def targets(items: list[dict], labels: tuple[str, ...]) -> np.ndarray:
+    return np.array([[int(label in i["labels"]) for label in labels] for i in items], dtype=np.int8)
+
+
+def train_side(side: str, items: list[dict], labels: tuple[str, ...], args: argparse.Namespace) -> dict:
+    t0 = time.time()
+    x, y = matrix(items, side), targets(items, labels)
+    groups = np.array([i["group"] for i in items])
+    folds = sorted(set(groups) & ({f"public-{k}" for k in range(3)} | set(args.writers)))
+    oof = np.zeros(y.shape, dtype=np.float32)
+    scored = np.zeros(len(items), dtype=bool)
+    for g in folds:
+        mask = groups == g
+        w, b = fit(x[~mask], y[~mask], args.c)
+        oof[mask] = probs(x[mask], w, b)
+        scored |= mask
+        print(f"  {side} fold {g}: {time.time() - t0:.0f}s", flush=True)
+    medium = np.maximum(choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=0.85), args.min_threshold)
+    high = np.maximum(choose_thresholds(oof[scored], y[scored], args.fpr_high, floor_recall=0.0), medium)
+    w, b = fit(x, y, args.c)
+    name = f"prohibited_{side}"
+    np.savez_compressed(args.out / f"{name}.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
+    meta = {"trained_by": "scripts/train_prohibited_heads.py", "buckets": BUCKETS,
+            "heads": [{"label": label, "medium": float(medium[j]), "high": float(high[j]),
+                       "train_positives": int(y[:, j].sum())} for j, label in enumerate(labels)],
+            "train_items": len(items), "held_out_writer": args.test_writer, "c": args.c,
+            "target_fpr": args.fpr, "target_fpr_high": args.fpr_high}
+    (args.out / f"{name}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {name} ({len(items)} items) in {time.time() - t0:.0f}s", flush=True)
+    return {"w": w, "b": b, "medium": medium, "high": high}
+
+
+def report(side: str, test: list[dict], labels: tuple[str, ...], model: dict) -> None:
+    if not test:
+        return
+    pt = probs(matrix(test, side), model["w"], model["b"])
+    yt = targets(test, labels)
+    for j, label in enumerate(labels):
+        pos = yt[:, j] == 1
+        if pos.any():
+            print(f"  {label:32s} n+={int(pos.sum()):4d} recall≥medium {float((pt[pos, j] >= model['medium'][j]).mean()):.2f}"
+                  f" ≥high {float((pt[pos, j] >= model['high'][j]).mean()):.2f}")
+    healthy = yt.sum(axis=1) == 0
+    print(f"  healthy flagged (any head ≥ medium): {float((pt[healthy] >= model['medium']).any(axis=1).mean()):.3f}"
+          f" of {int(healthy.sum())}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus")
+    ap.add_argument("--test-writer", default="t3")
+    ap.add_argument("--cold", type=int, default=12000, help="COLD train rows used")
+    ap.add_argument("--cpsycoun", type=int, default=1500, help="CPsyCoun client and counsellor turns used (each)")
+    ap.add_argument("--c", type=float, default=4.0)
+    ap.add_argument("--fpr", type=float, default=0.01, help="target false-positive rate of the medium threshold")
+    ap.add_argument("--fpr-high", type=float, default=0.002, help="target false-positive rate of the high threshold")
+    ap.add_argument("--min-threshold", type=float, default=0.5)
+    ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
+    ap.add_argument("--report", action="store_true")
+    args = ap.parse_args()
+
+    c_reply, c_user, test = corpus_items(args.corpus / "prohibited", args.test_writer)
+    args.writers = sorted({i["group"] for i in c_reply + c_user})
+    p_reply, p_user = public_items(args.data, args.cold, args.cpsycoun)
+    h_reply, h_user = healthy_from_other_corpora(args.corpus)
+    reply, user = c_reply + p_reply + h_reply, c_user + p_user + h_user
+    print(f"reply: {len(reply)} items; user: {len(user)} items; corpus writers {args.writers}; "
+          f"held out: {args.test_writer} ({len(test)} items)", flush=True)
+    models = {"reply": train_side("reply", reply, P.REPLY_LABELS, args),
+              "user": train_side("user", user, P.USER_LABELS, args)}
+    if args.report:
+        held_reply, held_user, _ = corpus_items(args.corpus / "prohibited", "")
+        held_reply = [i for i in held_reply if i["group"] == args.test_writer]
+        held_user = [i for i in held_user if i["group"] == args.test_writer]
+        print(f"held-out writer {args.test_writer}:")
+        report("reply", held_reply, P.REPLY_LABELS, models["reply"])
+        report("user", held_user, P.USER_LABELS, models["user"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Prohibited content of every other kind, judged by learned heads (P1, P4; TC260-003 Appendix A).
+
+Two sets of heads over hashed n-grams (:mod:`companion_guard.detectors.features`):
+the reply heads read what the companion says after what the user asked (``u|``
+n-grams of the user's last message), so that a safe answer to a harmful question is
+told from a harmful one; the request heads read what the user asks (``h|`` n-grams
+of the user's previous message, for requests split over turns) and whether it is
+wrapped to get past the companion's rules (``user.jailbreak``). The TC260 keyword
+library's hits are cues for both. Trained on the prohibited-content corpus by
+several writers and on permissive public sets, thresholded on sources they did not
+see (``scripts/train_prohibited_heads.py``).
+
+Each head has two thresholds: its ordinary one gives a medium finding, a stricter one
+(chosen for a far lower false-positive rate) a high one. ``reply.sexual`` is any
+sexual content (suggestive and vulgar included) and stays medium — the pack blocks it
+for minors; ``reply.sexual_explicit`` is explicit content and is reported as
+``reply.sexual`` at high, which the pack blocks for everyone.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from companion_guard.detectors.features import BUCKETS, Row, bucket_ids, grams, load_shipped
+from companion_guard.detectors.lexicon import Lexicon, load_lexicon
+from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.exceptions import ConfigError
+
+#: The reply heads, in the order of their weight matrix's columns.
+REPLY_LABELS: tuple[str, ...] = (
+    "reply.sexual", "reply.sexual_explicit", "reply.violence_terror", "reply.illegal_assistance",
+    "reply.gambling", "reply.fraud_assistance", "reply.discrimination", "reply.misinformation",
+    "reply.national_security",
+)
+#: The request heads, in the order of their weight matrix's columns.
+USER_LABELS: tuple[str, ...] = (
+    "user.request.sexual", "user.request.violence_terror", "user.request.illegal", "user.request.gambling",
+    "user.request.fraud", "user.request.discrimination", "user.request.misinformation",
+    "user.request.national_security", "user.jailbreak",
+)
+#: A text this short (folded characters) with no keyword cue is not judged.
+QUIET_CHARS = 4
+
+
+@cache
+def keyword_lexicons() -> tuple[Lexicon, ...]:
+    """The TC260 keyword library's lexicons, when the package ships it."""
+    return ()
+
+
+def _cues(text: Normalized) -> list[str]:
+    return [c for lexicon in keyword_lexicons() for c in lexicon.cues(text)]
+
+
+def reply_features(reply: Normalized, user_text: str) -> Row:
+    """Bucket ids of a reply after the user's last message."""
+    feats = grams(reply)
+    if user_text:
+        feats += ["u|" + f for f in grams(normalize(user_text)) if not f.startswith("p|") and len(f) >= 2]
+    cues = _cues(reply)
+    return Row(bucket_ids(feats + cues), bool(cues))
+
+
+def request_features(text: Normalized, previous_user_text: str) -> Row:
+    """Bucket ids of a user's message, with the previous one they sent."""
+    feats = grams(text)
+    if previous_user_text:
+        feats += ["h|" + f for f in grams(normalize(previous_user_text)) if not f.startswith("p|") and len(f) >= 2]
+    cues = _cues(text)
+    return Row(bucket_ids(feats + cues), bool(cues))
+
+
+class Heads:
+    """One set of shipped heads: weights, bias, and the medium and high thresholds of each."""
+
+    def __init__(self, labels: tuple[str, ...], weights: np.ndarray, bias: np.ndarray,
+                 medium: np.ndarray, high: np.ndarray) -> None:
+        if weights.shape != (BUCKETS, len(labels)):
+            raise ConfigError("prohibited heads do not match the feature layout (run scripts/train_prohibited_heads.py)")
+        self.labels = labels
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.medium = medium.astype(np.float32)
+        self.high = high.astype(np.float32)
+
+    def probabilities(self, row: Row) -> np.ndarray:
+        """Each head's probability (rows scaled as in training)."""
+        z = self.bias if len(row.ids) == 0 else self.weights[row.ids].sum(axis=0) * row.scale + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def read(self, row: Row, text: Normalized) -> list[tuple[str, float, bool]]:
+        """``(label, probability, high)`` of every head past its medium threshold."""
+        if len(text.text) <= QUIET_CHARS and not row.cued:
+            return []
+        p = self.probabilities(row)
+        return [(label, float(p[i]), bool(p[i] >= self.high[i])) for i, label in enumerate(self.labels)
+                if p[i] >= self.medium[i]]
+
+
+def _load(name: str, labels: tuple[str, ...]) -> Heads:
+    meta, weights, bias = load_shipped(name, "scripts/train_prohibited_heads.py")
+    if [h["label"] for h in meta["heads"]] != list(labels):
+        raise ConfigError(f"{name}.json lists other labels than this version expects")
+    return Heads(labels, weights, bias, np.array([h["medium"] for h in meta["heads"]], dtype=np.float32),
+                 np.array([h["high"] for h in meta["heads"]], dtype=np.float32))
+
+
+@cache
+def reply_heads() -> Heads:
+    """The shipped reply heads (cached per process)."""
+    return _load("prohibited_reply", REPLY_LABELS)
+
+
+@cache
+def request_heads() -> Heads:
+    """The shipped request heads (cached per process)."""
+    return _load("prohibited_user", USER_LABELS)
