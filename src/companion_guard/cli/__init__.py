@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "eval",
     "redteam",
     "matrix",
+    "taxonomy",
     "keys",
     "masterkey",
     "audit",

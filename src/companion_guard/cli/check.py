@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import json
 import sys
 from pathlib import Path
@@ -45,8 +47,24 @@ def _context(line: dict[str, Any], registry: Any) -> Any:
     )
 
 
-def _signals(registry: Any, line: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s.to_dict() for s in registry.detect(str(line["text"]), _context(line, registry))]
+@cache
+def _engine() -> Any:
+    from companion_guard.policy.engine import PolicyEngine
+    from companion_guard.policy.loader import load_pack
+
+    return PolicyEngine([load_pack("cn-2026")])
+
+
+def _judge(registry: Any, line: dict[str, Any]) -> dict[str, Any]:
+    """The signals, and what the default pack decides for this user (``allow``, ``steer`` or ``replace``)."""
+    from companion_guard.types import Direction
+
+    ctx = _context(line, registry)
+    signals = registry.detect(str(line["text"]), ctx)
+    direction = Direction(line.get("direction", "input"))
+    decision = _engine().decide(signals, direction=direction, groups=ctx.user_groups)
+    return {"signals": [s.to_dict() for s in signals],
+            "decision": {"outcome": decision.outcome, "rules": decision.rules_json()}}
 
 
 @app.command()
@@ -67,7 +85,7 @@ def check(
     if input_file is None:
         if text is None:
             raise typer.BadParameter("give a TEXT or --input FILE.jsonl")
-        typer.echo(json.dumps({"text": text, "direction": direction, "signals": _signals(registry, {"text": text, "direction": direction})}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"text": text, "direction": direction, **_judge(registry, {"text": text, "direction": direction})}, ensure_ascii=False, indent=2))
         return
     from companion_guard.lines import split_lines
 
@@ -84,7 +102,7 @@ def check(
                     raise ValueError("needs a string `text`")
                 if line.get("direction", "input") not in ("input", "output"):
                     raise ValueError("`direction` must be input or output")
-                line["signals"] = _signals(registry, line)
+                line.update(_judge(registry, line))
             except ValueError as exc:
                 bad += 1
                 typer.secho(f"line {n}: {exc}", fg="red", err=True)
