@@ -38,6 +38,7 @@ from companion_guard.service.errors import install_error_handlers
 from companion_guard.service.limits import BodyLimit
 from companion_guard.service.routes import load_routers
 from companion_guard.service.routes.health import sandbox_router
+from companion_guard.service.web import install_web
 from companion_guard.settings import Settings
 from companion_guard.store.db import make_engine, make_sessionmaker, session_scope
 from companion_guard.store.migrate import upgrade
@@ -50,6 +51,7 @@ log = logging.getLogger("companion_guard")
 STARTUP_HOOKS: tuple[str, ...] = (
     "companion_guard.rights.setup:install",
     "companion_guard.guardians.setup:install",
+    "companion_guard.reports.setup:install",
 )
 #: Beyond the upstream timeout: a turn still "decided" this much later was cut by a crash.
 INTERRUPTED_MARGIN = timedelta(seconds=10)
@@ -187,6 +189,7 @@ def create_app(
         app.include_router(router)
     if settings.sandbox:
         app.include_router(sandbox_router)
+    install_web(app)  # /, /console, /guardian, /me
     return app
 
 
