@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib import resources
 from typing import Any, ClassVar
 
@@ -315,7 +316,16 @@ _INDEX = _SharedIndex()
 
 
 def load_lexicon(filename: str, *, shared: bool = True) -> Lexicon:
-    """Load a lexicon shipped in ``companion_guard/detectors/data``."""
+    """A lexicon shipped in ``companion_guard/detectors/data``, loaded once per process.
+
+    Every registry's detectors get the same compiled lexicon, so building another
+    registry (tests, ``eval``, a second ``Guard``) does not grow the shared automaton.
+    """
+    return _load_lexicon(filename, shared)
+
+
+@lru_cache(maxsize=None)
+def _load_lexicon(filename: str, shared: bool) -> Lexicon:
     ref = resources.files("companion_guard.detectors").joinpath("data", filename)
     try:
         data = yaml.safe_load(ref.read_text(encoding="utf-8"))
