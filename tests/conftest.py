@@ -35,25 +35,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     if report.when == "call" or (report.when == "setup" and not report.passed):
         state = "passed" if report.passed else ("skipped" if report.skipped else "failed")
-        _RESULTS[item.nodeid] = {"nodeid": item.nodeid, "reqs": reqs, "outcome": state}
+        risks = [str(a) for m in item.iter_markers("tc260") for a in m.args]
+        _RESULTS[item.nodeid] = {"nodeid": item.nodeid, "reqs": reqs, "tc260": risks, "outcome": state}
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Merge this run's results into .companion-guard/test-results.json (read by `companion-guard matrix`)."""
+    """Write this run's results to .companion-guard/test-results.json (read by `companion-guard matrix`).
+
+    Only this run counts: a deleted or renamed test does not linger in the matrix.
+    """
     if not _RESULTS:
         return
     import json
 
     path = Path(session.config.rootpath) / ".companion-guard" / "test-results.json"
-    old: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            old = {t["nodeid"]: t for t in json.loads(path.read_text(encoding="utf-8")).get("tests", [])}
-        except (ValueError, KeyError):
-            old = {}
-    old.update(_RESULTS)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"tests": sorted(old.values(), key=lambda t: t["nodeid"])}, indent=1), encoding="utf-8")
+    tests = sorted(_RESULTS.values(), key=lambda t: t["nodeid"])
+    path.write_text(json.dumps({"tests": tests}, indent=1), encoding="utf-8")
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

@@ -123,3 +123,41 @@ def markdown(rows: list[Row]) -> str:
         code = "; ".join(r.code[:4]) + (f" (+{len(r.code) - 4})" if len(r.code) > 4 else "")
         lines.append(f"| {r.id} | {r.summary} | {code or '—'} | {len(r.tests)} ({r.passed}/{r.failed}) | {r.status} |")
     return "\n".join(lines)
+
+
+@dataclass
+class RiskRow:
+    """One TC260-003 risk's line: the pack's categories and coverage, the tests that carry its code."""
+
+    code: str
+    risk: str
+    coverage: str
+    categories: list[str]
+    tests: list[str] = field(default_factory=list)
+    passed: int = 0
+    failed: int = 0
+
+
+def taxonomy_matrix(results_path: Path = DEFAULT_RESULTS) -> list[RiskRow]:
+    """The pack's TC260-003 taxonomy with the tests marked ``@pytest.mark.tc260(code)`` and their results."""
+    from companion_guard.policy.loader import load_pack
+
+    rows = {r.code: RiskRow(r.code, r.zh, r.coverage.value, list(r.categories))
+            for r in load_pack("cn-2026").taxonomy.get("tc260-003", [])}
+    for test in load_results(results_path).get("tests", []):
+        for code in test.get("tc260", []):
+            row = rows.get(code)
+            if row is not None:
+                row.tests.append(test["nodeid"])
+                row.passed += test.get("outcome") == "passed"
+                row.failed += test.get("outcome") == "failed"
+    return list(rows.values())
+
+
+def taxonomy_markdown(rows: list[RiskRow]) -> str:
+    """The taxonomy part of the matrix as a Markdown table (README)."""
+    lines = ["| TC260-003 | risk | coverage | signal categories | tests (passed/failed) |", "|---|---|---|---|---|"]
+    for r in rows:
+        cats = ", ".join(f"`{c}`" for c in r.categories) or "—"
+        lines.append(f"| {r.code} | {r.risk} | {r.coverage} | {cats} | {len(r.tests)} ({r.passed}/{r.failed}) |")
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from companion_guard.cli import app
 def matrix(
     results: Path = typer.Option(Path(".companion-guard/test-results.json"), help="Results the test suite wrote."),
     as_markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table (for README)."),
+    tc260: bool = typer.Option(False, "--tc260", help="The TC260-003 taxonomy with its tests, instead."),
 ) -> None:
     """Requirement → code → tests → last result, for every ID of the Measures."""
     from rich.console import Console
@@ -20,6 +21,11 @@ def matrix(
 
     from companion_guard.compliance import build_matrix, markdown
 
+    if tc260:
+        from companion_guard.compliance import taxonomy_markdown, taxonomy_matrix
+
+        typer.echo(taxonomy_markdown(taxonomy_matrix(results)))
+        return
     rows = build_matrix(results)
     if as_markdown:
         typer.echo(markdown(rows))
