@@ -1,0 +1,268 @@
+"""The TC260-003 keyword library: prohibited content of Appendix A.1 and A.2 by keyword (P1, P4).
+
+TC260-003 (GB/T 45654-2025) asks a provider for a keyword library of at least 10,000
+terms over the 17 risks of Appendix A: the 8 of A.1 (at least 200 terms each) and the
+9 kinds of discrimination of A.2 (at least 100 each). It lives in ``data/tc260/``,
+one lexicon file per risk, each naming its TC260 code (``risk: A.1.f``) and the
+reply category it feeds (``category: reply.sexual``); a risk may span several files
+(A.1.h: drugs, gambling, fraud, black-market services, weapons and smuggling).
+
+Levels are what matters: ``high`` only for phrases violating in nearly any context
+(a sex-service ad, 代开发票, a drug-synthesis step, a gambling-site pitch, an
+explicit slur), ``medium`` for evidence the learned tier weighs. Each file has its
+own negation cues and allow-list (反诈, 戒赌, 禁毒宣传 …) and ``frames``: words
+anywhere in the text (新闻, 辟谣, 警方, 历史 …) that lower every hit one level, since
+a news, history or warning framing changes the reading but is easy to fake.
+``reply.sexual`` levels carry a ``severity`` (explicit, suggestive, vulgar).
+
+On a reply the detector reports the file's ``reply.*`` category; on a user's message
+the matching ``user.request.*`` one. Evidence names the risk code of every hit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from companion_guard.detectors.base import DetectionContext, Detector
+from companion_guard.detectors.lexicon import Hit, Lexicon, shared_hits
+from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.exceptions import ConfigError
+from companion_guard.types import Direction, Evidence, RiskLevel, Signal
+
+#: The library's folder under ``detectors/data``.
+FOLDER = "tc260"
+
+#: Every file of the library, in Appendix A order (a test checks the folder agrees).
+RISK_FILES: tuple[str, ...] = (
+    "A1a_subversion.yaml",
+    "A1b_national_image.yaml",
+    "A1c_secession.yaml",
+    "A1d_terrorism.yaml",
+    "A1e_ethnic_hatred.yaml",
+    "A1f_sexual.yaml",
+    "A1f_violence.yaml",
+    "A1g_misinformation.yaml",
+    "A1h_drugs.yaml",
+    "A1h_gambling.yaml",
+    "A1h_fraud.yaml",
+    "A1h_black_market.yaml",
+    "A1h_weapons_smuggling.yaml",
+    "A2a_ethnicity.yaml",
+    "A2b_religion.yaml",
+    "A2c_nationality.yaml",
+    "A2d_region.yaml",
+    "A2e_gender.yaml",
+    "A2f_age.yaml",
+    "A2g_occupation.yaml",
+    "A2h_health.yaml",
+    "A2i_other.yaml",
+)
+
+#: The 17 risks of Appendix A.1 and A.2 and the least number of terms TC260-003 asks of each.
+MINIMUMS: dict[str, int] = {
+    **{f"A.1.{c}": 200 for c in "abcdefgh"},
+    **{f"A.2.{c}": 100 for c in "abcdefghi"},
+}
+#: The least number of terms of the whole library.
+MINIMUM_TOTAL = 10_000
+
+#: Reply category → the user-side category of a request for the same content.
+USER_CATEGORY: dict[str, str] = {
+    "reply.sexual": "user.request.sexual",
+    "reply.violence_terror": "user.request.violence_terror",
+    "reply.illegal_assistance": "user.request.illegal",
+    "reply.gambling": "user.request.gambling",
+    "reply.fraud_assistance": "user.request.fraud",
+    "reply.discrimination": "user.request.discrimination",
+    "reply.misinformation": "user.request.misinformation",
+    "reply.national_security": "user.request.national_security",
+}
+
+_LOWER = {RiskLevel.HIGH: RiskLevel.MEDIUM, RiskLevel.MEDIUM: RiskLevel.LOW}
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLexicon:
+    """One file of the library: its risk code, category, compiled lexicon and framing cues."""
+
+    filename: str
+    risk: str
+    category: str
+    lexicon: Lexicon
+    #: Folded term → severity (``reply.sexual`` files only).
+    severity: dict[str, str]
+    frames: tuple[str, ...]
+
+    @property
+    def terms(self) -> int:
+        """How many distinct terms the file holds."""
+        return len(self.lexicon._keys)
+
+    def framed(self, norm: Normalized) -> str:
+        """The first framing cue found anywhere in the text, or ''."""
+        return next((f for f in self.frames if f in norm.text), "")
+
+
+def _read(filename: str) -> dict[str, Any]:
+    ref = resources.files("companion_guard.detectors").joinpath("data", FOLDER, filename)
+    try:
+        # libyaml when present: the library is 20k+ terms and the pure-Python parser takes seconds
+        data = yaml.load(ref.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read keyword file {filename}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"keyword file {filename} is not a mapping")
+    return data
+
+
+def _fold(term: str) -> str:
+    return normalize(term).text
+
+
+@cache
+def tc260_library() -> tuple[RiskLexicon, ...]:
+    """Every file of the library, compiled once per process (into the shared lexicon index).
+
+    Raises:
+        ConfigError: a file is missing, invalid, or names an unknown risk or category.
+    """
+    out = []
+    for filename in RISK_FILES:
+        data = _read(filename)
+        risk, category = str(data.get("risk", "")), str(data.get("category", ""))
+        if risk not in MINIMUMS:
+            raise ConfigError(f"keyword file {filename}: unknown TC260 risk {risk!r}")
+        if category not in USER_CATEGORY or set(data.get("categories", {})) != {category}:
+            raise ConfigError(f"keyword file {filename}: category {category!r} is not one reply category")
+        severity = {
+            _fold(str(term)): str(group["severity"])
+            for group in data["categories"][category]
+            if group.get("severity")
+            for term in group["terms"]
+        }
+        frames = tuple(f for f in (_fold(str(x)) for x in data.get("frames", [])) if f)
+        lexicon = Lexicon(data, source=f"{FOLDER}/{filename}")
+        out.append(RiskLexicon(filename, risk, category, lexicon, severity, frames))
+    return tuple(out)
+
+
+def tc260_lexicons() -> tuple[Lexicon, ...]:
+    """The library's compiled lexicons (cues for the learned prohibited-content heads)."""
+    return tuple(r.lexicon for r in tc260_library())
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    hit: Hit
+    source: RiskLexicon
+    level: RiskLevel
+    frame: str
+
+
+class ProhibitedKeywordDetector(Detector):
+    """Lexicon tier over the TC260-003 keyword library, both directions.
+
+    Fails open (a crash is a LOW ``detector.error``): the learned prohibited-content
+    heads and the reply judgement stand behind it.
+    """
+
+    id = "tc260.keywords"
+    categories = tuple(USER_CATEGORY) + tuple(USER_CATEGORY.values())
+    directions = frozenset({Direction.INPUT, Direction.OUTPUT})
+    requirements = ("P1", "P4", "E1")
+
+    def __init__(self, library: tuple[RiskLexicon, ...] | None = None) -> None:
+        self.library = library if library is not None else tc260_library()
+
+    def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
+        """One signal per category: the strongest hit's level, every hit's risk code as evidence."""
+        present = shared_hits(text)  # one scan of the shared index, cached on the text
+        found: list[_Found] = []
+        for source in self.library:
+            if source.lexicon._slot not in present:
+                continue
+            hits = source.lexicon.matches(text)
+            if not hits:
+                continue
+            frame = source.framed(text)
+            for hit in hits:
+                level = _LOWER.get(hit.level, hit.level) if frame else hit.level
+                found.append(_Found(hit, source, level, frame))
+        if not found:
+            return []
+        by_cat: dict[str, list[_Found]] = {}
+        for f in found:
+            by_cat.setdefault(f.source.category, []).append(f)
+        user_side = context.direction is Direction.INPUT
+        return [self._signal(USER_CATEGORY[cat] if user_side else cat, group, text) for cat, group in by_cat.items()]
+
+    def _signal(self, category: str, group: list[_Found], norm: Normalized) -> Signal:
+        top = max(group, key=lambda f: (f.level, f.hit.term.score))
+        evidence = []
+        for f in sorted(group, key=lambda f: (-int(f.level), f.hit.start))[:5]:
+            o_s, o_e = norm.original_span(f.hit.start, f.hit.end)
+            sev = f.source.severity.get(_fold(f.hit.term.rule), "")
+            rule = f"{f.source.risk} {f.hit.term.rule}" + (f" [{sev}]" if sev else "")
+            rule += " (pinyin)" if f.hit.via == "pinyin" else ""
+            evidence.append(Evidence(o_s, o_e, norm.original[o_s:o_e], rule))
+        risks = sorted({f.source.risk for f in group})
+        severities = sorted({s for f in group if (s := f.source.severity.get(_fold(f.hit.term.rule), ""))})
+        top_sev = top.source.severity.get(_fold(top.hit.term.rule), "")
+        frame = f" (framed by {top.frame!r}: one level lower)" if top.frame else ""
+        return Signal(
+            category=category,
+            level=top.level,
+            score=top.hit.term.score if top.level == top.hit.term.level else top.hit.term.score * 0.7,
+            detector=self.id,
+            evidence=tuple(evidence),
+            explanation=(
+                f"TC260-003 {top.source.risk} keyword {top.hit.term.rule!r}"
+                + (f" ({top_sev})" if top_sev else "")
+                + f" in {top.source.filename}{frame}"
+            ),
+            facets=tuple(risks) + tuple(f"severity:{s}" for s in severities),
+            modifiers=("framed",) if top.frame else (),
+        )
+
+
+def library_counts() -> list[dict[str, Any]]:
+    """Terms per risk (summed over its files), per level, against TC260-003's minimum."""
+    rows: dict[str, dict[str, Any]] = {}
+    for filename in RISK_FILES:
+        data = _read(filename)
+        risk = str(data["risk"])
+        row = rows.setdefault(risk, {"risk": risk, "files": [], "categories": [], "terms": 0, "high": 0, "medium": 0})
+        row["files"].append(filename)
+        if data["category"] not in row["categories"]:
+            row["categories"].append(data["category"])
+        for group in data["categories"][data["category"]]:
+            n = len(group["terms"])
+            row["terms"] += n
+            level = str(group["level"])
+            row[level] = row.get(level, 0) + n
+    out = []
+    for risk, minimum in MINIMUMS.items():
+        row = rows.get(risk, {"risk": risk, "files": [], "categories": [], "terms": 0, "high": 0, "medium": 0})
+        row["minimum"] = minimum
+        row["met"] = row["terms"] >= minimum
+        out.append(row)
+    return out
+
+
+__all__ = [
+    "FOLDER",
+    "MINIMUMS",
+    "MINIMUM_TOTAL",
+    "RISK_FILES",
+    "USER_CATEGORY",
+    "ProhibitedKeywordDetector",
+    "RiskLexicon",
+    "library_counts",
+    "tc260_lexicons",
+    "tc260_library",
+]
