@@ -29,6 +29,11 @@ COMMAND_MODULES = (
     "keys",
     "masterkey",
     "audit",
+    "report",
+    "filing",
+    "assessment",
+    "scope",
+    "simulate",
 )
 
 

@@ -10,6 +10,8 @@ DEFAULT_DUTIES: tuple[str, ...] = (
     "companion_guard.duties.usage:UsageReminderDuty",
     "companion_guard.duties.disclosure:AiDisclosureDuty",
     "companion_guard.guardians.duty:GuardiansDuty",
+    "companion_guard.reports.tips:SafetyTipsDuty",
+    "companion_guard.reports.watch:AssessmentWatchDuty",
 )
 
 

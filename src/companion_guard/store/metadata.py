@@ -15,6 +15,7 @@ TABLE_MODULES = (
     "companion_guard.store.tables",
     "companion_guard.store.tables_guardians",
     "companion_guard.store.tables_rights",
+    "companion_guard.store.tables_reports",
 )
 
 

@@ -47,6 +47,8 @@ class Persona(Base):
     relationship: Mapped[str] = mapped_column(String(16), default="friend")
     system_prompt: Mapped[str] = mapped_column(Text, default="")
     upstream_model: Mapped[str] = mapped_column(String(200), default="")
+    #: What the persona is for (S1): ``companion`` or a kind the Measures leave out (``customer_service`` …).
+    kind: Mapped[str] = mapped_column(String(32), default="companion", server_default="companion")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -22,7 +22,7 @@ def persona_view(p: Persona) -> dict[str, Any]:
     """A persona as the API shows it."""
     return {
         "id": p.id, "display_name": p.display_name, "relationship": p.relationship,
-        "system_prompt": p.system_prompt, "upstream_model": p.upstream_model,
+        "system_prompt": p.system_prompt, "upstream_model": p.upstream_model, "kind": p.kind or "companion",
     }
 
 
@@ -54,6 +54,7 @@ def put_persona(body: PersonaUpdate, svc: ServicesDep, _: ProviderDep, persona_i
             session.add(p)
         p.display_name, p.relationship = body.display_name, body.relationship.value
         p.system_prompt, p.upstream_model, p.updated_at = body.system_prompt, body.upstream_model, now
+        p.kind = body.kind
         view = persona_view(p)
     svc.guard.forget_persona(persona_id)
     return view

@@ -60,3 +60,8 @@ class PersonaUpdate(BaseModel):
     relationship: Relationship = Relationship.FRIEND
     system_prompt: str = Field("", max_length=20000)
     upstream_model: str = Field("", max_length=200)
+    kind: str = Field(
+        "companion", pattern=r"^(companion|customer_service|qa|assistant|education|research|other)$",
+        description="What the persona is for (S1): `companion` (continuous emotional interaction) or a kind "
+        "the Measures leave out (`customer_service`, `qa`, `assistant`, `education`, `research`).",
+    )
