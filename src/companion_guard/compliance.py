@@ -86,6 +86,11 @@ SURFACES: tuple[tuple[str, str], ...] = (
     ("I2", "crisis queue: list, acknowledge, note, resolve, targets (/v1/help-cases?queue=crisis, store/cases.py)"),
     ("I2", "help first: crisis inspection before every gate, crisis reply on upstream failure (pipeline.py, effects.py)"),
     ("I1", "crisis reply per signal whenever a reply is replaced during a crisis (effects.crisis_reply)"),
+    ("S1", "companion-guard scope: questionnaire citing Q2/Q3; persona kind (reports/scope.py)"),
+    ("A1", "assessment triggers: users, MAU, launches, features, major changes, pack/model versions (reports/triggers.py)"),
+    ("A2", "companion-guard report assessment: live figures, html/pdf/md/json with charts (reports/assessment.py)"),
+    ("A3", "companion-guard report filing + filing record: draft and change log (reports/filing.py)"),
+    ("X2", "GET /v1/safety-tips and notice.safety_tips once per user (reports/tips.py)"),
 )
 
 

@@ -16,6 +16,7 @@ ROUTERS: tuple[str, ...] = (
     "companion_guard.service.routes.help_cases",
     "companion_guard.service.routes.rights",
     "companion_guard.service.routes.operators",
+    "companion_guard.service.routes.compliance",
 )
 
 
