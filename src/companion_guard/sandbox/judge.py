@@ -35,6 +35,19 @@ class RubricDetector(LexiconDetector):
         "reply.national_security",
         "reply.denies_ai",
         "reply.scam_assist",
+        # TC260-003 Appendix A families (issue 13)
+        "reply.violence_terror",
+        "reply.sexual",
+        "reply.discrimination",
+        "reply.misinformation",
+        "reply.illegal_assistance",
+        "reply.gambling",
+        "reply.fraud_assistance",
+        "reply.unfair_business",
+        "reply.rights_violation",
+        "reply.unsafe_health",
+        "reply.unreliable",
+        "reply.fabrication",
     )
     directions = frozenset({Direction.OUTPUT})
     requirements = ("P1", "P2", "P3", "P4", "P5", "P6", "M1", "E1")
