@@ -70,6 +70,7 @@ ACCESS: dict[tuple[str, str], tuple[frozenset[str] | str, bool]] = {
     ("POST", "/v1/complaints"): (frozenset({PUBLIC, P, G, U}), True),
     ("GET", "/v1/complaints/{complaint_id}"): (frozenset(ROLES), True),
     ("GET", "/v1/users/{user_id}/complaints"): (SUBJECT, True),
+    ("POST", "/v1/users/{user_id}/portal-link"): (frozenset({P}), True),  # the /me page's signed link (web)
     ("GET", "/v1/notices"): (PUBLIC, True),
     # operators and auditors (D1, D5)
     ("GET", "/v1/operator/users/{user_id}/messages"): (frozenset({O}), True),
