@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import PROVIDER_KEY, LiveServer, make_settings, start_server
+from tests.receivers import WebhookReceiver
 
 from companion_guard.service.auth import create_key
 from companion_guard.store.db import session_scope
-from tests.conftest import PROVIDER_KEY, LiveServer, make_settings, start_server
-from tests.receivers import WebhookReceiver
 
 CRISIS = "我不想活了，药都准备好了"
 

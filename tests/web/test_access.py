@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
 from tests.conftest import PROVIDER_KEY
 from tests.web.conftest import CRISIS, Gateway
 
@@ -94,8 +93,8 @@ def test_a_guardian_sees_only_their_own_wards(gateway: Gateway) -> None:
 @pytest.mark.req("D1", "D5")
 def test_an_auditor_sees_the_console_read_only(gateway: Gateway) -> None:
     gateway.chat("audited-user", "xiaoyu", CRISIS)
-    case = [c for c in gateway.api.get("/v1/help-cases", params={"queue": "crisis"}).json()["cases"]
-            if c["user"] == "audited-user"][0]
+    case = next(c for c in gateway.api.get("/v1/help-cases", params={"queue": "crisis"}).json()["cases"]
+                if c["user"] == "audited-user")
     client, resp = sign_in(gateway, "console", gateway.key("auditor"))
     assert resp.status_code == 200 and "所有页面只读" in resp.text and "audited-user" in resp.text
     page = client.get(f"/console/cases/{case['id']}")

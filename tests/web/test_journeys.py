@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-
 from tests.web.conftest import CRISIS, Gateway
 
 
@@ -123,7 +123,7 @@ def test_a_user_exports_then_deletes_their_data(page: object, gateway: Gateway) 
     expect(page.get_by_role("heading", name="我的数据", exact=True)).to_be_visible()  # type: ignore[attr-defined]
     with page.expect_download() as info:  # type: ignore[attr-defined]
         page.get_by_role("button", name="下载 JSON").click()  # type: ignore[attr-defined]
-    data = json.loads(open(info.value.path(), encoding="utf-8").read())
+    data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
     assert any("今天好累" in m["content"] for m in data["messages"])
     with page.expect_download() as info:  # type: ignore[attr-defined]
         page.get_by_role("button", name="下载 ZIP（附说明）").click()  # type: ignore[attr-defined]

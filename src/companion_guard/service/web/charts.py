@@ -16,10 +16,10 @@ def bar_chart(days: list[dict[str, Any]], *, value: str = "minutes", label: str,
     bar = max(4.0, slot * 0.6)
     inner = height - pad_bottom - pad_top
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>',
-        f'<line x1="{pad_left}" y1="{height - pad_bottom}" x2="{width - pad_left}" y2="{height - pad_bottom}" '
-        'class="axis"/>',
+        (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
+         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>'),
+        (f'<line x1="{pad_left}" y1="{height - pad_bottom}" x2="{width - pad_left}" y2="{height - pad_bottom}" '
+         'class="axis"/>'),
     ]
     for i, day in enumerate(days):
         v = float(day.get(value) or 0)

@@ -35,7 +35,14 @@ from companion_guard.service.routes import operators as ops
 from companion_guard.service.web.access import Caller, current, sign_in, sign_out, signin_page
 from companion_guard.service.web.figures import live_figures, scorecards
 from companion_guard.service.web.session import csrf_ok
-from companion_guard.service.web.state import form_fields, error_code, error_text, redirect, render, translator
+from companion_guard.service.web.state import (
+    error_code,
+    error_text,
+    form_fields,
+    redirect,
+    render,
+    translator,
+)
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 
@@ -87,6 +94,8 @@ async def _act(
         return render(request, "error.html", caller.session, status=400, message=f"{where}: {first.get('msg')}")
     except CompanionGuardError as exc:
         return render(request, "error.html", caller.session, status=error_code(exc), message=error_text(exc))
+    except ValueError as exc:  # a date or number the form could not be read as
+        return render(request, "error.html", caller.session, status=400, message=str(exc)[:300])
     if isinstance(out, Response):
         return out
     return redirect(request, out or back, caller.session, flash="done")
@@ -160,7 +169,7 @@ async def case_action(request: Request, case_id: int) -> Response:
             action = "note"
         if action not in ("acknowledge", "note", "resolve"):
             raise InputError("choose acknowledge, note, resolve or escalate")
-        hc.respond_help_case(hc.CaseAnswer(action=action, note=note[:2000]), svc, caller.principal, case_id)  # type: ignore[arg-type]
+        hc.respond_help_case(hc.CaseAnswer.model_validate({"action": action, "note": note[:2000]}), svc, caller.principal, case_id)  # type: ignore[arg-type]
         return f"/console/cases/{case_id}"
 
     return await _act(request, act, f"/console/cases/{case_id}")
@@ -339,9 +348,11 @@ async def notice_new(request: Request) -> Response:
     """Schedule the end of the service or of a persona."""
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
-        body = NoticeRequest(scope=form.get("scope", "service"), persona_id=_opt(form.get("persona_id")),  # type: ignore[arg-type]
-                             ends_at=_when(form.get("ends_at")) or datetime.min,
-                             message_zh=form.get("message_zh", ""), message_en=form.get("message_en", ""))
+        body = NoticeRequest.model_validate({
+            "scope": form.get("scope", "service"), "persona_id": _opt(form.get("persona_id")),
+            "ends_at": _when(form.get("ends_at")), "message_zh": form.get("message_zh", ""),
+            "message_en": form.get("message_en", ""),
+        })
         ops.schedule_notice(body, caller.rights(request), r)
         return "/console/controls"
 

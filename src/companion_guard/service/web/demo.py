@@ -27,7 +27,14 @@ from companion_guard.service.schemas.openai import ChatCompletionRequest, error_
 from companion_guard.service.schemas.users import UserUpdate
 from companion_guard.service.web.me import portal_link
 from companion_guard.service.web.session import WebSession, csrf_ok
-from companion_guard.service.web.state import SECURITY_HEADERS, error_code, finish, render, translator, web_state
+from companion_guard.service.web.state import (
+    SECURITY_HEADERS,
+    error_code,
+    finish,
+    render,
+    translator,
+    web_state,
+)
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 
@@ -118,7 +125,7 @@ async def demo_chat(request: Request) -> Response:
         svc = services(request)
         if _profile(svc, str(session.get("user"))) is None:
             # A newcomer's first words: register them in the page's language (unknown age: the pack's default).
-            put_user(UserUpdate(locale=translator(request).locale), svc, DEMO_PROVIDER, user_id=str(session.get("user")))
+            put_user(UserUpdate.model_validate({"locale": translator(request).locale}), svc, DEMO_PROVIDER, user_id=str(session.get("user")))
         response: Response = await chat_completions(body, svc, DEMO_PROVIDER)
     except ValidationError as exc:
         return _json_error(InputError(exc.errors()[0].get("msg", "invalid request")))
@@ -187,9 +194,9 @@ async def demo_guardian(request: Request) -> Response:
     user_id = str(session.get("user"))
     try:
         if _profile(svc, user_id) is None:
-            put_user(UserUpdate(locale=translator(request).locale), svc, DEMO_PROVIDER, user_id=user_id)
+            put_user(UserUpdate.model_validate({"locale": translator(request).locale}), svc, DEMO_PROVIDER, user_id=user_id)
         invitation = invite_guardian(svc, DEMO_PROVIDER, user_id=user_id)
-        consent = give_consent(ConsentRequest(code=invitation["code"]), request, svc)
+        consent = give_consent(ConsentRequest.model_validate({"code": invitation["code"]}), request, svc)
     except CompanionGuardError as exc:
         return _json_error(exc)
     return finish(request, JSONResponse({"guardian_key": consent.get("token"), "user": user_id},
@@ -205,7 +212,7 @@ async def demo_me_link(request: Request) -> Response:
     svc = services(request)
     user_id = str(session.get("user"))
     if _profile(svc, user_id) is None:
-        put_user(UserUpdate(locale=translator(request).locale), svc, DEMO_PROVIDER, user_id=user_id)
+        put_user(UserUpdate.model_validate({"locale": translator(request).locale}), svc, DEMO_PROVIDER, user_id=user_id)
     return finish(request, JSONResponse(portal_link(request, user_id), headers=SECURITY_HEADERS), session)
 
 

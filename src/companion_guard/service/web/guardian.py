@@ -22,7 +22,15 @@ from companion_guard.service.routes import guardians as g
 from companion_guard.service.web.access import Caller, current, sign_in, sign_out, signin_page
 from companion_guard.service.web.charts import bar_chart
 from companion_guard.service.web.session import csrf_ok
-from companion_guard.service.web.state import form_data, form_fields, error_code, error_text, redirect, render, translator
+from companion_guard.service.web.state import (
+    error_code,
+    error_text,
+    form_data,
+    form_fields,
+    redirect,
+    render,
+    translator,
+)
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 

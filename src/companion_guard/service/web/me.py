@@ -9,8 +9,9 @@ so the role checks and the audit entries are the API's.
 
 from __future__ import annotations
 
+import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -32,7 +33,7 @@ from companion_guard.service.routes.rights import (
     withdraw_consent,
 )
 from companion_guard.service.web.session import WebSession, csrf_ok
-from companion_guard.service.web.state import form_fields, error_text, redirect, render, translator, web_state
+from companion_guard.service.web.state import error_text, form_fields, redirect, render, translator, web_state
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 
@@ -47,7 +48,7 @@ PURPOSE = "portal-link"
 def portal_link(request: Request, user_id: str, minutes: int = LINK_MINUTES) -> dict[str, Any]:
     """A signed link to ``/me`` for ``user_id``, valid for ``minutes``."""
     token = web_state(request).sealer.seal({"user": user_id}, purpose=PURPOSE, ttl=minutes * 60)
-    expires = datetime.fromtimestamp(time.time() + minutes * 60, tz=timezone.utc)
+    expires = datetime.fromtimestamp(time.time() + minutes * 60, tz=UTC)
     return {"url": str(request.base_url).rstrip("/") + f"/me/enter?t={token}", "user": user_id,
             "expires_at": expires.isoformat(timespec="seconds")}
 
@@ -87,7 +88,7 @@ def enter(request: Request, t: str = "") -> Response:
     session = state.sessions.load(request, "me")
     if data is None:
         return render(request, "me/expired.html", session, status=401)
-    fresh = WebSession("me", session.csrf if not session.fresh else session.csrf, {"user": data["user"]})
+    fresh = WebSession("me", secrets.token_urlsafe(24), {"user": data["user"]})
     return redirect(request, "/me", fresh)
 
 
@@ -116,7 +117,7 @@ async def _checked(request: Request) -> tuple[WebSession, RightsPrincipal | None
 @router.post("/me/export")
 async def me_export(request: Request) -> Response:
     """Download everything stored about the user, as JSON or ZIP (audited like the API)."""
-    session, who, form, refused = await _checked(request)
+    _, who, form, refused = await _checked(request)
     if refused is not None or who is None:
         return refused  # type: ignore[return-value]
     fmt = "zip" if form.get("format") == "zip" else "json"
@@ -177,8 +178,9 @@ async def me_complain(request: Request) -> Response:
     if refused is not None or who is None:
         return refused  # type: ignore[return-value]
     try:
-        body = ComplaintRequest(kind=form.get("kind", "complaint"), subject=form.get("subject", ""),  # type: ignore[arg-type]
-                                body=form.get("body", ""))
+        body = ComplaintRequest.model_validate(
+            {"kind": form.get("kind", "complaint"), "subject": form.get("subject", ""), "body": form.get("body", "")}
+        )
         file_complaint(body, who, rights_of(services(request)))
     except (CompanionGuardError, ValueError) as exc:
         return _page(request, session, who, error=translator(request)("me.complaints.invalid") + f" ({exc})"[:300],
