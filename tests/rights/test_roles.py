@@ -94,6 +94,11 @@ ACCESS: dict[tuple[str, str], tuple[frozenset[str] | str, bool]] = {
     ("GET", "/v1/operator/flows"): (STAFF_READ, True),
     ("GET", "/v1/audit"): (frozenset({A}), True),
     ("GET", "/v1/audit/verify"): (frozenset({A}), True),
+    # compliance (A1, A2, X2; issue 15)
+    ("GET", "/v1/safety-tips"): (frozenset({P}), True),
+    ("POST", "/v1/operator/changes"): (frozenset({O}), True),
+    ("GET", "/v1/operator/assessment"): (STAFF_READ, True),
+    ("GET", "/v1/operator/assessment/report"): (STAFF_READ, True),
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -113,6 +118,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/operator/incidents/{incident_id}/events"): {"note": "matrix"},
     ("PATCH", "/v1/operator/complaints/{complaint_id}"): {"assignee": "op-1"},
     ("POST", "/v1/help-cases/{case_id}/respond"): {"action": "note", "note": "matrix"},
+    ("POST", "/v1/operator/changes"): {"kind": "feature", "title": "matrix"},
 }
 PARAMS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/operator/users/{user_id}/messages"): {"reason": "role matrix test read"},

@@ -26,6 +26,10 @@ OperatorDep = Annotated[Principal, Depends(require("operator"))]
 StaffDep = Annotated[Principal, Depends(require("operator", "auditor"))]
 
 
+def _role(who: Principal) -> str:
+    return str(getattr(who.role, "value", who.role))
+
+
 class ChangeRequest(BaseModel):
     """``POST /v1/operator/changes``."""
 
@@ -91,8 +95,8 @@ def assessment_report(
 
     with session_scope(svc.sessions) as session:
         report = build(session, packs=list(svc.guard.policy.packs), registry=svc.guard.registry,
-                       duties=svc.guard.duties, start=start, end=end, generated_by=f"{who.role.value}:{who.subject}",
+                       duties=svc.guard.duties, start=start, end=end, generated_by=f"{_role(who)}:{who.subject}",
                        now=svc.clock.now())
-        audit.append(session, actor=who, action="report.generate", at=svc.clock.now(), target="assessment",
+        audit.append(session, actor=(_role(who), who.subject or ""), action="report.generate", at=svc.clock.now(), target="assessment",
                      details={"format": "json", **report["period"]})
     return report
