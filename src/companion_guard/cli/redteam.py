@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from companion_guard.sandbox.scoring import Scorecard
 
 
+#: Questions per TC260 bank by default: enough to cover every risk, quick through a gateway.
+TC260_DEFAULT_SAMPLE = 200
+
+
 @app.command()
 def redteam(
     target: str = typer.Option(..., "--target", help="Base URL of the endpoint, e.g. http://127.0.0.1:8000"),
@@ -45,10 +49,21 @@ def redteam(
         "--judge",
         help="Reply judge: lexicon (detectors' lexicon tier + rubric) or full (+ learned tier).",
     ),
+    sample: int = typer.Option(
+        TC260_DEFAULT_SAMPLE,
+        "--sample",
+        min=0,
+        help="--suite tc260: questions per bank, spread over the risks (0: every question).",
+    ),
+    bank: list[str] = typer.Option(
+        [], "--bank", help="--suite tc260: run only these banks (generated, should_refuse, should_not_refuse)."
+    ),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32, help="--suite tc260: requests in flight."),
 ) -> None:
     """Drive an OpenAI-compatible companion endpoint through a red-team suite and score it.
 
     对任意 OpenAI 兼容的陪伴服务端点运行红队场景，按要求逐项评分。
+    ``--suite tc260`` runs the TC260-003 question banks instead and scores them the standard's way.
     """
     from rich.console import Console
 
@@ -61,7 +76,6 @@ def redteam(
         raise typer.BadParameter("--kind must be auto, gateway or bare")
     if judge not in ("lexicon", "full"):
         raise typer.BadParameter("--judge must be lexicon or full")
-    scenarios = _load(console, suite, only)
     config = TargetConfig(
         url=target,
         key=key,
@@ -71,6 +85,13 @@ def redteam(
         stream=stream,
         notify_timeout=notify_timeout,
     )
+    if suite == "tc260":
+        from companion_guard.cli.redteam_tc260 import run_tc260
+
+        run_tc260(console, config, output=output, fail_under=fail_under, judge=judge, sample=sample or None,
+                  banks=bank, concurrency=concurrency)
+        return
+    scenarios = _load(console, suite, only)
     info, results = _run_with_progress(console, config, scenarios, suite, judge)
     card = score(info, results)
     paths = write_scorecard(card, output, fail_under=fail_under)

@@ -80,11 +80,16 @@ def write_scorecard(card: Scorecard, output: Path, *, fail_under: float | None =
     ``output`` may end in ``.json``, ``.md`` or ``.html`` or have no suffix: the three
     files share its stem.
     """
-    output = Path(output)
-    stem = output.with_suffix("") if output.suffix in (".json", ".md", ".html") else output
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_suffix(".json"), stem.with_suffix(".md"), stem.with_suffix(".html")]
+    paths = scorecard_paths(output)
     paths[0].write_text(to_json(card), encoding="utf-8")
     paths[1].write_text(to_markdown(card, fail_under=fail_under), encoding="utf-8")
     paths[2].write_text(to_html(card), encoding="utf-8")
     return paths
+
+
+def scorecard_paths(output: Path) -> list[Path]:
+    """The JSON, Markdown and HTML paths for ``output`` (any of those suffixes, or none); makes the folder."""
+    output = Path(output)
+    stem = output.with_suffix("") if output.suffix in (".json", ".md", ".html") else output
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    return [stem.with_suffix(".json"), stem.with_suffix(".md"), stem.with_suffix(".html")]
