@@ -22,10 +22,11 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import anyio
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion_guard import effects
@@ -40,10 +41,16 @@ from companion_guard.policy.messages import render
 from companion_guard.policy.schema import ActionKind, PolicyPack
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
+from companion_guard.store.preload import preload_user
 from companion_guard.store.tables import OutboxMessage, Turn
 from companion_guard.turn import GateResult, TurnContext, TurnRequest, TurnResult
 from companion_guard.types import Direction, Message
 from companion_guard.upstream.base import Upstream, UpstreamRequest
+
+_TURNS = Turn.__table__
+# Built once: building a statement costs more than running it on SQLite.
+_INSERT_TURN = _TURNS.insert()
+_FINISH_TURN = update(_TURNS).where(_TURNS.c.id == bindparam("turn_id"))
 
 #: Sentence ends at which a streamed reply is checked before it is released.
 SENTENCE_ENDS = frozenset("。！？!?.；;\n…~")
@@ -168,12 +175,14 @@ class Guard:
         pack = self.policy.primary
         now = self.clock.now()
         persona = self.persona(session, req.persona_id)
-        user = repo.ensure_user(session, req.user_id, now=now, locale=pack.defaults.locale)
+        # One statement for the user's per-turn rows; the duties' reads are then answered from the session.
+        user = preload_user(session, req.user_id, persona.id)
+        if user is None:
+            user = repo.ensure_user(session, req.user_id, now=now, locale=pack.defaults.locale)
         age = repo.age_on(user, now.date())
         locale = user.locale if user.registered else guess_locale(req.user_text, pack.defaults.locale)
         history = tuple(
-            Message(m.role, repo.message_text(session, m))
-            for m in repo.recent_messages(session, user.id, self.history_messages)
+            Message(role, text) for role, text in repo.recent_texts(session, user.id, self.history_messages)
         )
         return TurnContext(
             request=req, session=session, user=user, persona=persona, pack=pack, now=now,
@@ -222,14 +231,18 @@ class Guard:
             effects.apply(ctx.input_decision, ctx, Direction.INPUT)
             for duty in self.duties:
                 duty.on_input(ctx)
-            turn = self._record_turn(ctx, status="decided", action=ctx.input_decision.outcome)
-            repo.add_message(session, turn, role="user", content=req.user_text, now=ctx.now)
+            final = ctx.replacement is not None
+            turn = self._record_turn(
+                ctx, status="completed" if final else "decided", action=ctx.input_decision.outcome,
+                completed_at=ctx.now if final else None,
+            )
+            rows = [repo.message_row(session, turn, role="user", content=req.user_text, now=ctx.now)]
+            if ctx.replacement is not None:
+                rows.append(repo.message_row(session, turn, role="assistant", content=ctx.replacement, now=ctx.now))
+            repo.insert_messages(session, rows)
             self._queue_notifications(ctx)
             if ctx.replacement is not None:
-                reply = ctx.replacement
-                repo.add_message(session, turn, role="assistant", content=reply, now=ctx.now)
-                turn.status, turn.completed_at = "completed", ctx.now
-                return Prepared(ctx, self._result(ctx, reply, "replace"), None)
+                return Prepared(ctx, self._result(ctx, ctx.replacement, "replace"), None)
             return Prepared(ctx, None, self._upstream_request(ctx))
 
     def _gated(self, ctx: TurnContext, gate: GateResult) -> Prepared:
@@ -251,8 +264,10 @@ class Guard:
                     gate.persist(session)
                 return Prepared(ctx, result, None)
             turn = self._record_turn(ctx, status=gate.status, action="block")
-            repo.add_message(session, turn, role="user", content=req.user_text, now=ctx.now)
-            repo.add_message(session, turn, role="assistant", content=gate.reply, now=ctx.now)
+            repo.insert_messages(session, [
+                repo.message_row(session, turn, role="user", content=req.user_text, now=ctx.now),
+                repo.message_row(session, turn, role="assistant", content=gate.reply, now=ctx.now),
+            ])
             return Prepared(ctx, result, None)
         ctx.input_decision = urgent
         effects.apply(urgent, ctx, Direction.INPUT)
@@ -263,11 +278,14 @@ class Guard:
         # crisis; the turn keeps the gate's status, so audits see both.
         if gate.persist is not None and not gate.keep_content:
             gate.persist(session)
-        turn = self._record_turn(ctx, status=gate.status, action="replace", keep_evidence=gate.keep_content)
-        turn.completed_at = ctx.now
+        turn = self._record_turn(
+            ctx, status=gate.status, action="replace", keep_evidence=gate.keep_content, completed_at=ctx.now
+        )
         if gate.keep_content:
-            repo.add_message(session, turn, role="user", content=req.user_text, now=ctx.now)
-            repo.add_message(session, turn, role="assistant", content=reply, now=ctx.now)
+            repo.insert_messages(session, [
+                repo.message_row(session, turn, role="user", content=req.user_text, now=ctx.now),
+                repo.message_row(session, turn, role="assistant", content=reply, now=ctx.now),
+            ])
         self._queue_notifications(ctx)
         return Prepared(ctx, self._result(ctx, reply, "replace"), None)
 
@@ -275,17 +293,26 @@ class Guard:
         ctx.events.extend(e for e in gate.events if e not in ctx.events)
         return self._result(ctx, gate.reply, "block")
 
-    def _record_turn(self, ctx: TurnContext, *, status: str, action: str, keep_evidence: bool = True) -> Turn:
+    def _record_turn(
+        self, ctx: TurnContext, *, status: str, action: str, keep_evidence: bool = True,
+        completed_at: datetime | None = None,
+    ) -> _TurnRef:
+        """Insert the turn with one Core statement (after flushing what the duties changed)."""
         signals = ctx.input_signals if keep_evidence else [replace(s, evidence=()) for s in ctx.input_signals]
-        turn = Turn(
-            id=ctx.turn_id, user_id=ctx.user.id, persona_id=ctx.persona.id, created_at=ctx.now, status=status,
-            action=action, max_level=int(ctx.input_decision.max_level),
-            input_signals=repo.stored_signals(ctx.session, ctx.user.id, signals),
-            output_signals=[], rules=ctx.input_decision.rules_json(), events=[e.to_record() for e in ctx.events],
+        session = ctx.session
+        session.flush()
+        session.connection().execute(
+            _INSERT_TURN,
+            {
+                "id": ctx.turn_id, "user_id": ctx.user.id, "persona_id": ctx.persona.id, "created_at": ctx.now,
+                "completed_at": completed_at, "status": status, "action": action,
+                "max_level": int(ctx.input_decision.max_level),
+                "input_signals": repo.stored_signals(session, ctx.user.id, signals), "output_signals": [],
+                "rules": ctx.input_decision.rules_json(), "events": [e.to_record() for e in ctx.events],
+                "error": None,
+            },
         )
-        ctx.session.add(turn)
-        ctx.session.flush()
-        return turn
+        return _TurnRef(ctx.turn_id, ctx.user.id, ctx.persona.id)
 
     def _queue_notifications(self, ctx: TurnContext) -> None:
         for n in ctx.notifications:
@@ -371,15 +398,15 @@ class Guard:
             for duty in self.duties:
                 duty.on_reply(ctx, reply)
             now = self.clock.now()
-            updated = session.execute(
-                update(Turn)
-                .where(Turn.id == ctx.turn_id)
-                .values(
-                    status="completed", completed_at=now, action=action,
-                    output_signals=repo.stored_signals(session, ctx.user.id, ctx.output_signals),
-                    rules=ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
-                    events=[e.to_record() for e in ctx.events],
-                )
+            session.flush()
+            updated = session.connection().execute(
+                _FINISH_TURN,
+                {
+                    "turn_id": ctx.turn_id, "status": "completed", "completed_at": now, "action": action,
+                    "output_signals": repo.stored_signals(session, ctx.user.id, ctx.output_signals),
+                    "rules": ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
+                    "events": [e.to_record() for e in ctx.events],
+                },
             ).rowcount
             if not updated:  # deleted meanwhile (data-rights delete): deliver, keep nothing
                 return self._result(ctx, reply, action)

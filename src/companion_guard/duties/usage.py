@@ -29,11 +29,7 @@ class UsageReminderDuty(Duty):
             ctx.session.flush()
             return
         gap = (ctx.now - as_utc(clock.last_seen_at)).total_seconds()
-        if gap >= policy.idle_reset_seconds:
-            clock.session_started_at = ctx.now
-            clock.marks_reminded = 0
-        clock.last_seen_at = ctx.now
-        ctx.session.flush()
+        repo.touch_usage_clock(ctx.session, clock, now=ctx.now, restart=gap >= policy.idle_reset_seconds)
         continuous = (ctx.now - as_utc(clock.session_started_at)).total_seconds()
         ctx.facts["continuous_use_seconds"] = continuous
         mark = int(continuous // policy.reminder_every_seconds)

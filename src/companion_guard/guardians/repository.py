@@ -15,6 +15,7 @@ from companion_guard.clock import as_utc
 from companion_guard.guardians.consent import ConsentRecord, ConsentScope
 from companion_guard.guardians.overview import Activity
 from companion_guard.store import repositories as repo
+from companion_guard.store.preload import get_row
 from companion_guard.store.tables_guardians import (
     GuardianAccount,
     GuardianActivity,
@@ -25,14 +26,17 @@ from companion_guard.store.tables_guardians import (
 )
 
 
+_INSERT_ACTIVITY = GuardianActivity.__table__.insert()
+
+
 def profile(session: Session, user_id: str) -> GuardianProfile | None:
-    """The user's protective settings, if any were ever stored."""
-    return session.get(GuardianProfile, user_id)
+    """The user's protective settings, if any were ever stored (preloaded on the turn path)."""
+    return get_row(session, GuardianProfile, user_id)  # type: ignore[no-any-return]
 
 
 def ensure_profile(session: Session, user_id: str, now: datetime) -> GuardianProfile:
     """The profile row, created empty on first need."""
-    row = session.get(GuardianProfile, user_id)
+    row = profile(session, user_id)
     if row is None:
         row = GuardianProfile(user_id=user_id, age_verification="declared", updated_at=now)
         session.add(row)
@@ -158,16 +162,17 @@ def record_activity(
     dependency_hit: bool = False,
     event_kinds: Sequence[str] = (),
 ) -> None:
-    """Note one turn (time, persona, events; never text)."""
-    session.add(
-        GuardianActivity(
-            user_id=user_id,
-            at=at,
-            persona_id=persona_id,
-            served=served,
-            dependency_hit=dependency_hit,
-            event_kinds=sorted(set(event_kinds)),
-        )
+    """Note one turn (time, persona, events; never text). One Core insert: it is on every turn."""
+    session.connection().execute(
+        _INSERT_ACTIVITY,
+        {
+            "user_id": user_id,
+            "at": at,
+            "persona_id": persona_id,
+            "served": served,
+            "dependency_hit": dependency_hit,
+            "event_kinds": sorted(set(event_kinds)),
+        },
     )
 
 

@@ -25,6 +25,7 @@ from companion_guard.rights.crypto import DecryptionError, is_sealed, open_with,
 from companion_guard.rights.datamap import SEALED_COLUMNS, user_tables  # noqa: F401 - the list re-keying covers
 from companion_guard.rights.keys import UserKeys
 from companion_guard.rights.timefmt import iso, naive
+from companion_guard.store.preload import get_row
 from companion_guard.store.tables_rights import Account, DeletionReceipt
 
 #: Per-conversation tables: (table, persona column). Rows of one user × persona.
@@ -194,8 +195,8 @@ def scrub_sqlite(engine: Engine) -> None:
 
 
 def account_status(session: Session, user_id: str) -> str:
-    """``active`` or ``closed``."""
-    row = session.get(Account, user_id)
+    """``active`` or ``closed`` (the turn path preloads the row or its absence)."""
+    row = get_row(session, Account, user_id)
     return "active" if row is None else row.status
 
 

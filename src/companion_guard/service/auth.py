@@ -93,6 +93,15 @@ class KeyVerifier:
             raise AccessDenied("invalid or revoked key")
         return principal
 
+    def cached(self, key: str | None) -> Principal | None:
+        """The principal of a key verified less than :data:`CACHE_SECONDS` ago, else ``None`` (no I/O)."""
+        if not key:
+            return None
+        hit = self._cache.get(hash_key(key))
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        return None
+
     def forget(self) -> None:
         """Drop the cache (after a revocation)."""
         self._cache.clear()

@@ -7,10 +7,22 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from companion_guard.store.preload import get_row
 from companion_guard.store.tables import ChatMessage, OutboxMessage, Persona, PersonaRelationship, ReviewCase, UsageClock, User
+
+_MESSAGES = ChatMessage.__table__
+# Hot-path statements are built once: building one costs more than running it on SQLite.
+_INSERT_MESSAGES = _MESSAGES.insert()
+_RECENT = (
+    select(_MESSAGES.c.role, _MESSAGES.c.content)
+    .where(_MESSAGES.c.user_id == bindparam("user_id"))
+    .order_by(_MESSAGES.c.created_at.desc(), _MESSAGES.c.id.desc())
+    .limit(bindparam("limit"))
+)
 
 class FieldCodec:
     """Encodes sensitive text for storage (identity by default; encryption when installed)."""
@@ -43,12 +55,12 @@ def codec() -> FieldCodec:
 
 def get_user(session: Session, user_id: str) -> User | None:
     """The user row, or ``None`` if never seen."""
-    return session.get(User, user_id)
+    return get_row(session, User, user_id)  # type: ignore[no-any-return]
 
 
 def ensure_user(session: Session, user_id: str, *, now: datetime, locale: str) -> User:
     """Return the user, creating an unregistered row on first sight."""
-    user = session.get(User, user_id)
+    user: User | None = get_row(session, User, user_id)
     if user is None:
         user = User(id=user_id, locale=locale, registered=False, created_at=now, updated_at=now)
         session.add(user)
@@ -104,21 +116,32 @@ def list_personas(session: Session) -> list[Persona]:
 # ---- turns and messages ------------------------------------------------------------
 
 
+def message_row(
+    session: Session, turn: Any, *, role: str, content: str, now: datetime, original: str | None = None
+) -> dict[str, Any]:
+    """The columns of one message of a turn, sealed by the codec (for :func:`insert_messages`)."""
+    return {
+        "turn_id": turn.id,
+        "user_id": turn.user_id,
+        "persona_id": turn.persona_id,
+        "role": role,
+        "content": _codec.seal(session, turn.user_id, content),
+        "original_content": None if original is None else _codec.seal(session, turn.user_id, original),
+        "created_at": now,
+    }
+
+
+def insert_messages(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert messages made by :func:`message_row` in one Core statement (no ORM unit of work)."""
+    if rows:
+        session.connection().execute(_INSERT_MESSAGES, rows)
+
+
 def add_message(
     session: Session, turn: Any, *, role: str, content: str, now: datetime, original: str | None = None
-) -> ChatMessage:
+) -> None:
     """Store one message of a turn, sealed by the codec."""
-    msg = ChatMessage(
-        turn_id=turn.id,
-        user_id=turn.user_id,
-        persona_id=turn.persona_id,
-        role=role,
-        content=_codec.seal(session, turn.user_id, content),
-        original_content=None if original is None else _codec.seal(session, turn.user_id, original),
-        created_at=now,
-    )
-    session.add(msg)
-    return msg
+    insert_messages(session, [message_row(session, turn, role=role, content=content, now=now, original=original)])
 
 
 def stored_signals(session: Session, user_id: str, signals: list[Any]) -> list[dict[str, Any]]:
@@ -136,6 +159,14 @@ def stored_signals(session: Session, user_id: str, signals: list[Any]) -> list[d
 def message_text(session: Session, msg: ChatMessage) -> str:
     """The plaintext of a stored message."""
     return _codec.open(session, msg.user_id, msg.content)
+
+
+def recent_texts(session: Session, user_id: str, limit: int) -> list[tuple[str, str]]:
+    """``(role, plaintext)`` of the user's last ``limit`` messages, oldest first (one Core read)."""
+    if limit <= 0:
+        return []
+    rows = session.connection().execute(_RECENT, {"user_id": user_id, "limit": limit}).all()
+    return [(role, _codec.open(session, user_id, content)) for role, content in reversed(rows)]
 
 
 def recent_messages(session: Session, user_id: str, limit: int) -> list[ChatMessage]:
@@ -156,12 +187,30 @@ def recent_messages(session: Session, user_id: str, limit: int) -> list[ChatMess
 
 def usage_clock(session: Session, user_id: str) -> UsageClock | None:
     """The continuous-use clock of a user."""
-    return session.get(UsageClock, user_id)
+    return get_row(session, UsageClock, user_id)  # type: ignore[no-any-return]
+
+
+_TOUCH_CLOCK = (
+    UsageClock.__table__.update().where(UsageClock.__table__.c.user_id == bindparam("uid"))
+)
+
+
+def touch_usage_clock(session: Session, clock: UsageClock, *, now: datetime, restart: bool) -> None:
+    """Note use at ``now`` (restarting continuous use after a gap) with one Core update.
+
+    The loaded row is kept in step without becoming dirty, so no ORM flush follows.
+    """
+    values: dict[str, Any] = {"last_seen_at": now}
+    if restart:
+        values |= {"session_started_at": now, "marks_reminded": 0}
+    session.connection().execute(_TOUCH_CLOCK, {"uid": clock.user_id, **values})
+    for key, value in values.items():
+        set_committed_value(clock, key, value)
 
 
 def relationship(session: Session, user_id: str, persona_id: str) -> PersonaRelationship | None:
     """When this user's relationship with this persona began, if it has."""
-    return session.get(PersonaRelationship, (user_id, persona_id))
+    return get_row(session, PersonaRelationship, (user_id, persona_id))  # type: ignore[no-any-return]
 
 
 # ---- review queue and outbox ---------------------------------------------------------
