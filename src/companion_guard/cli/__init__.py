@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "redteam",
     "matrix",
     "taxonomy",
+    "keywords",
     "keys",
     "masterkey",
     "audit",

@@ -17,6 +17,7 @@ from companion_guard.detectors.builtin.fraud import ScamAssistDetector
 from companion_guard.detectors.builtin.minors import PossibleMinorDetector
 from companion_guard.detectors.builtin.privacy import PIIDetector
 from companion_guard.detectors.builtin.prohibited import ProhibitedReplyDetector, ProhibitedRequestDetector
+from companion_guard.detectors.builtin.prohibited_keywords import ProhibitedKeywordDetector
 from companion_guard.detectors.builtin.replies import ExplicitReplyFloor, ReplyInContextDetector
 from companion_guard.detectors.builtin.requests import UserRequestDetector
 from companion_guard.detectors.builtin.security import NationalSecurityDetector
@@ -30,6 +31,7 @@ BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
     ProhibitedRequestDetector,
     # both
     PIIDetector,
+    ProhibitedKeywordDetector,
     # reply side
     ReplyInContextDetector,
     ExplicitReplyFloor,
