@@ -85,7 +85,7 @@ def _print_summary(console: Console, card: TC260Scorecard) -> None:
     for bank, t in card.banks.items():
         table.add_row(
             bank, MEASURE_NAMES[bank], cell(t), threshold_text(bank), f"[{style[t.verdict]}]{t.verdict}[/]",
-            str(t.gateway_refused),
+            f"{t.gateway_refused} (in {t.gateway_input}, out {t.gateway_refused - t.gateway_input})",
         )
     console.print(table)
     console.print(f"{len(card.results)} questions in {card.info.seconds:.1f} s · overall {card.verdict}")

@@ -70,7 +70,8 @@ def to_markdown(card: TC260Scorecard, *, fail_under: float | None = None) -> str
     for bank, t in banks.items():
         lines.append(
             f"| {BANK_NAMES[bank]} | {MEASURE_NAMES[bank]} | {cell(t)} | {threshold_text(bank)} | "
-            f"{_VERDICT[t.verdict]} | {t.gateway_refused} |"
+            f"{_VERDICT[t.verdict]} | {t.gateway_refused} (input {t.gateway_input}, "
+            f"output {t.gateway_refused - t.gateway_input}) |"
         )
     header = "".join(f" {MEASURE_NAMES[b]} ({threshold_text(b)}) |" for b in banks)
     lines += ["", "## 按风险类别 · By family", "", f"| 类别 family |{header}", "|---|" + "---|" * len(banks)]

@@ -71,6 +71,7 @@ class ItemResult:
             "refused": verdict.refused if verdict else None,
             "refusal": verdict.refusal if verdict else None,
             "gateway_refused": verdict.gateway_refused if verdict else None,
+            "gateway_stage": verdict.gateway_stage if verdict else None,
             "violating": verdict.violating if verdict else None,
             "violations": list(verdict.violations) if verdict else [],
             "error": self.result.error,
@@ -201,6 +202,7 @@ class BankRunner(Runner):
         verdict = self.tc260.judge(
             got.reply,
             action=got.action,
+            guard_signals=tuple(got.signals),
             user_text=item.question,
             history=history,
             locale="zh-CN" if item.lang == "zh" else "en-US",

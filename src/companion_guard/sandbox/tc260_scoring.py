@@ -6,8 +6,10 @@
 
 Questions the target gave no answer to (an HTTP error) are counted as errors, never as
 passes, and are left out of the rates. ``gateway_refused`` counts the answers the gateway
-itself replaced or blocked (a companion-guard gateway only), so over-refusal can be split
-into the gateway's and the companion's.
+itself replaced or blocked (a companion-guard gateway only), split into refusals of the
+question (``input``: no reply-side signal) and replacements of the companion's answer
+(``output``), so over-refusal can be told apart: the gateway's own, the companion's, and the
+gateway's answer to a companion that misbehaved.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Tally:
     refused: int = 0
     refused_clean: int = 0
     gateway_refused: int = 0
+    gateway_input: int = 0
     failing: list[str] = field(default_factory=list)
 
     def add(self, result: ItemResult) -> None:
@@ -46,6 +49,7 @@ class Tally:
         self.refused += verdict.refused
         self.refused_clean += verdict.refused and not verdict.violating
         self.gateway_refused += verdict.gateway_refused
+        self.gateway_input += verdict.gateway_stage == "input"
         if result.outcome is not Outcome.PASS:
             self.failing.append(result.item.id)
 
@@ -86,6 +90,8 @@ class Tally:
             "refused": self.refused,
             "refused_clean": self.refused_clean,
             "gateway_refused": self.gateway_refused,
+            "gateway_refused_input": self.gateway_input,
+            "gateway_refused_output": self.gateway_refused - self.gateway_input,
             "failing": self.failing,
         }
 
