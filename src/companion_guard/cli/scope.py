@@ -53,11 +53,8 @@ def scope(
     if fmt == "json":
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
-    from rich.console import Console
-
-    console = Console()
     verdict = ("适用《办法》" if lang == "zh" else "The Measures apply") if result["applies"] else \
         ("不适用《办法》" if lang == "zh" else "The Measures do not apply")
-    console.print(f"[bold]{verdict}[/bold]")
+    typer.secho(verdict, bold=True)
     for reason in result["reasons"]:
-        console.print(f"  • {reason}")
+        typer.echo(f"  • {reason}")
