@@ -28,9 +28,10 @@ def keywords(
 
         table = Table(title="TC260-003 keyword library (Appendix A.1 / A.2)")
         for col in ("risk", "category", "files", "high", "medium", "low", "terms", "minimum", "met"):
-            table.add_column(col, justify="right" if col in ("high", "medium", "low", "terms", "minimum") else "left")
+            numeric = col in ("high", "medium", "low", "terms", "minimum")
+            table.add_column(col, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
         for r in rows:
-            table.add_row(r["risk"], "\n".join(r["categories"]), "\n".join(r["files"]), str(r.get("high", 0)),
+            table.add_row(r["risk"], "\n".join(r["categories"]), "\n".join(f.removesuffix(".yaml") for f in r["files"]), str(r.get("high", 0)),
                           str(r.get("medium", 0)), str(r.get("low", 0)), str(r["terms"]), str(r["minimum"]),
                           "[green]yes[/]" if r["met"] else "[red]no[/]")
         table.add_row("total", "", "", str(sum(r.get("high", 0) for r in rows)), str(sum(r.get("medium", 0) for r in rows)),
