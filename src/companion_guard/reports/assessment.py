@@ -112,6 +112,7 @@ def build(session: Session, *, packs: list[PolicyPack], registry: Any, duties: l
                                                   period=period, card=scorecard(scorecard_path, fail_under))
     sections["training_data"] = training_data(find_datasheet(datasheet))
     return {
+        "figures": headline(sections),
         "title": {"zh": "人工智能拟人化互动服务安全评估报告", "en": "Security assessment report: AI anthropomorphic "
                                                        "interaction service"},
         "requirement": "A2",
@@ -120,7 +121,6 @@ def build(session: Session, *, packs: list[PolicyPack], registry: Any, duties: l
                    "last_day": period.last_day.isoformat(), "bounded": start is not None or end is not None},
         "generated_at": (now or datetime.now(UTC)).isoformat(),
         "generated_by": generated_by,
-        "figures": headline(sections),
         "sections": sections,
         "order": [s[0] for s in SECTIONS],
     }

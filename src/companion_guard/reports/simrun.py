@@ -180,6 +180,16 @@ def run(settings: Settings, *, users: int, days: int, seed: int, start: datetime
     with TestClient(app) as client:
         svc = app.state.services
         svc.extras["channels"]["webhook"] = SinkChannel()
+        warnings = []
+        with session_scope(svc.sessions) as session:
+            from sqlalchemy import func, select
+
+            from companion_guard.store.tables import Turn
+
+            if session.scalar(select(func.count()).select_from(Turn)):
+                warnings.append("the store already holds turns: a report over all recorded time will not equal "
+                                "the truth (simulate into a fresh database)")
+                print(f"warning: {warnings[-1]}", file=sys.stderr)
         with session_scope(svc.sessions) as session:
             keys = {role: create_key(session, role=role, subject=f"sim-{role}" if role != "provider" else None,
                                      label="simulate", now=clock.now()) for role in ("provider", "operator")}
@@ -197,8 +207,16 @@ def run(settings: Settings, *, users: int, days: int, seed: int, start: datetime
         with session_scope(svc.sessions) as session:
             from companion_guard.service.auth import revoke_subject_keys
 
-            for role in ("operator",):
-                revoke_subject_keys(session, role=role, subject=f"sim-{role}", now=clock.now())
+            revoke_subject_keys(session, role="operator", subject="sim-operator", now=clock.now())
+            for uid in player.rt.user_keys:
+                revoke_subject_keys(session, role="user", subject=uid, now=clock.now())
+            from sqlalchemy import update
+
+            from companion_guard.service.auth import hash_key
+            from companion_guard.store.tables import ApiKey
+
+            session.execute(update(ApiKey).where(ApiKey.key_hash == hash_key(keys["provider"]))
+                            .values(revoked_at=clock.now()))
     truth["run"] = {"seconds": round(time.monotonic() - began, 1), "errors": player.rt.errors[:50],
-                    "error_count": len(player.rt.errors)}
+                    "error_count": len(player.rt.errors), "warnings": warnings}
     return truth

@@ -26,7 +26,7 @@ from companion_guard.reports.figures import IDENTIFIED_LEVELS, REPORT_TZ, crisis
 from companion_guard.types import Direction, Message
 
 #: Signals an everyday message must not carry (they would open cases or change the plan).
-QUIET_CATEGORIES = frozenset({"user.help_request", "user.property_loss", "user.leave_intent", "user.asks_if_human",
+QUIET_CATEGORIES = frozenset({"loud", "user.help_request", "user.property_loss", "user.leave_intent", "user.asks_if_human",
                               "user.dependency", "user.third_party_risk"})
 
 PERSONAS = {"adult": ("xiaoyu", "laoshi", "mimi", "linshen", "nainai"), "elderly": ("nainai", "xiaoyu"),
@@ -118,7 +118,9 @@ class Planner:
                                user_groups=user.groups)
         signals = [s.to_dict() for s in self.registry.detect(text, ctx)]
         found = crisis_level(signals)
-        return (found[1] if found else None), {s["category"] for s in signals}
+        # Any other signal at medium or above could steer, escalate or notify: such a text is not "everyday".
+        loud = {"loud" for s in signals if s.get("level") in IDENTIFIED_LEVELS}
+        return (found[1] if found else None), {s["category"] for s in signals} | loud
 
     def pick(self, user: SimUser, pool: tuple[str, ...], want: str | None) -> str | None:
         """A text of ``pool`` read at ``want`` (``None``: everyday, below medium and quiet) in this context."""
