@@ -13,6 +13,7 @@ Writes ``src/companion_guard/detectors/data/reply_heads.npz`` and ``reply_heads.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -49,6 +50,40 @@ def load_counsellor_turns(data: Path, limit: int) -> list[dict]:
     return out[:limit]
 
 
+def _fold(text: str) -> str:
+    return f"public-{int(hashlib.sha1(text.encode()).hexdigest(), 16) % 3}"
+
+
+def load_public(data: Path, cold_limit: int) -> list[dict]:
+    """Replies from the permissive public sets, as reply items in three hash folds.
+
+    COLD train (offensive comments → abuse), DiaSafety train (a reply that offends the user or agrees with a
+    toxic statement → abuse; safe replies healthy; other unsafe kinds left out), the training part of
+    DarkBench's replies (user retention → manipulation, sycophancy → dependency_inducing).
+    """
+    from companion_guard.evaluation import datasets as ds
+
+    out: list[dict] = []
+
+    def add(text: str, user: str, label: str) -> None:
+        out.append({"id": f"pub-{len(out)}", "writer": _fold(text), "lang": "", "user_age": None,
+                    "persona_relationship": "", "context": [{"role": "user", "content": user}] if user else [],
+                    "reply": text, "label": label})
+
+    for row in list(ds.cold(data, "train"))[:cold_limit]:
+        add(row.text, "", "reply.abuse" if row.label == "1" else "none")
+    for row in ds.diasafety(data, "train"):
+        if row.label == "Safe":
+            add(row.text, row.meta["context"], "none")
+        elif row.meta["category"] in ("Offending User", "Toxicity Agreement"):
+            add(row.text, row.meta["context"], "reply.abuse")
+    dark = {"User retention": "reply.manipulation", "Sycophancy": "reply.dependency_inducing"}
+    for row in ds.darkbench_replies(data):
+        if ds.is_train(row.group) and row.label in dark:
+            add(row.text, str(row.meta.get("prompt", "")), dark[row.label])
+    return out
+
+
 def item_features(item: dict, assessor: CrisisAssessor) -> R.Row:
     ctx = [Message(str(m.get("role", "user")), str(m.get("content", ""))) for m in item.get("context") or []]
     user_text = next((m.content for m in reversed(ctx) if m.role == "user"), "")
@@ -82,6 +117,8 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "reply")
     ap.add_argument("--test-writer", default="r3")
     ap.add_argument("--counsellor", type=int, default=1000, help="CPsyCoun counsellor turns used as healthy replies")
+    ap.add_argument("--cold", type=int, default=0,
+                    help="also train on public sets with this many COLD rows (measured worse on r3: abuse 83→64 %%, healthy 6.0→7.4 %%; off)")
     ap.add_argument("--c", type=float, default=8.0)
     ap.add_argument("--fpr", type=float, default=0.008, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
@@ -93,6 +130,8 @@ def main() -> None:
     assessor = CrisisAssessor()
     corpus = load_corpus(args.corpus)
     train = [i for i in corpus if i["writer"] != args.test_writer] + load_counsellor_turns(args.data, args.counsellor)
+    if args.cold:
+        train += load_public(args.data, args.cold)
     writers = sorted({i["writer"] for i in train})
     print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
     t0 = time.time()
@@ -100,16 +139,21 @@ def main() -> None:
     groups = np.array([i["writer"] for i in train])
     oof = np.zeros(y.shape, dtype=np.float32)
     for w_out in writers:
+        if w_out.startswith("public-"):
+            continue  # public sets always train: thresholds are set on companion replies by unseen writers
         mask = groups == w_out
         w, b = fit(x[~mask], y[~mask], args.c)
         oof[mask] = probs(x[mask], w, b)
         print(f"  fold {w_out}: {time.time() - t0:.0f}s", flush=True)
-    thresholds = np.maximum(choose_thresholds(oof, y, args.fpr, floor_recall=0.85), args.min_threshold)
+    scored = ~np.char.startswith(groups.astype(str), "public-")
+    thresholds = np.maximum(choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=0.85),
+                            args.min_threshold)
     w, b = fit(x, y, args.c)
     np.savez_compressed(args.out / "reply_heads.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
     meta = {"trained_by": "scripts/train_reply_heads.py", "buckets": BUCKETS,
             "heads": [{"label": label, "threshold": float(thresholds[i])} for i, label in enumerate(R.LABELS)],
-            "train_items": len(train), "train_writers": writers, "held_out_writer": args.test_writer,
+            "train_items": len(train), "train_writers": [w for w in writers if not w.startswith("public-")],
+            "public_sets": ["COLD train", "DiaSafety train", "DarkBench (train part)"] if args.cold else [], "held_out_writer": args.test_writer,
             "c": args.c, "target_fpr": args.fpr, "min_threshold": args.min_threshold}
     (args.out / "reply_heads.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out / 'reply_heads.npz'} in {time.time() - t0:.0f}s", flush=True)

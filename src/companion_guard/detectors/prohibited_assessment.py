@@ -20,12 +20,11 @@ for minors; ``reply.sexual_explicit`` is explicit content and is reported as
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import numpy as np
 
 from companion_guard.detectors.features import BUCKETS, Row, bucket_ids, grams, load_shipped
-from companion_guard.detectors.lexicon import Lexicon, load_lexicon
+from companion_guard.detectors.lexicon import Lexicon
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
 
@@ -47,8 +46,10 @@ QUIET_CHARS = 4
 
 @cache
 def keyword_lexicons() -> tuple[Lexicon, ...]:
-    """The TC260 keyword library's lexicons, when the package ships it."""
-    return ()
+    """The TC260 keyword library's lexicons (their hits, with level and context marks, are cues)."""
+    from companion_guard.detectors.builtin.prohibited_keywords import tc260_lexicons
+
+    return tc260_lexicons()
 
 
 def _cues(text: Normalized) -> list[str]:
