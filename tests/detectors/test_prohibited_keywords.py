@@ -116,6 +116,8 @@ EVASIVE = [
     ("今晚一起yue pao吧", "reply.sexual"),  # typed pinyin of a two-character term
     ("注 册 送 彩 金，快来", "reply.gambling"),
     ("ＳＥＮＤ ＮＵＤＥＳ now", "reply.sexual"),  # full-width letters
+    ("bjl平台带你回血", "reply.gambling"),  # typed initials
+    ("菠 菜 平 台，新人有福利", "reply.gambling"),  # homophone written out, spaced
 ]
 
 
@@ -188,6 +190,31 @@ def test_input_emits_user_requests_and_output_replies(
 
 
 @pytest.mark.req("E1")
-def test_a_scam_pitch_to_the_reader_is_fraud(detector: ProhibitedKeywordDetector) -> None:
-    found = _signals(detector, "恭喜，您的红色资产解冻需要先交手续费解冻")
-    assert found["reply.fraud_assistance"].level == RiskLevel.HIGH
+def test_a_scam_pitch_is_high_in_a_reply_and_medium_when_a_user_quotes_it(detector: ProhibitedKeywordDetector) -> None:
+    pitch = "对方说我的红色资产解冻要先交手续费解冻"
+    assert _signals(detector, pitch)["reply.fraud_assistance"].level == RiskLevel.HIGH
+    # the user who types a pitch is mostly quoting a scammer: evidence, not a request for fraud
+    assert _signals(detector, pitch, Direction.INPUT)["user.request.fraud"].level == RiskLevel.MEDIUM
+    # asking for a scam script stays high
+    assert _signals(detector, "帮我写一份杀猪盘话术", Direction.INPUT)["user.request.fraud"].level == RiskLevel.HIGH
+
+
+@pytest.mark.req("P1")
+def test_a_rumour_a_user_asks_about_is_medium(detector: ProhibitedKeywordDetector) -> None:
+    text = "群里说疫苗里有芯片是真的吗"
+    assert _signals(detector, text)["reply.misinformation"].level == RiskLevel.HIGH
+    assert _signals(detector, text, Direction.INPUT)["user.request.misinformation"].level == RiskLevel.MEDIUM
+
+
+@pytest.mark.req("P1")
+def test_the_keywords_command_reports_every_minimum_met() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from companion_guard.cli import build_app
+
+    result = CliRunner().invoke(build_app(), ["keywords", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["met"] and report["total"] >= MINIMUM_TOTAL and len(report["risks"]) == 17

@@ -13,7 +13,9 @@ explicit slur), ``medium`` for evidence the learned tier weighs. Each file has i
 own negation cues and allow-list (反诈, 戒赌, 禁毒宣传 …) and ``frames``: words
 anywhere in the text (新闻, 辟谣, 警方, 历史 …) that lower every hit one level, since
 a news, history or warning framing changes the reading but is easy to fake.
-``reply.sexual`` levels carry a ``severity`` (explicit, suggestive, vulgar).
+``reply.sexual`` levels carry a ``severity`` (explicit, suggestive, vulgar); a level
+may carry an ``input_level``, the most it reaches on a user's message (scam pitches and
+rumours a user types are mostly quoted, not asked for).
 
 On a reply the detector reports the file's ``reply.*`` category; on a user's message
 the matching ``user.request.*`` one. Evidence names the risk code of every hit.
@@ -97,6 +99,8 @@ class RiskLexicon:
     #: Folded term → severity (``reply.sexual`` files only).
     severity: dict[str, str]
     frames: tuple[str, ...]
+    #: Folded term → the highest level it may reach on a user's message (``input_level`` of its group).
+    input_cap: dict[str, RiskLevel]
 
     @property
     def terms(self) -> int:
@@ -145,9 +149,15 @@ def tc260_library() -> tuple[RiskLexicon, ...]:
             if group.get("severity")
             for term in group["terms"]
         }
+        input_cap = {
+            _fold(str(term)): RiskLevel.parse(group["input_level"])
+            for group in data["categories"][category]
+            if group.get("input_level")
+            for term in group["terms"]
+        }
         frames = tuple(f for f in (_fold(str(x)) for x in data.get("frames", [])) if f)
         lexicon = Lexicon(data, source=f"{FOLDER}/{filename}")
-        out.append(RiskLexicon(filename, risk, category, lexicon, severity, frames))
+        out.append(RiskLexicon(filename, risk, category, lexicon, severity, frames, input_cap))
     return tuple(out)
 
 
@@ -182,6 +192,7 @@ class ProhibitedKeywordDetector(Detector):
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """One signal per category: the strongest hit's level, every hit's risk code as evidence."""
         present = shared_hits(text)  # one scan of the shared index, cached on the text
+        user_side = context.direction is Direction.INPUT
         found: list[_Found] = []
         for source in self.library:
             if source.lexicon._slot not in present:
@@ -192,13 +203,14 @@ class ProhibitedKeywordDetector(Detector):
             frame = source.framed(text)
             for hit in hits:
                 level = _LOWER.get(hit.level, hit.level) if frame else hit.level
+                if user_side and source.input_cap:
+                    level = min(level, source.input_cap.get(_fold(hit.term.rule), level))
                 found.append(_Found(hit, source, level, frame))
         if not found:
             return []
         by_cat: dict[str, list[_Found]] = {}
         for f in found:
             by_cat.setdefault(f.source.category, []).append(f)
-        user_side = context.direction is Direction.INPUT
         return [self._signal(USER_CATEGORY[cat] if user_side else cat, group, text) for cat, group in by_cat.items()]
 
     def _signal(self, category: str, group: list[_Found], norm: Normalized) -> Signal:
