@@ -1,5 +1,5 @@
-"""The pages' texts live in the messages catalogue, in both languages; the demo is closed
-in front of a real LLM; the static files come from the package (no CDN)."""
+"""The pages' texts live in the messages catalogue, in both languages; the static files
+come from the package (no CDN)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import make_settings, start_server
 from tests.web.conftest import Gateway
 
 from companion_guard.service.web.i18n import LANGS, catalogue
@@ -59,18 +58,3 @@ def test_pages_load_nothing_from_another_origin(gateway: Gateway) -> None:
     for asset in ("app.css", "chat.js", "console.js"):
         resp = httpx.get(f"{gateway.url}/web-static/{asset}")
         assert resp.status_code == 200 and len(resp.content) > 200
-
-
-@pytest.mark.req("D3")
-def test_the_demo_chat_is_closed_in_front_of_a_real_llm(tmp_path: Path) -> None:
-    from companion_guard.service.app import create_app
-
-    # An upstream that is never called: the demo must refuse before any turn.
-    server = start_server(create_app(make_settings(tmp_path, sandbox=False, upstream="http://127.0.0.1:9/v1")))
-    try:
-        with httpx.Client(base_url=server.base_url, timeout=30) as client:
-            home = client.get("/")
-            assert home.status_code == 200 and "/console" in home.text and 'id="send"' not in home.text
-            assert client.post("/demo/chat", json={"persona": "xiaoyu", "messages": []}).status_code == 404
-    finally:
-        server.stop()
