@@ -16,6 +16,7 @@ whose one writer serialises turns anyway); judging a long reply always runs in o
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -51,6 +52,8 @@ _TURNS = Turn.__table__
 # Built once: building a statement costs more than running it on SQLite.
 _INSERT_TURN = _TURNS.insert()
 _FINISH_TURN = update(_TURNS).where(_TURNS.c.id == bindparam("turn_id"))
+
+log = logging.getLogger(__name__)
 
 #: Sentence ends at which a streamed reply is checked before it is released.
 SENTENCE_ENDS = frozenset("。！？!?.；;\n…~")
@@ -105,6 +108,8 @@ class Prepared:
     ctx: TurnContext
     final: TurnResult | None
     upstream_request: UpstreamRequest | None
+    #: ``time.perf_counter()`` when the turn started (for the turn's latency metric).
+    started: float = 0.0
 
 
 class Guard:
@@ -130,6 +135,9 @@ class Guard:
         self.history_messages = history_messages
         #: Channels the outbox can deliver through; set by the gateway once its channels are installed.
         self.channels: frozenset[str] | None = None
+        #: Prometheus instruments (:func:`companion_guard.metrics.build_metrics`); ``None`` records nothing.
+        self.metrics: Any = None
+        self._stage_at = threading.local()  # when the current stage began, per thread (metrics only)
         self._personas: dict[str, tuple[float, PersonaView]] = {}
         # SQLite has one writer at a time; taking turns here avoids its busy-wait sleeps
         # and snapshot-upgrade failures. PostgreSQL runs turns' transactions in parallel.
@@ -208,7 +216,11 @@ class Guard:
             input_signals=tuple(ctx.input_signals) if output else (),
             tiers=frozenset({"lexicon"}) if partial else None,
         )
+        started = time.perf_counter()
         signals = self.registry.detect(text, dctx)
+        if self.metrics is not None:
+            # A streamed reply is re-checked as it grows: its signals are counted once, on the whole reply.
+            self.metrics.detected(direction.value, time.perf_counter() - started, [] if partial else signals)
         decision = self.policy.decide(signals, direction=direction, groups=frozenset(ctx.groups))
         return signals, decision
 
@@ -219,11 +231,39 @@ class Guard:
         daily limit, missing consent, suspension, a closed account, the kill switch)
         may stop the companion, never the crisis reply, the case and the notification.
         """
+        started = time.perf_counter()
+        prepared = self._prepare(req)
+        prepared.started = started
+        if self.metrics is not None:
+            self.metrics.stage("record", time.perf_counter() - self._stage_at.t)
+            if prepared.final is not None:
+                self._count(prepared, prepared.final)
+        return prepared
+
+    def _mark(self, stage: str) -> None:
+        """End a stage begun at the last mark (metrics only)."""
+        if self.metrics is not None:
+            now = time.perf_counter()
+            self.metrics.stage(stage, now - self._stage_at.t)
+            self._stage_at.t = now
+
+    def _count(self, prepared: Prepared, result: TurnResult, *, stream: bool = False) -> None:
+        if self.metrics is None:
+            return
+        ctx = prepared.ctx
+        kinds = [t.action.kind.value for d in (ctx.input_decision, ctx.output_decision) for t in d.triggered]
+        self.metrics.turn(action=result.action, stream=stream, seconds=time.perf_counter() - prepared.started,
+                          actions=kinds)
+
+    def _prepare(self, req: TurnRequest) -> Prepared:
         with self._writer, session_scope(self.sessions) as session:
+            self._stage_at.t = time.perf_counter()
             ctx = self._context(session, req)
             for duty in self.duties:
                 duty.load(ctx)
+            self._mark("load")
             ctx.input_signals, ctx.input_decision = self.inspect(ctx, req.user_text, Direction.INPUT)
+            self._mark("inspect_input")
             for duty in self.duties:
                 gate = duty.gate(ctx)
                 if gate is not None:
@@ -231,6 +271,7 @@ class Guard:
             effects.apply(ctx.input_decision, ctx, Direction.INPUT)
             for duty in self.duties:
                 duty.on_input(ctx)
+            self._mark("duties")
             final = ctx.replacement is not None
             turn = self._record_turn(
                 ctx, status="completed" if final else "decided", action=ctx.input_decision.outcome,
@@ -432,17 +473,37 @@ class Guard:
         if prepared.final is not None:
             return prepared.final
         assert prepared.upstream_request is not None
+        t0 = time.perf_counter()
         try:
             text = await self.upstream.complete(prepared.upstream_request)
         except UpstreamError as exc:
+            self._upstream_failed(prepared, exc)
             help_reply = effects.crisis_reply(prepared.ctx)
             if help_reply is not None:  # the companion is down, the crisis path is not (help first)
                 served = self._with_help(prepared, help_reply)
-                return await self._offload(lambda: self.finish(prepared, "", delivered=served))
+                result = await self._offload(lambda: self.finish(prepared, "", delivered=served))
+                self._count(prepared, result)
+                return result  # type: ignore[no-any-return]
             await self._offload(self.fail, prepared, exc)
             raise
+        t1 = time.perf_counter()
         await self._check_off_loop(prepared, text)
-        return await self._offload(lambda: self.finish(prepared, text, checked=True))
+        t2 = time.perf_counter()
+        result = await self._offload(lambda: self.finish(prepared, text, checked=True))
+        if self.metrics is not None:
+            self.metrics.stage("upstream", t1 - t0)
+            self.metrics.stage("inspect_reply", t2 - t1)
+            self.metrics.stage("finish", time.perf_counter() - t2)
+            self._count(prepared, result)
+        return result  # type: ignore[no-any-return]
+
+    def _upstream_failed(self, prepared: Prepared, exc: Exception) -> None:
+        """Say so in the log and the metrics: a failing companion must not be silent."""
+        ctx = prepared.ctx
+        log.warning("upstream failed for turn %s (persona %s): %s: %s", ctx.turn_id, ctx.persona.id,
+                    type(exc).__name__, exc)
+        if self.metrics is not None:
+            self.metrics.upstream_errors.labels(type(exc).__name__).inc()
 
     async def start(self, req: TurnRequest) -> Prepared:
         """Stages 1–3 (gate, inspect, decide), committed."""
@@ -494,6 +555,7 @@ class Guard:
                 yield received[released:cut]
                 released = cut
         except UpstreamError as exc:
+            self._upstream_failed(prepared, exc)
             help_reply = effects.crisis_reply(prepared.ctx)
             if help_reply is None:
                 await self._offload(self.fail, prepared, exc)
@@ -502,7 +564,9 @@ class Guard:
             tail = ("\n\n" if delivered else "") + self._with_help(prepared, help_reply)
             delivered.append(tail)
             yield tail
-            yield await self._offload(lambda: self.finish(prepared, received, delivered="".join(delivered)))
+            result = await self._offload(lambda: self.finish(prepared, received, delivered="".join(delivered)))
+            self._count(prepared, result, stream=True)
+            yield result
             return
         finally:
             await _aclose(stream)
@@ -522,9 +586,9 @@ class Guard:
             tail = "\n\n" + "\n".join(prepared.ctx.reply_suffix)
             delivered.append(tail)
             yield tail
-        yield await self._offload(
-            lambda: self.finish(prepared, received, delivered="".join(delivered))
-        )
+        result = await self._offload(lambda: self.finish(prepared, received, delivered="".join(delivered)))
+        self._count(prepared, result, stream=True)
+        yield result
 
 
 @dataclass(frozen=True, slots=True)

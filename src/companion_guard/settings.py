@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_username: str = Field("", description="SMTP login user; empty means no login.")
     smtp_password: str = Field("", description="SMTP login password.")
+    log_format: str = Field("text", description="Log lines as text or json (one JSON object per line).")
+    verbose: bool = Field(False, description="Log INFO and up (migrations, access log); default: warnings only.")
 
     @field_validator("learned_tier", mode="before")
     @classmethod

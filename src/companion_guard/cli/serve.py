@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
+import shutil
 from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from companion_guard.cli import app
 from companion_guard.exceptions import ConfigError
+from companion_guard.logs import configure_logging
+from companion_guard.metrics import MULTIPROC_ENV
 from companion_guard.settings import load_settings
 
 
@@ -27,28 +30,36 @@ def serve(
     home: Path | None = typer.Option(None, help="Folder for the embedded default's files."),
     pack: list[str] | None = typer.Option(None, "--pack", help="Policy pack id or YAML path (repeatable)."),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes; all state lives in the database."),
+    log_format: str | None = typer.Option(None, "--log-format", help="text (default) or json: one object per line."),
+    verbose: bool = typer.Option(False, "--verbose", help="Log INFO and up: migrations, access log."),
 ) -> None:
     """Start the gateway: OpenAI-compatible chat completions through the guard."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings(
             db_url=db, upstream=upstream, upstream_api_key=upstream_key, sandbox=sandbox or None, home=home,
-            policy_packs=pack or None,
+            policy_packs=pack or None, log_format=log_format, verbose=verbose or None,
         )
+        configure_logging(fmt=settings.log_format, verbose=settings.verbose)
         from companion_guard.service.app import build_services, create_app
 
         # Validate config, migrate and make the first key before binding the port (fail closed).
         svc = build_services(settings)
         svc.engine.dispose()
-    except (ConfigError, ValidationError) as exc:
+    except (ConfigError, ValidationError, ValueError) as exc:
         typer.secho(f"companion-guard: configuration error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     key = svc.extras.get("new_provider_key")
     if key:
-        typer.secho(f"Provider API key (also in {settings.home}/provider-key): {key}", fg="yellow")
-    typer.echo(f"companion-guard on http://{host}:{port}/v1 — upstream {settings.upstream}, db {settings.resolved_db_url()}")
+        typer.secho(f"first start: provider API key {key}", fg="yellow")
+    key_source = "COMPANION_GUARD_API_KEY" if settings.api_key else f"{settings.home}/provider-key"
+    typer.echo(
+        f"companion-guard on http://{host}:{port}/v1 · key {key_source} · db {_masked(settings.resolved_db_url())}"
+        f" · upstream {settings.upstream} · {workers} worker(s)"
+    )
+    level = "info" if settings.verbose else "warning"
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=level, log_config=None,
+                    access_log=settings.verbose)
         return
     if settings.sandbox:
         typer.secho("--sandbox needs a single worker (the sandbox clock lives in the process)", fg="red", err=True)
@@ -56,5 +67,21 @@ def serve(
     # Workers build their settings from the environment: hand them what the flags said.
     for name, value in settings.model_dump(mode="json").items():
         os.environ[f"COMPANION_GUARD_{name.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
-    uvicorn.run("companion_guard.service.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+    # One /metrics for all workers: prometheus-client's multiprocess mode, in a fresh folder.
+    metrics_dir = Path(settings.home) / f"metrics-{os.getpid()}"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(metrics_dir)
+    try:
+        uvicorn.run("companion_guard.service.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level=level, log_config=None, access_log=settings.verbose)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _masked(url: str) -> str:
+    """The database URL without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - printing the start line must not fail
+        return url.split("@")[-1]

@@ -107,6 +107,7 @@ class OutboxWorker:
     def __init__(
         self, sessions: sessionmaker[Session], clock: Clock, channels: dict[str, Channel], *, batch: int = 50,
         timeout: float = DEFAULT_TIMEOUT, concurrency: int = 32, breaker: CircuitBreaker | None = None,
+        metrics: Any = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -117,31 +118,43 @@ class OutboxWorker:
         self.breaker = breaker or CircuitBreaker()
         self._slots = asyncio.Semaphore(concurrency)
         self._inflight: set[asyncio.Task[bool]] = set()
+        #: Prometheus instruments (sent / failed counters), or ``None``.
+        self.metrics = metrics
+        #: Channels already reported missing: the log says it once, not on every retry.
+        self._missing: set[str] = set()
 
     def _claim(self) -> list[Claimed]:
+        """Lease up to ``batch`` due rows in one transaction; rows another replica holds are skipped.
+
+        PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` so replicas sweeping at once take
+        different rows without waiting on each other. Everywhere: the lease is set by one
+        conditional ``UPDATE … RETURNING``, so a row is claimed by one sweep only.
+        """
         now = self.clock.now()
         due = or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
+        pending = (OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, due)
         with session_scope(self.sessions) as session:
             ids = session.scalars(
                 select(OutboxMessage.id)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, due)
+                .where(*pending)
                 .order_by(OutboxMessage.id)
                 .limit(self.batch)
+                .with_for_update(skip_locked=True)
             ).all()
-            claimed = []
-            for row_id in ids:
-                got = session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending", due)
-                    .values(locked_until=now + self.lease)
-                ).rowcount
-                if got:
-                    row = session.get(OutboxMessage, row_id)
-                    if row is None:  # pragma: no cover - claimed in this transaction
-                        continue
-                    target = repo.codec().open(session, row.user_id, row.target)  # sealed at rest
-                    claimed.append(Claimed(row.id, row.channel, target, dict(row.payload)))
-        return claimed
+            if not ids:
+                return []
+            rows = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), *pending)
+                .values(locked_until=now + self.lease)
+                .returning(OutboxMessage.id, OutboxMessage.user_id, OutboxMessage.channel, OutboxMessage.target,
+                           OutboxMessage.payload)
+            ).all()
+            # The target is sealed at rest; open it inside the transaction (the key may be read).
+            return [
+                Claimed(r.id, r.channel, repo.codec().open(session, r.user_id, r.target), dict(r.payload))
+                for r in sorted(rows, key=lambda r: r.id)
+            ]
 
     def _mark(self, row_id: int, error: str | None, *, retry_in: float | None = None) -> None:
         """Record an outcome; ``retry_in`` puts the row back without spending an attempt."""
@@ -192,7 +205,14 @@ class OutboxWorker:
             if item.channel in self.channels:
                 self.breaker.record(item.key, error is None)
             await asyncio.to_thread(self._mark, item.id, error)
-        if error is not None:
+        if self.metrics is not None:
+            (self.metrics.sent if error is None else self.metrics.failed).labels(item.channel).inc()
+        if error is not None and item.channel not in self.channels:
+            if item.channel not in self._missing:
+                self._missing.add(item.channel)
+                log.warning("outbox: no channel %r configured; its notifications wait and are retried "
+                            "(said once)", item.channel)
+        elif error is not None:
             log.warning("outbox %s via %s failed: %s", item.id, item.channel, error)
         return error is None
 

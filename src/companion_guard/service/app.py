@@ -26,6 +26,7 @@ from companion_guard.detectors.registry import default_registry
 from companion_guard.duties import load_duties
 from companion_guard.exceptions import ConfigError
 from companion_guard.imports import load_object
+from companion_guard.metrics import build_metrics
 from companion_guard.notify.outbox import Channel, CircuitBreaker, OutboxWorker
 from companion_guard.notify.webhook import WebhookChannel
 from companion_guard.personas import seed_personas
@@ -128,16 +129,20 @@ def build_services(
         "webhook": WebhookChannel(secret, http, allow_private=settings.allow_private_webhooks)
     }
     svc.extras["channels"] = channels
+    metrics = build_metrics()
+    metrics.watch_store(engine, sessions, clock)
+    guard.metrics = svc.extras["metrics"] = metrics
     for hook in STARTUP_HOOKS:
         load_object(hook)(svc)
     guard.channels = frozenset(channels)  # the user is told of a notification only when one can leave
     svc.extras["outbox"] = OutboxWorker(
         sessions, clock, channels, timeout=settings.notify_timeout, concurrency=settings.notify_concurrency,
         breaker=CircuitBreaker(settings.notify_breaker_failures, settings.notify_breaker_cooldown),
+        metrics=metrics,
     )
     key = ensure_provider_key(sessions, configured=settings.api_key, home=settings.home, now=now)
     if key:
-        log.warning("first start: provider API key written to %s/provider-key: %s", settings.home, key)
+        log.info("first start: provider API key written to %s/provider-key", settings.home)
         svc.extras["new_provider_key"] = key
     return svc
 
@@ -195,6 +200,9 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """App factory for ``uvicorn --factory`` and multi-worker serving: settings from the environment."""
+    from companion_guard.logs import configure_logging
     from companion_guard.settings import load_settings
 
-    return create_app(load_settings())
+    settings = load_settings()
+    configure_logging(fmt=settings.log_format, verbose=settings.verbose)  # each worker is a fresh process
+    return create_app(settings)

@@ -12,6 +12,7 @@ ROUTERS: tuple[str, ...] = (
     "companion_guard.service.routes.personas",
     "companion_guard.service.routes.users",
     "companion_guard.service.routes.health",
+    "companion_guard.service.routes.metrics",
     "companion_guard.service.routes.guardians",
     "companion_guard.service.routes.help_cases",
     "companion_guard.service.routes.rights",

@@ -1,0 +1,20 @@
+"""``GET /metrics``: Prometheus text format (no user data: counts, latencies, queue sizes)."""
+
+from __future__ import annotations
+
+import anyio
+from fastapi import APIRouter
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from companion_guard.service.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(svc: ServicesDep) -> Response:
+    """Prometheus metrics: turns, stage latencies, signals, actions, notifications, outbox lag, pool."""
+    # The outbox and pool gauges read the database: off the event loop.
+    body = await anyio.to_thread.run_sync(svc.extras["metrics"].exposition)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
