@@ -46,7 +46,7 @@ def test_report_figures_equal_the_planned_truth(simulated: tuple[Path, dict]) ->
 @pytest.mark.slow
 @pytest.mark.req("A2")
 def test_report_period_bounds_and_audit(simulated: tuple[Path, dict]) -> None:
-    home, truth = simulated
+    home, _ = simulated
     first_week = cli_json("report", "assessment", "--format", "json", "--home", str(home), "--from", "2026-09-01",
                           "--to", "2026-09-07")
     assert first_week["period"]["last_day"] == "2026-09-07"

@@ -148,7 +148,7 @@ def filing(
         elif fmt in ("html", "pdf"):
             page = filing_mod.to_html(draft, code)
             if fmt == "pdf":
-                from weasyprint import HTML
+                from weasyprint import HTML  # type: ignore[import-untyped]
 
                 data = HTML(string=page).write_pdf()
             else:

@@ -25,8 +25,8 @@ from companion_guard.reports.figures import Figures, Period, headline, recorded_
 SECTIONS = (
     ("safety_measures", "A2", "安全措施", "Safety measures in force"),
     ("training_data", "A2", "训练数据处理", "Training-data handling"),
-    ("extreme_situations", "I2", "极端情境用户的识别、应急处置与干预", "Users in extreme situations: identification, "
-                                                             "emergency handling and help"),
+    ("extreme_situations", "I2", "极端情境用户的识别、应急处置与干预",
+     "Users in extreme situations: identification, emergency handling and help"),
     ("user_scale", "A1", "用户规模", "User scale"),
     ("usage_duration", "A2", "使用时长", "Usage duration"),
     ("age_structure", "A2", "年龄结构", "Age structure"),

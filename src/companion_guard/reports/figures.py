@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,12 +55,12 @@ class Period:
 
 def naive(value: datetime) -> datetime:
     """UTC without tzinfo, as the store keeps times."""
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def aware(value: datetime) -> datetime:
     """A stored (naive UTC) time as an aware UTC time."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def day_of(value: datetime) -> date:
@@ -73,13 +73,13 @@ def recorded_period(session: Session, start: datetime | None, end: datetime | No
     if start is None:
         firsts = [session.scalar(select(func.min(User.created_at))), session.scalar(select(func.min(Turn.created_at)))]
         known = [f for f in firsts if f is not None]
-        start = aware(min(known)) if known else datetime.now(timezone.utc)
+        start = aware(min(known)) if known else datetime.now(UTC)
     if end is None:
         columns = (Turn.created_at, User.created_at, Complaint.updated_at, ReviewCase.created_at,
                    ReviewCase.first_response_at, ReviewCase.closed_at, OutboxMessage.delivered_at,
                    WalletAuthorization.created_at, GuardianConsent.granted_at)
         known = [x for x in (session.scalar(select(func.max(c))) for c in columns) if x is not None]
-        end = aware(max(known)) if known else datetime.now(timezone.utc)
+        end = aware(max(known)) if known else datetime.now(UTC)
     return Period(aware(start), aware(end))
 
 
@@ -258,7 +258,7 @@ class Figures:
         ))
         resolved = [c for c in rows if c.closed_at is not None and c.closed_at <= self._hi]
         first = [(c.first_response_at - c.created_at).total_seconds() for c in rows if c.first_response_at]
-        done = [(c.closed_at - c.created_at).total_seconds() for c in resolved]
+        done = [(c.closed_at - c.created_at).total_seconds() for c in resolved if c.closed_at is not None]
         return {
             "received": len(rows),
             "resolved": len(resolved),
@@ -272,8 +272,9 @@ class Figures:
 
     def minors_and_elderly(self) -> dict[str, Any]:
         """Consents, minor-mode share, guardian alerts, blocked personas, refused top-ups, elderly help times."""
-        minors = {u.id for u in self.users if u.registered and self.ages[u.id] is not None and self.ages[u.id] < 18}
-        elderly = {u.id for u in self.users if u.registered and (self.ages[u.id] or 0) >= 60}
+        known = {u.id: age for u in self.users if u.registered and (age := self.ages[u.id]) is not None}
+        minors = {uid for uid, age in known.items() if age < 18}
+        elderly = {uid for uid, age in known.items() if age >= 60}
         consents = list(self.session.scalars(
             select(GuardianConsent).where(GuardianConsent.granted_at >= self._lo, GuardianConsent.granted_at <= self._hi)
         ))

@@ -54,8 +54,8 @@ _L: dict[str, tuple[str, str]] = {
     "datasheet": ("训练数据说明（training/DATASHEET.md 摘要）", "Training-data datasheet (training/DATASHEET.md, summary)"),
     "no_datasheet": ("未找到 training/DATASHEET.md。", "training/DATASHEET.md not found."),
     "practices": ("用户的交互数据加密存储，不用于训练；训练语料由项目撰写，留出整位作者作测试集，不复制任何数据集文本。",
-                  "User interaction data is encrypted and never used for training; the corpus is written for the "
-                  "project, whole writers are held out for testing, and no dataset text is copied."),
+                  ("User interaction data is encrypted and never used for training; the corpus is written for the "
+                   "project, whole writers are held out for testing, and no dataset text is copied.")),
     "minor_turns": ("未成年人对话轮次", "Turns by minors"), "minor_mode_share": ("未成年人模式占比", "Minor-mode share of turns"),
     "guardian_alerts": ("监护人提醒", "Guardian alerts"), "topups": ("充值请求", "Top-up requests"),
     "refusals_by_reason": ("拒绝原因", "Refusal reasons"), "elderly_help": ("老年人求助队列响应", "Elderly help queue"),
@@ -277,7 +277,7 @@ def to_html(report: dict[str, Any], lang: str = "zh", *, charts_as_images: bool 
 
 def to_pdf(report: dict[str, Any], lang: str = "zh") -> bytes:
     """The HTML page printed by WeasyPrint, Chinese in the Noto CJK fonts the project installs."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # type: ignore[import-untyped]
 
     return HTML(string=to_html(report, lang, charts_as_images=True)).write_pdf()  # type: ignore[no-any-return]
 

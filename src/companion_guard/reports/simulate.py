@@ -310,7 +310,7 @@ class Planner:
         """The planned figures (keys as ``report assessment --format json``)."""
         turns = [s for s in self.steps if s.kind == "chat"]
         last = self.days - 1
-        days = {s.user: set() for s in turns}
+        days: dict[str, set[int]] = {s.user: set() for s in turns}
         for s in turns:
             days[s.user].add((s.at - self.start).days)
         mau = sum(1 for d in days.values() if any(last - 29 <= x <= last for x in d))

@@ -28,8 +28,7 @@ _TEXT = {
     "registered_users": ("注册用户数达到{value:,}（阈值{threshold:,}），需要开展安全评估。",
                          "Registered users reached {value:,} (threshold {threshold:,}): a security assessment is due."),
     "monthly_active_users": ("月活跃用户数达到{value:,}（阈值{threshold:,}），需要开展安全评估。",
-                             "Monthly active users reached {value:,} (threshold {threshold:,}): a security "
-                             "assessment is due."),
+                             "Monthly active users reached {value:,} (threshold {threshold:,}): an assessment is due."),
     "change": ("已记录变更「{title}」（{kind}），需要开展安全评估。",
                "Change recorded: \u201c{title}\u201d ({kind}); a security assessment is due."),
 }
