@@ -55,6 +55,10 @@ def test_a_crisis_in_the_demo_chat_shows_the_crisis_popup_with_help_lines(page: 
 def test_an_operator_signs_in_finds_the_case_and_resolves_it(page: object, desktop: object, gateway: Gateway) -> None:
     page.goto("/")  # type: ignore[attr-defined]
     user = _demo_user(page)
+    page.get_by_label("联系人称呼").fill("姐姐")  # type: ignore[attr-defined]
+    page.get_by_label("通知地址（Webhook）").fill(gateway.receiver.url + "/sister2")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="保存资料").click()  # type: ignore[attr-defined]
+    expect(page.locator("#profile-status")).to_contain_text("资料已保存")  # type: ignore[attr-defined]
     page.get_by_label("消息").fill(CRISIS)  # type: ignore[attr-defined]
     page.get_by_role("button", name="发送").click()  # type: ignore[attr-defined]
     expect(page.get_by_role("dialog")).to_contain_text("12356")  # type: ignore[attr-defined]
@@ -70,6 +74,14 @@ def test_an_operator_signs_in_finds_the_case_and_resolves_it(page: object, deskt
     expect(row).to_contain_text("危急")
     expect(row).to_contain_text("轻生意图")
     expect(row.locator(".timer")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    # Whether the contact was told, and whether it reached them (the outbox delivers in the background).
+    for _ in range(40):
+        if "已送达" in row.inner_text():
+            break
+        op.wait_for_timeout(100)  # type: ignore[attr-defined]
+        op.reload()  # type: ignore[attr-defined]
+    expect(row).to_contain_text("紧急联系人")
+    expect(row).to_contain_text("已送达")
     row.get_by_role("link", name=re.compile(r"^#\d+$")).click()
     expect(op.locator("#case-status")).to_have_text("待处理")  # type: ignore[attr-defined]
     op.get_by_label("备注").fill("已电话联系，家人已陪同")  # type: ignore[attr-defined]

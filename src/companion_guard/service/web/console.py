@@ -33,7 +33,7 @@ from companion_guard.service.deps import services
 from companion_guard.service.routes import help_cases as hc
 from companion_guard.service.routes import operators as ops
 from companion_guard.service.web.access import Caller, current, sign_in, sign_out, signin_page
-from companion_guard.service.web.figures import live_figures, scorecards
+from companion_guard.service.web.figures import delivery, live_figures, scorecards
 from companion_guard.service.web.session import csrf_ok
 from companion_guard.service.web.state import (
     error_code,
@@ -137,8 +137,10 @@ def queue(request: Request, queue: str = "crisis", status: str = "open") -> Resp
         svc = services(request)
         listing = hc.list_help_cases(svc, caller.principal, queue=queue, status=status_filter)  # type: ignore[arg-type]
         stats = hc.help_case_stats(svc, caller.principal, queue=queue)  # type: ignore[arg-type]
+        with session_scope(svc.sessions) as session:
+            sent = delivery(session, [c["id"] for c in listing["cases"]])
         return _page(request, caller, "console/queue.html", queue=queue, cases=listing["cases"], filter_status=status,
-                     stats=stats)
+                     stats=stats, delivery=sent)
 
     return _view(request, build)
 
@@ -146,8 +148,13 @@ def queue(request: Request, queue: str = "crisis", status: str = "open") -> Resp
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int) -> Response:
     """One case with its log and the actions."""
-    return _view(request, lambda caller, r: _page(
-        request, caller, "console/case.html", case=hc.get_help_case(services(request), caller.principal, case_id)))
+    def build(caller: Caller, r: Rights) -> Response:
+        case = hc.get_help_case(services(request), caller.principal, case_id)
+        with session_scope(r.sessions) as session:
+            sent = delivery(session, [case_id])
+        return _page(request, caller, "console/case.html", case=case, delivery=sent)
+
+    return _view(request, build)
 
 
 @router.post("/cases/{case_id}")

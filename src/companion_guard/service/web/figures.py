@@ -1,4 +1,4 @@
-"""Live figures for the console: turns, signals by level, notifications pending and failed.
+"""Live figures for the console: turns, signals by level, notifications pending and failed, delivery per case.
 
 Read-only counts over the store (no content); the API has no figures route yet.
 Red-team scorecards are the JSON files ``companion-guard redteam`` writes.
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from companion_guard.store.tables import OutboxMessage, Turn
+from companion_guard.store.tables import OutboxMessage, ReviewCase, Turn
 from companion_guard.types import RiskLevel
 
 #: Where scorecards are looked for: ``<home>/redteam/*.json`` and ``redteam-scorecard*.json`` here.
@@ -58,3 +58,23 @@ def scorecards(home: Path, cwd: Path | None = None) -> list[dict[str, Any]]:
             cards.append({"file": path.name, "run": data.get("run", {}), "totals": data.get("totals", {}),
                           "requirements": data.get("requirements", [])})
     return cards
+
+
+def delivery(session: Session, case_ids: list[int]) -> dict[int, dict[str, str]]:
+    """For each case, how its notifications fared: ``{"notify.emergency_contact": "delivered", …}``.
+
+    The case lists who was told; the outbox says whether it reached them (pending, delivered, failed).
+    """
+    turns = dict(session.execute(select(ReviewCase.id, ReviewCase.turn_id).where(ReviewCase.id.in_(case_ids))).all())
+    wanted = [t for t in turns.values() if t]
+    by_turn: dict[str, dict[str, str]] = {}
+    if wanted:
+        for turn_id, kind, status in session.execute(
+            select(OutboxMessage.turn_id, OutboxMessage.kind, OutboxMessage.status).where(OutboxMessage.turn_id.in_(wanted))
+        ):
+            seen = by_turn.setdefault(str(turn_id), {})
+            # One kind may leave by several channels: the best outcome shows (delivered > pending > failed).
+            rank = {"delivered": 0, "pending": 1, "failed": 2}
+            if kind not in seen or rank.get(status, 3) < rank.get(seen[kind], 3):
+                seen[kind] = status
+    return {case_id: by_turn.get(str(turn_id), {}) for case_id, turn_id in turns.items()}
