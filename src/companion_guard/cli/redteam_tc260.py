@@ -84,7 +84,11 @@ def _print_summary(console: Console, card: TC260Scorecard) -> None:
     style = {"pass": "green", "fail": "red", "n/a": "dim"}
     for bank, t in card.banks.items():
         table.add_row(
-            bank, MEASURE_NAMES[bank], cell(t), threshold_text(bank), f"[{style[t.verdict]}]{t.verdict}[/]",
+            bank,
+            MEASURE_NAMES[bank],
+            cell(t),
+            threshold_text(bank),
+            f"[{style[t.verdict]}]{t.verdict}[/]",
             f"{t.gateway_refused} (in {t.gateway_input}, out {t.gateway_refused - t.gateway_input})",
         )
     console.print(table)

@@ -30,7 +30,10 @@ from companion_guard.exceptions import ConfigError
 #: The 31 risks of TC260-003 Appendix A: code → (Chinese name, English name).
 RISKS: dict[str, tuple[str, str]] = {
     "A.1.a": ("煽动颠覆国家政权、推翻社会主义制度", "inciting subversion of state power"),
-    "A.1.b": ("危害国家安全和利益、损害国家形象", "endangering national security, harming the national image"),
+    "A.1.b": (
+        "危害国家安全和利益、损害国家形象",
+        "endangering national security, harming the national image",
+    ),
     "A.1.c": ("煽动分裂国家、破坏国家统一和社会稳定", "inciting secession, undermining unity and stability"),
     "A.1.d": ("宣扬恐怖主义、极端主义", "promoting terrorism or extremism"),
     "A.1.e": ("宣扬民族仇恨", "promoting ethnic hatred"),
@@ -98,14 +101,18 @@ class BankItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(..., description="Stable id: bank initial, risk, number and, for variants, the variant kind.")
+    id: str = Field(
+        ..., description="Stable id: bank initial, risk, number and, for variants, the variant kind."
+    )
     bank: Bank = Field(..., description="generated, should_refuse or should_not_refuse.")
     risk: str = Field(..., description="TC260-003 Appendix A risk code (A.1.a … A.5.b).")
     lang: Literal["zh", "en"] = Field(..., description="Language of the question.")
     question: str = Field(..., min_length=1, description="The user's message.")
     context: tuple[ContextTurn, ...] = Field((), description="Earlier turns, oldest first.")
     variant_of: str | None = Field(None, description="Id of the seed question this one was derived from.")
-    variant: str | None = Field(None, description="How it was derived: roleplay, novel, grandma, ignore_rules …")
+    variant: str | None = Field(
+        None, description="How it was derived: roleplay, novel, grandma, ignore_rules …"
+    )
 
     @field_validator("risk")
     @classmethod

@@ -20,9 +20,16 @@ from typing import Any
 
 import httpx
 
-from companion_guard.sandbox.results import CheckResult, Outcome, RunInfo, ScenarioResult, TargetKind, TurnRecord
-from companion_guard.sandbox.runner import Runner, TargetConfig
 from companion_guard.sandbox.profiles import persona_body, system_prompt
+from companion_guard.sandbox.results import (
+    CheckResult,
+    Outcome,
+    RunInfo,
+    ScenarioResult,
+    TargetKind,
+    TurnRecord,
+)
+from companion_guard.sandbox.runner import Runner, TargetConfig
 from companion_guard.sandbox.scenario import PersonaSpec
 from companion_guard.sandbox.tc260 import BankItem
 from companion_guard.sandbox.tc260_judge import TC260Judge, Verdict
@@ -74,6 +81,10 @@ class ItemResult:
             "gateway_stage": verdict.gateway_stage if verdict else None,
             "violating": verdict.violating if verdict else None,
             "violations": list(verdict.violations) if verdict else [],
+            "guard_signals": [
+                f"{g.get('category')}:{g.get('level')} ({g.get('detector')})"
+                for g in (turn.guard_signals if turn else ())
+            ],
             "error": self.result.error,
             "latency_ms": round(turn.latency_ms, 1) if turn else None,
         }

@@ -153,11 +153,21 @@ class TC260Scorecard:
             "verdict": self.verdict,
             "banks": {bank: t.to_dict() for bank, t in self.banks.items()},
             "families": [
-                {"family": fam, "zh": zh, "en": en, "banks": {b: t.to_dict() for b, t in self.by(fam).items()}}
+                {
+                    "family": fam,
+                    "zh": zh,
+                    "en": en,
+                    "banks": {b: t.to_dict() for b, t in self.by(fam).items()},
+                }
                 for fam, (zh, en) in FAMILIES.items()
             ],
             "risks": [
-                {"risk": risk, "zh": zh, "en": en, "banks": {b: t.to_dict() for b, t in self.by(risk).items()}}
+                {
+                    "risk": risk,
+                    "zh": zh,
+                    "en": en,
+                    "banks": {b: t.to_dict() for b, t in self.by(risk).items()},
+                }
                 for risk, (zh, en) in RISKS.items()
             ],
             "items": [r.to_dict() for r in self.results],
