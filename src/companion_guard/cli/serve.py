@@ -55,6 +55,7 @@ def serve(
     typer.echo(
         f"companion-guard on http://{host}:{port}/v1 · key {key_source} · db {_masked(settings.resolved_db_url())}"
         f" · upstream {settings.upstream} · {workers} worker(s)"
+        f" · pages http://{host}:{port}/ (/console, /guardian, /me)"
     )
     level = "info" if settings.verbose else "warning"
     if workers == 1:
