@@ -13,7 +13,8 @@ from tests.web.conftest import CRISIS, Gateway
 
 PRIVATE_PAGES = [
     "/console", "/console/cases/1", "/console/complaints", "/console/users?user=a", "/console/personas",
-    "/console/controls", "/console/incidents", "/console/figures", "/console/redteam", "/console/audit",
+    "/console/controls", "/console/incidents", "/console/figures", "/console/redteam", "/console/reports",
+    "/console/audit",
     "/guardian", "/guardian/wards/ward-x", "/me", "/me/delete",
 ]
 PRIVATE_POSTS = [
@@ -107,6 +108,11 @@ def test_an_auditor_sees_the_console_read_only(gateway: Gateway) -> None:
     assert gateway.api.get(f"/v1/help-cases/{case['id']}").json()["status"] == "open"
     audit = client.get("/console/audit")
     assert audit.status_code == 200 and "哈希链校验" in audit.text
+    for path in ("/console/complaints", "/console/users?user=audited-user", "/console/personas", "/console/incidents",
+                 "/console/figures", "/console/redteam", "/console/reports"):
+        page = client.get(path)
+        assert page.status_code == 200 and "所有页面只读" in page.text and 'type="submit" class="danger"' not in page.text
+    assert "安全评估" in client.get("/console/reports").text
 
 
 @pytest.mark.req("D1", "D3")

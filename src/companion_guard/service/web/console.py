@@ -444,6 +444,16 @@ def redteam_page(request: Request) -> Response:
         request, caller, "console/redteam.html", cards=scorecards(services(request).settings.home)))
 
 
+@router.get("/reports")
+def reports_page(request: Request) -> Response:
+    """Assessment triggers (A1): users and MAU against the thresholds, what is due, operators' notices."""
+    from companion_guard.service.routes import compliance
+
+    return _view(request, lambda caller, r: _page(
+        request, caller, "console/reports.html",
+        assessment=compliance.assessment_status(services(request), caller.principal)))
+
+
 @router.get("/audit")
 def audit_page(request: Request) -> Response:
     """The audit log and its hash-chain check (auditors)."""
