@@ -63,6 +63,9 @@ _L: dict[str, tuple[str, str]] = {
     "blocked_persona_turns": ("拦截的角色访问", "Blocked persona turns"), "crisis_cases": ("人工审核案件", "Cases for human review"),
     "queued": ("排队", "Queued"), "sent": ("已送达", "Delivered"), "pending_or_failed": ("未送达", "Not delivered"),
     "received": ("收到", "Received"), "resolved": ("办结", "Resolved"), "none": ("无", "none"),
+    "under_14": ("不满14岁", "under 14"), "14_17": ("14–17岁", "14–17"), "18_29": ("18–29岁", "18–29"),
+    "30_44": ("30–44岁", "30–44"), "45_59": ("45–59岁", "45–59"), "60_plus": ("60岁及以上", "60+"),
+    "unknown": ("未申报", "not declared"),
 }
 
 
@@ -192,9 +195,10 @@ class _Builders:
 
     @staticmethod
     def age_structure(sec: Section, d: dict[str, Any], lang: str, with_charts: bool) -> None:
-        sec.tables.append((t("band", lang), Table([t("band", lang), t("n", lang)], [[k, v] for k, v in d.items()])))
+        sec.tables.append((t("band", lang), Table([t("band", lang), t("n", lang)], [[t(k, lang), v] for k, v in d.items()])))
         if with_charts:
-            sec.charts.append(charts.bars(list(d), list(d.values()), title=t("age_chart", lang), color="#5a8f5a"))
+            sec.charts.append(charts.bars([t(k, lang) for k in d], list(d.values()), title=t("age_chart", lang),
+                                          color="#5a8f5a"))
 
     @staticmethod
     def complaints(sec: Section, d: dict[str, Any], lang: str, _: bool) -> None:
