@@ -63,3 +63,17 @@ def test_personas_declare_their_kind(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'home' / 'companion-guard.db'}"
     out = cli_json("scope", "--answers", path, "--format", "json", "--db", db)
     assert "helpdesk" in out["personas_out_of_scope"] and "xiaoyu" in out["personas_in_scope"]
+
+
+@pytest.mark.req("S1")
+def test_interactive_questionnaire() -> None:
+    from typer.testing import CliRunner
+
+    from companion_guard.cli import build_app
+
+    result = CliRunner().invoke(build_app(), ["scope", "--format", "json"], input="qa\nn\nn\ny\n")
+    assert result.exit_code == 0, result.output
+    import json
+
+    verdict = json.loads(result.stdout)
+    assert verdict["applies"] is False and verdict["service_kind"] == "qa"

@@ -12,16 +12,18 @@ from companion_guard.cli import app
 
 
 def _ask() -> dict[str, Any]:
+    from rich.console import Console
     from rich.prompt import Confirm, Prompt
 
     from companion_guard.reports.scope import KINDS, QUESTIONS
 
+    console = Console(stderr=True)  # questions on stderr: stdout carries only the verdict (``--format json``)
     answers: dict[str, Any] = {}
     for key, kind, zh, en in QUESTIONS:
         if kind == "choice":
-            answers[key] = Prompt.ask(f"{zh}\n{en}", choices=list(KINDS), default="companion")
+            answers[key] = Prompt.ask(f"{zh}\n{en}", choices=list(KINDS), default="companion", console=console)
         else:
-            answers[key] = Confirm.ask(f"{zh}\n{en}")
+            answers[key] = Confirm.ask(f"{zh}\n{en}", console=console)
     return answers
 
 
