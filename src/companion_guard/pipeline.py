@@ -86,8 +86,9 @@ def guess_locale(text: str, default: str) -> str:
 #: worker thread, so one over-long reply does not stall every other request on this replica.
 INLINE_CHECK_CHARS = 4_000
 
-#: Seconds a persona read from the store is reused (a PUT on this replica refreshes it at once).
-PERSONA_CACHE_SECONDS = 5.0
+#: Seconds a persona read from the store is reused: a PUT or DELETE on this replica refreshes it at
+#: once, one on another replica is seen within this long.
+PERSONA_CACHE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,12 @@ def test_undeclared_recipient_is_refused(gw: Gateway) -> None:
 @pytest.fixture
 def gw_hosted(tmp_path: Path) -> Iterator[Gateway]:
     settings = make_settings(tmp_path, upstream="https://api.hosted-llm.example/v1")
-    yield from start_gateway(settings, upstream=ScriptedUpstream("你好！", "Hi again!"))
+    for gw in start_gateway(settings, upstream=ScriptedUpstream("你好！", "Hi again!")):
+        # A real upstream gets no demo personas: the provider declares its own.
+        r = gw.client.put("/v1/personas/mimi", headers=gw.h("provider"),
+                          json={"display_name": "咪咪", "relationship": "pet"})
+        assert r.status_code == 200, r.text
+        yield gw
 
 
 @pytest.mark.req("D3")

@@ -54,6 +54,10 @@ def test_kill_during_upstream_call_keeps_message_and_decision(tmp_path: Path) ->
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
+        # A real upstream gets no demo personas: declare one.
+        r = httpx.put(base + "/v1/personas/xiaoyu", json={"display_name": "小雨", "relationship": "friend"},
+                      headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=10)
+        assert r.status_code == 200, r.text
         body = {"model": "xiaoyu", "user": "crash-user", "messages": [{"role": "user", "content": "最近压力好大，感觉快崩溃了"}]}
         def send() -> None:
             try:

@@ -105,8 +105,9 @@ def build_services(
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     now = clock.now()
-    with session_scope(sessions) as session:
-        seed_personas(session, now)
+    if settings.upstream.startswith("demo"):  # the six demo personas belong to the demo companion only
+        with session_scope(sessions) as session:
+            seed_personas(session, now)
     recover_interrupted(sessions, clock, settings)
     guard = Guard(
         sessions=sessions,

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
 
 from companion_guard.exceptions import NotFoundError
-from companion_guard.service.deps import ProviderDep, ServicesDep
+from companion_guard.service.auth import Principal
+from companion_guard.service.deps import ProviderDep, ServicesDep, require
 from companion_guard.service.schemas.users import PersonaUpdate
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables import Persona
 
 router = APIRouter(tags=["personas"])
+StaffDep = Annotated[Principal, Depends(require("operator", "provider"))]
 
 PersonaId = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
 
@@ -68,3 +72,20 @@ def get_persona(svc: ServicesDep, _: ProviderDep, persona_id: str = PersonaId) -
         if p is None:
             raise NotFoundError(f"unknown persona {persona_id!r}")
         return persona_view(p)
+
+
+@router.delete("/v1/personas/{persona_id}")
+def delete_persona(svc: ServicesDep, caller: StaffDep, persona_id: str = PersonaId) -> dict[str, Any]:
+    """Delete a persona (operators and the provider); its past turns stay, new turns get 404. Audited."""
+    from companion_guard.rights import audit
+
+    now = svc.clock.now()
+    with session_scope(svc.sessions) as session:
+        p = repo.get_persona(session, persona_id)
+        if p is None:
+            raise NotFoundError(f"unknown persona {persona_id!r}")
+        session.delete(p)
+        audit.append(session, actor=(caller.role, caller.subject or f"key:{caller.key_id}"), action="persona.delete", at=now, target=persona_id,
+                     details={"display_name": p.display_name})
+    svc.guard.forget_persona(persona_id)
+    return {"id": persona_id, "deleted": True}

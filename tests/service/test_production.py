@@ -1,0 +1,125 @@
+"""Production surface: /metrics, JSON logs and a quiet start, personas of a real upstream, persona deletion."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from companion_guard.service.app import create_app
+from tests.conftest import PROVIDER_KEY, chat, free_port, make_settings
+
+
+def _samples(text: str) -> dict[str, float]:
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
+@pytest.mark.req("D1")
+def test_metrics_count_turns_stages_signals_and_the_outbox(client: TestClient) -> None:
+    client.put("/v1/users/m-1", json={"age": 30, "emergency_contact": {"name": "姐姐", "webhook": "http://127.0.0.1:9/x"}})
+    chat(client, "m-1", "xiaoyu", "今天天气不错")
+    chat(client, "m-1", "xiaoyu", "药都攒够了，今晚就结束这一切")
+    resp = client.get("/metrics")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/plain")
+    m = _samples(resp.text)
+    assert m['companion_guard_turns_total{action="allow",stream="false"}'] == 1
+    assert m['companion_guard_turns_total{action="replace",stream="false"}'] == 1
+    assert m["companion_guard_turn_seconds_count"] == 2
+    for stage in ("load", "inspect_input", "duties", "record"):
+        assert m[f'companion_guard_stage_seconds_count{{stage="{stage}"}}'] == 2
+    assert m['companion_guard_stage_seconds_count{stage="upstream"}'] == 1  # the crisis turn never called it
+    assert m['companion_guard_detector_seconds_count{direction="input"}'] == 2
+    crisis = [k for k in m if k.startswith("companion_guard_signals_total") and 'level="critical"' in k]
+    assert crisis, "the crisis signal is counted by category and level"
+    assert m['companion_guard_actions_total{kind="notify"}'] >= 1
+    # The notification is queued (its receiver does not answer): pending in the outbox, counted from the database.
+    assert m['companion_guard_notifications{status="pending"}'] + m['companion_guard_notifications{status="delivered"}'] + m[
+        'companion_guard_notifications{status="failed"}'
+    ] >= 1
+    assert "companion_guard_outbox_lag_seconds" in m
+    assert 'companion_guard_db_pool_connections{state="checked_out"}' in m
+    assert "m-1" not in resp.text  # no user data in metrics
+
+
+@pytest.mark.req("D4")
+def test_real_upstream_gets_no_demo_personas_and_personas_can_be_deleted(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, upstream="http://127.0.0.1:9/v1")
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
+        assert c.get("/v1/models").json()["data"] == []
+        assert c.put("/v1/personas/ava", json={"display_name": "Ava", "relationship": "friend"}).status_code == 200
+        assert [p["id"] for p in c.get("/v1/models").json()["data"]] == ["ava"]
+        resp = c.delete("/v1/personas/ava")
+        assert resp.status_code == 200 and resp.json() == {"id": "ava", "deleted": True}
+        assert c.get("/v1/models").json()["data"] == []
+        turn = c.post("/v1/chat/completions", json={"model": "ava", "user": "u", "messages": [{"role": "user", "content": "hi"}]})
+        assert turn.status_code == 404
+        assert c.delete("/v1/personas/ava").status_code == 404
+    with TestClient(create_app(make_settings(tmp_path / "demo"))) as c:
+        models = c.get("/v1/models", headers={"Authorization": f"Bearer {PROVIDER_KEY}"}).json()["data"]
+        assert {p["id"] for p in models} >= {"xiaoyu", "sam"}  # the demo companion keeps its six
+
+
+def _serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    env = {**os.environ, "COMPANION_GUARD_API_KEY": PROVIDER_KEY, "COMPANION_GUARD_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion_guard", "serve", "--port", str(port), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base + "/healthz", timeout=1)
+            return proc, base
+        except httpx.HTTPError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError(f"serve did not start: {proc.communicate()}")
+
+
+def _stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    proc.terminate()
+    return proc.communicate(timeout=30)
+
+
+@pytest.mark.req("D1")
+def test_quiet_start_is_one_line_and_json_logs_on_request(tmp_path: Path) -> None:
+    proc, _ = _serve(tmp_path)
+    out, err = _stop(proc)
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    # A first start also creates the master key (a warning worth reading); nothing from the migrations.
+    assert not any("alembic" in line for line in lines), lines
+    start = [line for line in lines if line.startswith("companion-guard on http://")]
+    assert len(start) == 1 and "companion-guard.db" in start[0] and "key COMPANION_GUARD_API_KEY" in start[0]
+    proc, _ = _serve(tmp_path)
+    out, err = _stop(proc)
+    again = [line for line in (out + err).splitlines() if line.strip()]
+    assert len(again) == 1 and again[0].startswith("companion-guard on http://")  # a restart: that one line only
+
+    proc, base = _serve(tmp_path, "--log-format", "json", "--verbose", "--upstream", "http://127.0.0.1:9/v1")
+    headers = {"Authorization": f"Bearer {PROVIDER_KEY}"}
+    httpx.put(base + "/v1/personas/ava", json={"display_name": "Ava", "relationship": "friend"}, headers=headers)
+    turn = httpx.post(base + "/v1/chat/completions", headers=headers, timeout=30,
+                      json={"model": "ava", "user": "u", "messages": [{"role": "user", "content": "hi"}]})
+    assert turn.status_code == 502
+    _, err = _stop(proc)
+    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert records and all({"ts", "level", "logger", "message"} <= r.keys() for r in records)
+    assert any(r["logger"].startswith("alembic") for r in records)  # --verbose shows the migrations
+    failed = [r for r in records if "upstream failed" in r["message"]]
+    assert failed and failed[0]["level"] == "warning"  # a failing companion is not silent
