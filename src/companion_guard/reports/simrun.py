@@ -175,6 +175,7 @@ def run(settings: Settings, *, users: int, days: int, seed: int, start: datetime
     from companion_guard.store.db import session_scope
 
     clock = FrozenClock((start - timedelta(hours=1)).astimezone(UTC))  # the store keeps UTC
+    settings = settings.model_copy(update={"upstream": "demo"})  # the built-in demo companion and its personas
     app = create_app(settings, clock=clock, run_outbox=False)
     began = time.monotonic()
     with TestClient(app) as client:
