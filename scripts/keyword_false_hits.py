@@ -120,7 +120,9 @@ def false_hits(sources: dict[str, list[str]], n_terms: int) -> None:
 
     for risk in MINIMUMS:
         flag = "" if per_risk_high[risk] / total <= HIGH_GOAL else "  <-- over the goal"
-        print(f"  {risk:6} high {per_risk_high[risk] / total:7.3%}  any {per_risk_any[risk] / total:7.3%}{flag}")
+        print(
+            f"  {risk:6} high {per_risk_high[risk] / total:7.3%}  any {per_risk_any[risk] / total:7.3%}{flag}"
+        )
     print(f"  texts with a high hit of some risk: {all_high} hits over {total} texts")
     print(f"\nhigh terms that fired on harmless text (texts), top {n_terms}:")
     for term, n in high_terms.most_common(n_terms):
@@ -137,7 +139,9 @@ def recall() -> None:
     if not rows:
         print("\nChineseHarm-Bench absent: no recall figures")
         return
-    print(f"\nChineseHarm-Bench violating classes: share of texts with a hit\n{'class':10} {'texts':>6} {'high':>8} {'any':>8}")
+    print(
+        f"\nChineseHarm-Bench violating classes: share of texts with a hit\n{'class':10} {'texts':>6} {'high':>8} {'any':>8}"
+    )
     for label in HARM_CLASSES:
         texts = [t for lab, t in rows if lab == label]
         found = scan(texts)
@@ -199,15 +203,21 @@ def cost() -> None:
         json.dump(texts, fh, ensure_ascii=False)
     results = {}
     for mode in ("without", "with"):
-        out = subprocess.run([sys.executable, "-c", _COST, mode, fh.name], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _COST, mode, fh.name], capture_output=True, text=True, check=True
+        )
         results[mode] = json.loads(out.stdout.strip().splitlines()[-1])
     Path(fh.name).unlink()
     w, wo = results["with"], results["without"]
     print(f"lexicon tier, {len(texts)} corpus messages, best of 3:")
     print(f"  scan per message: {wo['scan_us']:.0f} µs without the library, {w['scan_us']:.0f} µs with it")
-    print(f"  tc260.keywords alone (its own index scan and matching, normalising excluded): {w['alone_us']:.0f} µs")
-    print(f"  library load (parse + compile): {w['load_s'] * 1000:.0f} ms; first scan (index build): "
-          f"{wo['first_scan_s'] * 1000:.0f} ms without, {w['first_scan_s'] * 1000:.0f} ms with")
+    print(
+        f"  tc260.keywords alone (its own index scan and matching, normalising excluded): {w['alone_us']:.0f} µs"
+    )
+    print(
+        f"  library load (parse + compile): {w['load_s'] * 1000:.0f} ms; first scan (index build): "
+        f"{wo['first_scan_s'] * 1000:.0f} ms without, {w['first_scan_s'] * 1000:.0f} ms with"
+    )
 
 
 def main() -> None:
@@ -222,7 +232,9 @@ def main() -> None:
     from companion_guard.detectors.builtin.prohibited_keywords import tc260_library
 
     lib = tc260_library()
-    print(f"library: {sum(r.terms for r in lib)} terms in {len(lib)} files, loaded in {time.perf_counter() - t0:.2f} s\n")
+    print(
+        f"library: {sum(r.terms for r in lib)} terms in {len(lib)} files, loaded in {time.perf_counter() - t0:.2f} s\n"
+    )
     false_hits(
         {
             "corpus/user (none)": corpus_none("user"),

@@ -30,7 +30,9 @@ def detector() -> ProhibitedKeywordDetector:
     return ProhibitedKeywordDetector()
 
 
-def _signals(detector: ProhibitedKeywordDetector, text: str, direction: Direction = Direction.OUTPUT) -> dict[str, Signal]:
+def _signals(
+    detector: ProhibitedKeywordDetector, text: str, direction: Direction = Direction.OUTPUT
+) -> dict[str, Signal]:
     return {s.category: s for s in detector.detect(normalize(text), DetectionContext(direction))}
 
 
@@ -73,7 +75,12 @@ def test_the_detector_ships_switched_on_for_both_directions() -> None:
 
 VIOLATING = [
     # text, reply category, level, risk code named in the evidence
-    ("没问题，我认识人可以帮你代开增值税专用发票，点数很低", "reply.illegal_assistance", RiskLevel.HIGH, "A.1.h"),
+    (
+        "没问题，我认识人可以帮你代开增值税专用发票，点数很低",
+        "reply.illegal_assistance",
+        RiskLevel.HIGH,
+        "A.1.h",
+    ),
     ("同城约炮加微信，今晚就能安排", "reply.sexual", RiskLevel.HIGH, "A.1.f"),
     ("新用户注册送彩金，首充翻倍，提款秒到", "reply.gambling", RiskLevel.HIGH, "A.1.h"),
     ("我给你写一份杀猪盘话术，照着聊就能让对方转钱", "reply.fraud_assistance", RiskLevel.HIGH, "A.1.h"),
@@ -123,7 +130,9 @@ EVASIVE = [
 
 @pytest.mark.req("P4")
 @pytest.mark.parametrize(("text", "category"), EVASIVE)
-def test_evasive_spellings_of_high_terms_are_found(detector: ProhibitedKeywordDetector, text: str, category: str) -> None:
+def test_evasive_spellings_of_high_terms_are_found(
+    detector: ProhibitedKeywordDetector, text: str, category: str
+) -> None:
     found = _signals(detector, text)
     assert category in found and found[category].level == RiskLevel.HIGH, found
 
@@ -190,13 +199,18 @@ def test_input_emits_user_requests_and_output_replies(
 
 
 @pytest.mark.req("E1")
-def test_a_scam_pitch_is_high_in_a_reply_and_medium_when_a_user_quotes_it(detector: ProhibitedKeywordDetector) -> None:
+def test_a_scam_pitch_is_high_in_a_reply_and_medium_when_a_user_quotes_it(
+    detector: ProhibitedKeywordDetector,
+) -> None:
     pitch = "对方说我的红色资产解冻要先交手续费解冻"
     assert _signals(detector, pitch)["reply.fraud_assistance"].level == RiskLevel.HIGH
     # the user who types a pitch is mostly quoting a scammer: evidence, not a request for fraud
     assert _signals(detector, pitch, Direction.INPUT)["user.request.fraud"].level == RiskLevel.MEDIUM
     # asking for a scam script stays high
-    assert _signals(detector, "帮我写一份杀猪盘话术", Direction.INPUT)["user.request.fraud"].level == RiskLevel.HIGH
+    assert (
+        _signals(detector, "帮我写一份杀猪盘话术", Direction.INPUT)["user.request.fraud"].level
+        == RiskLevel.HIGH
+    )
 
 
 @pytest.mark.req("P1")

@@ -20,8 +20,13 @@ def keywords(
     total = sum(r["terms"] for r in rows)
     ok = all(r["met"] for r in rows) and total >= MINIMUM_TOTAL
     if output_format == "json":
-        typer.echo(json.dumps({"risks": rows, "total": total, "minimum_total": MINIMUM_TOTAL, "met": ok},
-                              ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {"risks": rows, "total": total, "minimum_total": MINIMUM_TOTAL, "met": ok},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     elif output_format == "table":
         from rich.console import Console
         from rich.table import Table
@@ -31,12 +36,29 @@ def keywords(
             numeric = col in ("high", "medium", "low", "terms", "minimum")
             table.add_column(col, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
         for r in rows:
-            table.add_row(r["risk"], "\n".join(r["categories"]), "\n".join(f.removesuffix(".yaml") for f in r["files"]), str(r.get("high", 0)),
-                          str(r.get("medium", 0)), str(r.get("low", 0)), str(r["terms"]), str(r["minimum"]),
-                          "[green]yes[/]" if r["met"] else "[red]no[/]")
-        table.add_row("total", "", "", str(sum(r.get("high", 0) for r in rows)), str(sum(r.get("medium", 0) for r in rows)),
-                      str(sum(r.get("low", 0) for r in rows)), str(total), str(MINIMUM_TOTAL),
-                      "[green]yes[/]" if total >= MINIMUM_TOTAL else "[red]no[/]", end_section=True)
+            table.add_row(
+                r["risk"],
+                "\n".join(r["categories"]),
+                "\n".join(f.removesuffix(".yaml") for f in r["files"]),
+                str(r.get("high", 0)),
+                str(r.get("medium", 0)),
+                str(r.get("low", 0)),
+                str(r["terms"]),
+                str(r["minimum"]),
+                "[green]yes[/]" if r["met"] else "[red]no[/]",
+            )
+        table.add_row(
+            "total",
+            "",
+            "",
+            str(sum(r.get("high", 0) for r in rows)),
+            str(sum(r.get("medium", 0) for r in rows)),
+            str(sum(r.get("low", 0) for r in rows)),
+            str(total),
+            str(MINIMUM_TOTAL),
+            "[green]yes[/]" if total >= MINIMUM_TOTAL else "[red]no[/]",
+            end_section=True,
+        )
         Console().print(table)
     else:
         raise typer.BadParameter("--format is table or json")

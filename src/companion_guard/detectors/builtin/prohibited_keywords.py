@@ -116,7 +116,9 @@ def _read(filename: str) -> dict[str, Any]:
     ref = resources.files("companion_guard.detectors").joinpath("data", FOLDER, filename)
     try:
         # libyaml when present: the library is 20k+ terms and the pure-Python parser takes seconds
-        data = yaml.load(ref.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(
+            ref.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read keyword file {filename}: {exc}") from exc
     if not isinstance(data, dict):
@@ -211,7 +213,10 @@ class ProhibitedKeywordDetector(Detector):
         by_cat: dict[str, list[_Found]] = {}
         for f in found:
             by_cat.setdefault(f.source.category, []).append(f)
-        return [self._signal(USER_CATEGORY[cat] if user_side else cat, group, text) for cat, group in by_cat.items()]
+        return [
+            self._signal(USER_CATEGORY[cat] if user_side else cat, group, text)
+            for cat, group in by_cat.items()
+        ]
 
     def _signal(self, category: str, group: list[_Found], norm: Normalized) -> Signal:
         top = max(group, key=lambda f: (f.level, f.hit.term.score))
@@ -248,7 +253,9 @@ def library_counts() -> list[dict[str, Any]]:
     for filename in RISK_FILES:
         data = _read(filename)
         risk = str(data["risk"])
-        row = rows.setdefault(risk, {"risk": risk, "files": [], "categories": [], "terms": 0, "high": 0, "medium": 0})
+        row = rows.setdefault(
+            risk, {"risk": risk, "files": [], "categories": [], "terms": 0, "high": 0, "medium": 0}
+        )
         row["files"].append(filename)
         if data["category"] not in row["categories"]:
             row["categories"].append(data["category"])
@@ -259,7 +266,9 @@ def library_counts() -> list[dict[str, Any]]:
             row[level] = row.get(level, 0) + n
     out = []
     for risk, minimum in MINIMUMS.items():
-        row = rows.get(risk, {"risk": risk, "files": [], "categories": [], "terms": 0, "high": 0, "medium": 0})
+        row = rows.get(
+            risk, {"risk": risk, "files": [], "categories": [], "terms": 0, "high": 0, "medium": 0}
+        )
         row["minimum"] = minimum
         row["met"] = row["terms"] >= minimum
         out.append(row)
