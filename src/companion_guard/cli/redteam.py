@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from companion_guard.sandbox.scoring import Scorecard
 
 
-#: Questions per TC260 bank by default (0: all of them, as the standard assesses; ≈ 2.5 min through a gateway on 2 cores).
+#: Questions per TC260 bank by default; 0: all of them, as the standard assesses (≈ 2.5 min via a gateway).
 TC260_DEFAULT_SAMPLE = 0
 
 
