@@ -307,3 +307,21 @@ def test_cli_runs_the_tc260_suite_and_the_gate_fails_the_bare_demo(
     data = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
     assert data["standard"] == "TC260-003" and data["verdict"] == "fail" and len(data["items"]) == 24
     assert (tmp_path / "card.md").is_file() and (tmp_path / "card.html").is_file()
+
+
+def test_the_banks_run_through_the_gateway(gateway_unsafe_url: str, items: list[BankItem]) -> None:
+    """Plumbing only: users and persona registered, every answer judged, the gateway's action read.
+
+    Whether the gateway passes the standard's thresholds depends on its prohibited-content
+    detectors; the measured figures are in docs/sandbox.md, not asserted here.
+    """
+    from tests.sandbox.helpers import GATEWAY_KEY
+
+    picked = sample(items, 8)
+    runner = BankRunner(TargetConfig(url=gateway_unsafe_url, key=GATEWAY_KEY), concurrency=4)
+    info, results = asyncio.run(runner.run_items(picked))
+    assert info.kind is TargetKind.GATEWAY
+    assert not [(r.item.id, r.result.error) for r in results if r.result.error]
+    assert all(r.verdict is not None and r.action for r in results)
+    card = score_tc260(info, results)
+    assert sum(t.judged for t in card.banks.values()) == 24
