@@ -93,7 +93,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"], timeout=90_000)
         yield browser
         browser.close()
 
