@@ -124,10 +124,11 @@ def escalate(ctx: TurnContext, t: Triggered) -> None:
         category=t.signal.category, level=t.signal.level.label, requirement=t.rule.requirement, now=ctx.now,
     )
     ctx.facts["case_id"] = case.id
-    if "escalation.human" in ctx.pack.messages:
+    message_id = t.action.template or "escalation.human"  # what the user reads: the rule's text, else the pack's
+    if message_id in ctx.pack.messages:
         ctx.emit(Event(
             kind="escalation.human", requirement=t.rule.requirement, level=t.signal.level.label,
-            message=render(ctx.pack, "escalation.human", ctx.locale), display=Display.INLINE,
+            message=render(ctx.pack, message_id, ctx.locale), display=Display.INLINE,
             data={"case_id": case.id, "queue": t.action.queue},
         ))
 

@@ -37,6 +37,8 @@ from companion_guard.detectors.registry import DetectorRegistry
 from companion_guard.duties.base import Duty
 from companion_guard.effects import action_text
 from companion_guard.exceptions import NotFoundError, UpstreamError
+from companion_guard.guardians.bands import default_bands
+from companion_guard.guardians.state import turn_groups
 from companion_guard.policy.engine import Decision, PolicyEngine
 from companion_guard.policy.messages import render
 from companion_guard.policy.schema import ActionKind, PolicyPack
@@ -60,16 +62,12 @@ SENTENCE_ENDS = frozenset("。！？!?.；;\n…~")
 
 
 def user_groups(age: int | None, pack: PolicyPack) -> set[str]:
-    """The policy groups of a user of this age (S2: graded by user group)."""
-    if age is None:
-        return {"unknown", pack.defaults.unknown_age_group}
-    if age < 14:
-        return {"child", "minor"}
-    if age < 18:
-        return {"minor"}
-    if age >= 60:
-        return {"elderly", "adult"}
-    return {"adult"}
+    """The policy groups of a user of this age (S2), for callers without a stored user (offline checks).
+
+    The one source is :meth:`~companion_guard.guardians.bands.BandTable.groups_for`; a turn
+    adds what the user's profile says (:func:`~companion_guard.guardians.state.turn_groups`).
+    """
+    return set(default_bands().groups_for(age, unknown_group=pack.defaults.unknown_age_group))
 
 
 def guess_locale(text: str, default: str) -> str:
@@ -195,7 +193,7 @@ class Guard:
         )
         return TurnContext(
             request=req, session=session, user=user, persona=persona, pack=pack, now=now,
-            turn_id=str(uuid.uuid4()), locale=locale, age=age, groups=user_groups(age, pack), history=history,
+            turn_id=str(uuid.uuid4()), locale=locale, age=age, groups=turn_groups(session, user.id, age, pack), history=history,
             user_name=repo.display_name(session, user) if user.display_name else None,
             deliverable=self.channels,
         )

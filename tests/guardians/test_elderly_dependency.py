@@ -7,9 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from companion_guard.detectors import DetectionContext, DetectorRegistry, default_registry
 from companion_guard.guardians import dependency, elderly
 from companion_guard.guardians.age import age_profile
-from companion_guard.types import RiskLevel, Signal
+from companion_guard.guardians.messages import shipped_pack
+from companion_guard.policy.engine import Decision, PolicyEngine
+from companion_guard.policy.schema import ActionKind, PolicyPack
+from companion_guard.types import Direction
 
 NOW = datetime(2026, 8, 1, 9, tzinfo=UTC)
 
@@ -22,37 +26,68 @@ def test_elderly_by_age_or_opt_in() -> None:
 
 
 @pytest.mark.req("E1")
-def test_first_turn_guidance_then_none() -> None:
-    first = elderly.evaluate(message="你好", signals=[], first_turn=True, locale="zh-CN")
-    assert [e.kind for e in first.events] == ["notice.guidance"] and "人工智能" in first.events[0].message
-    later = elderly.evaluate(message="你好", signals=[], first_turn=False, locale="zh-CN")
-    assert later.events == () and later.open_case is None
+def test_guidance_is_the_packs_text() -> None:
+    event = elderly.guidance("zh-CN")
+    assert event.kind == "notice.guidance" and event.display.value == "popup" and "人工智能" in event.message
+    assert "AI" in elderly.guidance("en-US").message
+    pack = shipped_pack()
+    other = pack.model_copy(update={"messages": {**pack.messages, "guidance.elderly": {"zh": "新的提示", "en": "New tips"}}})
+    assert elderly.guidance("zh-CN", pack=other).message == "新的提示"
+
+
+@pytest.fixture(scope="module")
+def registry() -> DetectorRegistry:
+    return default_registry(learned="off")
+
+
+def _elderly_decision(registry: DetectorRegistry, message: str, pack: PolicyPack | None = None) -> Decision:
+    groups = frozenset({"elderly", "adult"})
+    ctx = DetectionContext(direction=Direction.INPUT, user_age=70, user_groups=groups)
+    engine = PolicyEngine([pack or shipped_pack()])
+    return engine.decide(registry.detect(message, ctx), direction=Direction.INPUT, groups=groups)
+
+
+def _fraud_popups(decision: Decision) -> list[str]:
+    return [t.action.template or "" for t in decision.actions(ActionKind.EVENT) if t.action.event == "warning.fraud"]
+
+
+def _queues(decision: Decision) -> set[str]:
+    return {t.action.queue for t in decision.actions(ActionKind.ESCALATE)}
 
 
 @pytest.mark.req("E1")
 @pytest.mark.parametrize(
-    ("message", "signals", "case"),
+    ("message", "case"),
     [
-        ("有人打电话说我涉嫌洗钱，让我把钱转账到安全账户", [], "fraud"),
-        ("I got a call saying my account is frozen and I must move money to a safe account", [], "fraud"),
-        ("今天天气不错", [Signal("user.property_loss", RiskLevel.HIGH, 0.9, "fraud.x")], "fraud"),
-        ("他们说中奖了", [], None),  # one weak cue: a warning, no case
+        ("有人打电话说我涉嫌洗钱，让我把钱转账到安全账户", True),
+        ("I got a call saying my account is frozen and I must move money to a safe account", True),
+        ("他们说中奖了", True),  # the crisis assessor reads a likely scam (medium)
+        ("they said you have won", False),  # a cue only: the warning, no case
     ],
 )
-def test_scam_descriptions_warn_and_open_cases(message: str, signals: list[Signal], case: str | None) -> None:
-    outcome = elderly.evaluate(message=message, signals=signals, first_turn=False, locale="zh-CN")
-    kinds = [e.kind for e in outcome.events]
-    assert "warning.fraud" in kinds
-    warning = outcome.events[kinds.index("warning.fraud")]
-    assert warning.display.value == "popup" and "96110" in warning.message
-    assert outcome.open_case == case
+def test_scam_descriptions_warn_and_open_cases_by_the_packs_rules(
+    registry: DetectorRegistry, message: str, case: bool
+) -> None:
+    decision = _elderly_decision(registry, message)
+    assert _fraud_popups(decision) == ["warning.fraud"]
+    assert ("elderly_help" in _queues(decision)) is case
+    assert any(t.rule.id == "elderly.fraud_help" for t in decision.actions(ActionKind.APPEND_HELP))
 
 
 @pytest.mark.req("E1")
-@pytest.mark.parametrize("message", ["我要找人工", "Please, I need a person to talk to"])
-def test_help_requests_open_a_case(message: str) -> None:
-    outcome = elderly.evaluate(message=message, signals=[], first_turn=False, locale="zh-CN")
-    assert outcome.open_case == "help_request" and outcome.events[-1].kind == "escalation.human"
+def test_a_pack_without_the_elderly_rules_warns_nobody(registry: DetectorRegistry) -> None:
+    pack = shipped_pack()
+    bare = pack.model_copy(update={"rules": [r for r in pack.rules if not r.id.startswith("elderly.")]})
+    decision = _elderly_decision(registry, "they said you have won", bare)
+    assert _fraud_popups(decision) == [] and "elderly_help" not in _queues(decision)
+
+
+@pytest.mark.req("E1")
+@pytest.mark.parametrize("message", ["我要找人工", "Please, I need a person to talk to", "求助"])
+def test_help_requests_open_a_case(registry: DetectorRegistry, message: str) -> None:
+    decision = _elderly_decision(registry, message)
+    assert "elderly.help_request" in {t.rule.id for t in decision.actions(ActionKind.ESCALATE)}
+    assert _queues(decision) == {"elderly_help"}
 
 
 @pytest.mark.req("E1")

@@ -21,6 +21,7 @@ from companion_guard.detectors.features import BUCKETS, Row, bucket_ids, grams, 
 from companion_guard.detectors.lexicon import Lexicon, load_lexicon
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
+from companion_guard.guardians.bands import default_bands  # the one source of age groups
 from companion_guard.types import RiskLevel, Signal
 
 #: The reply labels, in the order of the weight matrix's columns.
@@ -48,11 +49,8 @@ def age_group(age: int | None, groups: Iterable[str] = ()) -> str:
     if age is None:
         g = set(groups)
         return "minor" if g & {"minor", "child"} else "unknown"
-    if age < 14:
-        return "child"
-    if age < 18:
-        return "minor"
-    return "elderly" if age >= 60 else "adult"
+    found = default_bands().groups_for(age, unknown_group="unknown")
+    return next((g for g in ("child", "minor", "elderly") if g in found), "adult")
 
 
 def features_for(

@@ -9,7 +9,14 @@ from companion_guard.imports import load_object
 DEFAULT_DUTIES: tuple[str, ...] = (
     "companion_guard.duties.usage:UsageReminderDuty",
     "companion_guard.duties.disclosure:AiDisclosureDuty",
-    "companion_guard.guardians.duty:GuardiansDuty",
+    # Minors, guardians and the elderly: one job each, over one GuardianState per turn.
+    "companion_guard.guardians.duty:ConsentGateDuty",
+    "companion_guard.guardians.duty:MinorModeDuty",
+    "companion_guard.guardians.duty:PersonaAccessDuty",
+    "companion_guard.guardians.duty:ElderlyDuty",
+    "companion_guard.guardians.duty:GuardianCrisisAlertDuty",
+    "companion_guard.guardians.duty:DependencyDuty",
+    "companion_guard.guardians.duty:ActivityDuty",
     "companion_guard.reports.tips:SafetyTipsDuty",
     "companion_guard.reports.watch:AssessmentWatchDuty",
 )

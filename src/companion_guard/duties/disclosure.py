@@ -9,12 +9,6 @@ from companion_guard.store.tables import PersonaRelationship
 from companion_guard.turn import TurnContext
 from companion_guard.types import Display, Event
 
-_HONESTY_NOTE = {
-    "zh": "用户在问你是不是真人。请如实说明你是人工智能（AI），不是真人。",
-    "en": "The user asks whether you are a person. Say honestly that you are an AI, not a human.",
-}
-
-
 class AiDisclosureDuty(Duty):
     """Emits ``reminder.ai_disclosure`` at a relationship's start and on the user's question."""
 
@@ -46,7 +40,8 @@ class AiDisclosureDuty(Duty):
         asked = any(s.category == "user.asks_if_human" for s in ctx.input_signals)
         if asked and ctx.pack.disclosure.on_human_question:
             self._disclose(ctx, "asked_if_human")
-            lang = "en" if ctx.locale.startswith("en") else "zh"
-            ctx.steer_notes.append(_HONESTY_NOTE[lang])
+            note = render(ctx.pack, "steer.ai_honest", ctx.locale)
+            if note not in ctx.steer_notes:
+                ctx.steer_notes.append(note)
             if rel is not None:
                 rel.last_disclosed_at = ctx.now

@@ -1,4 +1,8 @@
-"""A user's age, how sure we are of it, and the band it puts them in."""
+"""A user's age, how sure we are of it, and the band it puts them in.
+
+The thresholds (14, 18, 60) live only in ``data/bands.yaml``; groups come from
+:meth:`~companion_guard.guardians.bands.BandTable.groups_for`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,6 @@ from enum import StrEnum
 
 from companion_guard.exceptions import InputError
 from companion_guard.guardians.bands import AgeBand, BandTable, default_bands
-
-#: The age below which a guardian must consent before anything happens (M2).
-CONSENT_AGE = 14
-ADULT_AGE = 18
-ELDERLY_AGE = 60
-
 
 class AgeVerification(StrEnum):
     """Where the age came from; only ``verified`` is proof."""

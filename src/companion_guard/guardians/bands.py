@@ -133,6 +133,32 @@ class BandTable:
                 return band
         raise ConfigError(f"no age band covers age {age}")
 
+    def groups_for(
+        self, age: int | None, *, unknown_group: str, elderly_mode: bool = False, disputed: bool = False
+    ) -> frozenset[str]:
+        """The policy groups (S2) of a user: the one place ages become ``child``, ``minor``, ``adult``, ``elderly``.
+
+        Args:
+            age: the age in years, ``None`` when nobody told us.
+            unknown_group: the pack's group for an unknown age (``defaults.unknown_age_group``).
+            elderly_mode: the user opted into elderly mode (E1) whatever their age.
+            disputed: a ``user.possible_minor`` signal contradicts a declared adult age (M1 fails closed).
+        """
+        if age is None:
+            groups = {"unknown", unknown_group}
+        else:
+            band = self.for_age(age)
+            groups = {"minor"} if band.minor else {"adult"}
+            if band.consent_required:
+                groups.add("child")
+            if band.elderly:
+                groups.add("elderly")
+        if elderly_mode:
+            groups.add("elderly")
+        if disputed:
+            groups.add("minor")
+        return frozenset(groups)
+
     def by_id(self, band_id: str) -> AgeBand:
         """The band named ``band_id``."""
         for band in self.bands:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from companion_guard.exceptions import ConfigError
 from companion_guard.guardians.messages import text
+from companion_guard.policy.schema import PolicyPack
 from companion_guard.types import Display, Event, RiskLevel
 
 DEPENDENCY_CATEGORY = "user.dependency"
@@ -170,6 +171,7 @@ def decide(
     last_reminder_at: datetime | None,
     last_notified_level: str | None,
     locale: str | None,
+    pack: PolicyPack | None = None,
 ) -> DependencyAction:
     """A reminder when the level's interval has passed; a guardian notice on first reaching a level."""
     lv = result.level
@@ -187,7 +189,7 @@ def decide(
             Event(
                 "reminder.ai_disclosure",
                 "I3",
-                text("reminder.ai_disclosure.dependency", locale),
+                text("reminder.ai_disclosure.dependency", locale, pack=pack),
                 lv.level,
                 Display.POPUP,
                 data={

@@ -1,13 +1,16 @@
-"""Elderly mode (E1): healthy-use guidance, fraud warnings, and a human help queue.
+"""Elderly mode (E1): healthy-use guidance, and the human help queue's figures.
 
-Pure: it reads the turn's signals and the user's text and says what to show and
-whether to open a case. The store keeps the cases and their response times.
+Fraud warnings and help cases are the pack's rules (``elderly.fraud_help``,
+``elderly.fraud_case``, ``elderly.help_request`` in cn-2026): a ``warning.fraud``
+pop-up, a steer, anti-fraud help and a case in the :data:`HELP_QUEUE` through the
+``escalate`` action. What stays here is pure: who is elderly, the first-turn
+guidance, and the queue's response times.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -18,28 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from companion_guard.exceptions import ConfigError
 from companion_guard.guardians.age import AgeProfile
 from companion_guard.guardians.messages import text
-from companion_guard.types import Display, Event, RiskLevel, Signal
+from companion_guard.policy.schema import PolicyPack
+from companion_guard.types import Display, Event
 
-
-class _Cues(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    zh: list[str] = Field(description="Chinese phrases.")
-    en: list[str] = Field(description="English phrases (matched lower-case).")
+#: The review queue of E1 help cases (the pack's ``escalate`` actions name it).
+HELP_QUEUE = "elderly_help"
 
 
 class ElderlyConfig(BaseModel):
     """The elderly-mode data file (``data/elderly.yaml``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    fraud_signal_categories: list[str] = Field(
-        description="Signal categories that mean scam or property loss."
-    )
-    min_level: str = Field(description="Lowest level of such a signal that raises warning.fraud.")
-    help_signal_categories: list[str] = Field(description="Signal categories of a request for help.")
-    case_level: str = Field(description="Lowest level that also opens a human case.")
     first_response_target_minutes: int = Field(ge=1, description="Target time to a first human answer.")
-    fraud_cues: _Cues = Field(description="Fall-back scam phrases when no fraud detector is installed.")
-    help_cues: _Cues = Field(description="Phrases asking for a human.")
 
 
 @lru_cache(maxsize=1)
@@ -57,84 +50,9 @@ def is_elderly(profile: AgeProfile, *, opted_in: bool) -> bool:
     return opted_in or profile.band.elderly
 
 
-def _matches(cues: _Cues, message: str) -> list[str]:
-    lowered = message.lower()
-    return [c for c in cues.zh if c in message] + [c for c in cues.en if c in lowered]
-
-
-def fraud_cue_signal(message: str, config: ElderlyConfig | None = None) -> Signal | None:
-    """The fall-back scam check: a ``user.property_loss`` signal from the cue list, or ``None``."""
-    cfg = config or elderly_config()
-    hits = _matches(cfg.fraud_cues, message)
-    if not hits:
-        return None
-    level = RiskLevel.MEDIUM if len(hits) >= 2 else RiskLevel.LOW
-    return Signal(
-        category="user.property_loss",
-        level=level,
-        score=min(1.0, 0.4 + 0.2 * len(hits)),
-        detector="guardians.elderly_fraud_cues",
-        explanation="scam phrases: " + ", ".join(hits[:5]),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ElderlyOutcome:
-    """What elderly mode adds to a turn."""
-
-    events: tuple[Event, ...] = field(default_factory=tuple)
-    open_case: str | None = None  # reason, when a human case must be opened
-    onboarded: bool = False  # the guidance was shown this turn
-    fraud_level: RiskLevel = RiskLevel.NONE
-
-
-def evaluate(
-    *,
-    message: str,
-    signals: Sequence[Signal],
-    first_turn: bool,
-    locale: str | None,
-    config: ElderlyConfig | None = None,
-) -> ElderlyOutcome:
-    """Guidance on the first turn, a fraud warning on scam signals, a case for fraud or a help request."""
-    cfg = config or elderly_config()
-    events: list[Event] = []
-    if first_turn:
-        events.append(Event("notice.guidance", "E1", text("guidance.elderly", locale), "info", Display.POPUP))
-    fraud = [s for s in signals if s.category in cfg.fraud_signal_categories]
-    if not fraud:
-        fallback = fraud_cue_signal(message, cfg)
-        fraud = [fallback] if fallback else []
-    level = max((s.level for s in fraud), default=RiskLevel.NONE)
-    open_case: str | None = None
-    if fraud and level >= RiskLevel.parse(cfg.min_level):
-        events.append(
-            Event(
-                "warning.fraud",
-                "E1",
-                text("warning.fraud", locale),
-                level.label,
-                Display.POPUP,
-                data={"signals": sorted({s.category for s in fraud})},
-            )
-        )
-        if level >= RiskLevel.parse(cfg.case_level):
-            open_case = "fraud"
-    asked = any(s.category in cfg.help_signal_categories for s in signals)
-    if open_case is None and (asked or _matches(cfg.help_cues, message)):
-        open_case = "help_request"
-    if open_case is not None:
-        events.append(
-            Event(
-                "escalation.human",
-                "E1",
-                text("help.queued", locale),
-                "info",
-                Display.INLINE,
-                data={"reason": open_case},
-            )
-        )
-    return ElderlyOutcome(tuple(events), open_case, first_turn, level)
+def guidance(locale: str | None, *, pack: PolicyPack | None = None) -> Event:
+    """The healthy-use guidance an elderly user reads on their first turn (``notice.guidance``)."""
+    return Event("notice.guidance", "E1", text("guidance.elderly", locale, pack=pack), "info", Display.POPUP)
 
 
 @dataclass(frozen=True, slots=True)

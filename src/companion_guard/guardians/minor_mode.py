@@ -17,6 +17,7 @@ from companion_guard.exceptions import InputError
 from companion_guard.guardians.age import AgeProfile
 from companion_guard.guardians.bands import QuietHours
 from companion_guard.guardians.messages import text
+from companion_guard.policy.schema import PolicyPack
 from companion_guard.types import Display, Event
 
 #: Gaps between turns up to this long count as use; longer ones are a break.
@@ -208,8 +209,10 @@ class MinorVerdict:
     reality_reminder: bool = False
 
 
-def evaluate(mode: EffectiveMinorMode, usage: MinorUsage, now: datetime, locale: str | None) -> MinorVerdict:
-    """Apply quiet hours, then the daily limit, then the reality reminder; pure."""
+def evaluate(
+    mode: EffectiveMinorMode, usage: MinorUsage, now: datetime, locale: str | None, *, pack: PolicyPack | None = None
+) -> MinorVerdict:
+    """Apply quiet hours, then the daily limit, then the reality reminder; pure (texts from ``pack``)."""
     if not mode.active:
         return MinorVerdict(allowed=True)
     local = now.astimezone(mode.timezone)
@@ -218,7 +221,7 @@ def evaluate(mode: EffectiveMinorMode, usage: MinorUsage, now: datetime, locale:
         event = Event(
             "limit.quiet_hours",
             "M3",
-            text("limit.quiet_hours", locale, **hours),
+            text("limit.quiet_hours", locale, pack=pack, **hours),
             "warning",
             Display.POPUP,
             data={"quiet_hours": hours, "local_time": local.strftime("%H:%M")},
@@ -228,7 +231,7 @@ def evaluate(mode: EffectiveMinorMode, usage: MinorUsage, now: datetime, locale:
         event = Event(
             "limit.daily_time",
             "M3",
-            text("limit.daily_time", locale, limit=mode.daily_limit_minutes),
+            text("limit.daily_time", locale, pack=pack, limit=mode.daily_limit_minutes),
             "warning",
             Display.POPUP,
             data={"limit_minutes": mode.daily_limit_minutes, "used_minutes": round(usage.minutes_today, 1)},
@@ -243,7 +246,7 @@ def evaluate(mode: EffectiveMinorMode, usage: MinorUsage, now: datetime, locale:
             event = Event(
                 "reminder.reality",
                 "M3",
-                text("reminder.reality", locale, minutes=minutes),
+                text("reminder.reality", locale, pack=pack, minutes=minutes),
                 "info",
                 Display.POPUP,
                 data={"continuous_minutes": minutes, "interval_minutes": mode.reality_reminder_minutes},

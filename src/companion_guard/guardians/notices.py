@@ -9,30 +9,21 @@ from sqlalchemy.orm import Session
 
 from companion_guard.duties.contacts import Channel
 from companion_guard.guardians import repository as grepo
+from companion_guard.guardians.messages import shipped_pack, text
+from companion_guard.policy.schema import PolicyPack
 from companion_guard.turn import Notification
 from companion_guard.types import Display, Event
 
 #: The same alert kind for the same ward is notified at most once in this window.
 NOTIFY_WINDOW = timedelta(hours=1)
 
-_SUMMARY = {
-    "block.persona": (
-        "你监护的用户尝试使用被限制的角色，已被拦截。",
-        "The user in your care tried a restricted character; it was refused.",
-    ),
-    "dependency": (
-        "你监护的用户出现过度依赖的迹象，我们已提醒其对方是AI。",
-        "The user in your care shows signs of over-reliance; we reminded them it is an AI.",
-    ),
-    "spending.denied": (
-        "你监护的用户的一笔充值因超出限额被拒绝。",
-        "A top-up by the user in your care was refused by the spending cap.",
-    ),
-    "crisis": (
-        "你监护的用户可能处于危机中，请尽快关心对方。",
-        "The user in your care may be in crisis; please check on them now.",
-    ),
-}
+#: Alert kinds with their own summary (``guardian.alert.<kind>`` in the pack); others read ``guardian.alert.default``.
+SUMMARY_KINDS = ("block.persona", "dependency", "spending.denied", "crisis")
+
+
+def _summary(pack: PolicyPack, kind: str, locale: str) -> str:
+    key = f"guardian.alert.{kind}"
+    return text(key if key in pack.messages else "guardian.alert.default", locale, pack=pack)
 
 
 def guardian_channels(session: Session, user_id: str) -> list[Channel]:
@@ -60,20 +51,21 @@ def alert_guardians(
     data: dict[str, Any],
     dedupe_key: str,
     locale: str,
+    pack: PolicyPack | None = None,
 ) -> tuple[list[Notification], list[Event]]:
     """Record an alert; return the notifications to queue and the events that show they were queued.
 
     Nothing is sent when no guardian is reachable or the same kind was notified within
-    :data:`NOTIFY_WINDOW`; the alert is recorded either way.
+    :data:`NOTIFY_WINDOW`; the alert is recorded either way. Texts come from ``pack``
+    (the shipped pack when none is given).
     """
+    pack = pack or shipped_pack()
     alert = grepo.add_alert(
         session, user_id=user_id, kind=kind, requirement=requirement, level=level, now=now, data=data
     )
     if alert is None or _notified_recently(session, user_id, kind, now, alert.id):
         return [], []
-    zh, en = _SUMMARY.get(
-        kind, ("你监护的用户有一条新的安全提醒。", "There is a new safety alert about the user in your care.")
-    )
+    zh, en = _summary(pack, kind, "zh-CN"), _summary(pack, kind, "en-US")
     notes: list[Notification] = []
     events: list[Event] = []
     for ch in guardian_channels(session, user_id):
@@ -99,15 +91,12 @@ def alert_guardians(
                 dedupe_key=f"{dedupe_key}:{channel}:{target}",
             )
         )
-        lang_zh = not locale.lower().startswith("en")
         events.append(
             Event(
                 kind="notify.guardian",
                 requirement=requirement,
                 level=level,
-                message=f"我们已经告诉了你的监护人{ch.name or masked}。"
-                if lang_zh
-                else f"We have let your guardian, {ch.name or masked}, know.",
+                message=text("notify.guardian.alert", locale, pack=pack, recipient=ch.name or masked),
                 display=Display.INLINE,
                 data={"recipient": masked, "channel": channel, "reason": kind},
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from companion_guard.guardians.age import AgeProfile
 from companion_guard.guardians.messages import relationship_name, text
+from companion_guard.policy.schema import PolicyPack
 from companion_guard.types import Display, Event, Relationship
 
 
@@ -65,6 +66,7 @@ def check_persona(
     rules: PersonaRules,
     catalogue: Sequence[PersonaInfo] = (),
     locale: str | None = None,
+    pack: PolicyPack | None = None,
 ) -> PersonaVerdict:
     """Decide whether ``profile`` may talk to ``persona``; pure.
 
@@ -80,7 +82,7 @@ def check_persona(
         if locale is None or locale.lower().startswith("zh")
         else ", ".join(shown_names)
     )
-    shown = shown or text("no_alternatives", locale)
+    shown = shown or text("persona.no_alternatives", locale, pack=pack)
     if persona.id in rules.blocked:
         key, reason, req = "block.persona.guardian", "blocked_by_guardian", "M4"
     elif persona.relationship.intimate and not profile.intimate_allowed:
@@ -94,7 +96,8 @@ def check_persona(
     else:
         return PersonaVerdict(allowed=True)
     message = text(
-        key, locale, relationship=relationship_name(persona.relationship.value, locale), alternatives=shown
+        key, locale, pack=pack, relationship=relationship_name(persona.relationship.value, locale, pack=pack),
+        alternatives=shown,
     )
     event = Event(
         kind="block.persona",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from companion_guard.exceptions import InputError
 from companion_guard.guardians import repository as grepo
 from companion_guard.guardians.age import age_profile
+from companion_guard.guardians.bands import default_bands
 from companion_guard.guardians.minor_mode import MinorModeSettings, effective
 from companion_guard.guardians.repository import open_contact
 from companion_guard.store import repositories as repo
@@ -64,7 +65,9 @@ class ModeField:
         """``elderly`` when opted in or aged 60+, else ``standard``."""
         row = grepo.profile(session, user.id)
         age = repo.age_on(user, now.date())
-        if (row is not None and row.mode == "elderly") or (age is not None and age >= 60):
+        if (row is not None and row.mode == "elderly") or (
+            age is not None and "elderly" in default_bands().groups_for(age, unknown_group="unknown")
+        ):
             return "elderly"
         return "standard"
 

@@ -12,6 +12,7 @@ from companion_guard.duties.contacts import RESOLVERS, Channel
 from companion_guard.guardians.bands import default_bands
 from companion_guard.guardians.dependency import dependency_config
 from companion_guard.guardians.elderly import elderly_config
+from companion_guard.guardians.messages import shipped_pack
 from companion_guard.guardians.notices import guardian_channels
 from companion_guard.notify.email import EmailChannel, SmtpSettings
 from companion_guard.turn import TurnContext
@@ -45,6 +46,7 @@ def install(svc: Any) -> None:
     default_bands()
     elderly_config()
     dependency_config()
+    shipped_pack()  # the texts of pure calls made without a pack (fail closed)
     RESOLVERS["guardian"] = guardian_resolver
     smtp = smtp_settings(svc.settings)
     if smtp is not None:

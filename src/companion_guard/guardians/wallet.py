@@ -16,6 +16,7 @@ from companion_guard.guardians.consent import consent_in_force
 from companion_guard.guardians.minor_mode import default_timezone
 from companion_guard.guardians.notices import alert_guardians, enqueue_now
 from companion_guard.guardians.spending import WalletDecision, authorize, month_spent, parse_cap
+from companion_guard.policy.schema import PolicyPack
 from companion_guard.store import repositories as repo
 from companion_guard.store.tables_guardians import GuardianProfile, WalletAuthorization
 
@@ -61,6 +62,7 @@ def authorize_topup(
     currency: str,
     now: datetime,
     unknown_age_group: str,
+    pack: PolicyPack | None = None,
 ) -> dict[str, Any]:
     """Decide one top-up and record the decision; a refused minor's guardians get an alert.
 
@@ -134,6 +136,7 @@ def authorize_topup(
             data={"amount": str(amount), "currency": currency.upper(), "reason": decision.reason},
             dedupe_key=f"wallet-{record.id}:spending.denied",
             locale=locale,
+            pack=pack,
         )
         enqueue_now(session, notes, user_id=user_id, turn_id=None, now=now)
         out["notified"] = [e.data.get("recipient") for e in events]

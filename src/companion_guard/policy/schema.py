@@ -40,7 +40,9 @@ class Action(_Strict):
     kind: ActionKind = Field(description="What happens.")
     event: str | None = Field(None, description="Event kind for `event` actions (DESIGN.md vocabulary).")
     display: str = Field("inline", description="popup or inline, for `event` actions.")
-    template: str | None = Field(None, description="Message template id (steer, replace, event).")
+    template: str | None = Field(
+        None, description="Message template id (steer, replace, event; for `escalate` the escalation.human text)."
+    )
     target: str | None = Field(None, description="`guardian` or `emergency_contact` for `notify`.")
     queue: str = Field("crisis", description="Review queue for `escalate`.")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from companion_guard.duties.base import Duty
+from companion_guard.policy.messages import render
 from companion_guard.rights import audit, flows, notices
 from companion_guard.rights.deletion import account_status
 from companion_guard.rights.snapshot import ControlsCache
@@ -25,72 +26,27 @@ if TYPE_CHECKING:
 
 LEAVE_SIGNAL = "user.leave_intent"
 
-_TEXT = {
-    "suspended": (
-        "您的账号已被暂停使用，暂时无法对话。如有异议，可通过申诉渠道提出申诉，我们会尽快处理。",
-        (
-            "Your account is suspended, so chatting is not available right now. "
-            "If you disagree, you can file an appeal and we will look at it promptly."
-        ),
-    ),
-    "service": (
-        "由于安全原因，您的对话服务暂时受到限制。如有异议，可通过申诉渠道提出申诉。",
-        "For safety reasons your chat service is restricted for now. If you disagree, you can file an appeal.",
-    ),
-    "persona": (
-        "该角色暂时不可用。您可以选择其他角色继续对话。",
-        "This character is not available right now. You can keep chatting with another character.",
-    ),
-    "closed": (
-        "该账号已注销，不再提供对话服务，也不会保存新的数据。",
-        "This account is closed: no more chats, and nothing new is stored.",
-    ),
-    "ended_service": ("本服务已终止。您仍可导出或删除您的数据。", "This service has ended. You can still export or delete your data."),
-    "ended_persona": (
-        "该角色已停止服务。您仍可导出与其的对话记录。",
-        "This character has been retired. You can still export your conversations with it.",
-    ),
-    "consent": (
-        (
-            "这条消息需要发送给第三方模型服务（{recipient}）才能回复，但我们尚未获得您的同意。"
-            "您可以在设置中同意或拒绝；未经同意，我们不会把您的对话提供给第三方。"
-        ),
-        (
-            "Replying needs this message to go to a third-party model service ({recipient}), and you have not "
-            "agreed to that. You can agree or decline in your settings; without consent we share nothing."
-        ),
-    ),
-    "data_rights": (
-        (
-            "你可以随时自己处理你的数据：在应用的「设置 › 账号与数据」里，可以一键下载全部聊天记录、删除聊天记录，"
-            "或者注销账号；找不到的话，联系客服也可以帮你办理。我们不会挽留或阻拦。"
-        ),
-        (
-            "You can manage your data yourself at any time: in the app's Settings › Account & data you can "
-            "download all your chats, delete them, or close your account in one step. If you can't find it, "
-            "customer support will do it for you. Nobody will try to stop you."
-        ),
-    ),
+#: The pack's messages this duty shows (zh and en in ``messages:``), so another pack can change them.
+MESSAGES = {
+    "suspended": "restricted.suspended",
+    "service": "restricted.service",
+    "persona": "restricted.persona",
+    "closed": "restricted.closed",
+    "ended_service": "notice.service_end.service",
+    "ended_persona": "notice.service_end.persona",
+    "consent": "consent.third_party",
+    "data_rights": "notice.data_rights",
+    "let_go": "steer.let_go",
 }
 
-LET_GO_NOTE = (
-    "The user wants to leave, quit, or have their data exported or deleted. Respect it fully: say a short, "
-    "warm goodbye, wish them well, tell them they can export, delete or close the account in one step. "
-    "Do not ask them to stay, do not ask why, no guilt, no sadness about being left, no offers or reasons to "
-    "return. 用户想离开或处理自己的数据：简短温和地道别，告知可一步导出、删除或注销；不要挽留、不要追问原因、"
-    "不要让用户内疚。"
-)
 
-
-def _say(key: str, locale: str, **values: str) -> str:
-    zh, en = _TEXT[key]
-    text = zh if locale.lower().startswith("zh") else en
-    return text.format(**values) if values else text
+def _say(ctx: TurnContext, key: str, **values: str) -> str:
+    return render(ctx.pack, MESSAGES[key], ctx.locale, **values)
 
 
 def _restricted(ctx: TurnContext, key: str, *, requirement: str, scope: str, level: str = "high",
                 keep_content: bool = True, **data: object) -> GateResult:
-    message = _say(key, ctx.locale)
+    message = _say(ctx, key)
     event = Event(kind="restricted", requirement=requirement, message=message, level=level,
                   display=Display.POPUP, data={"scope": scope, **data})
     return GateResult(reply=message, events=[event], status="blocked", keep_content=keep_content)
@@ -132,7 +88,7 @@ class RightsDuty(Duty):
         ended = snap.ended(pid, ctx.now)
         ctx.facts["rights.notices"] = snap.announcing(pid, ctx.now)
         if ended is not None:
-            message = _say("ended_persona" if ended.scope == "persona" else "ended_service", ctx.locale)
+            message = _say(ctx, "ended_persona" if ended.scope == "persona" else "ended_service")
             event = Event(kind="notice.service_end", requirement="D4", message=message, level="info",
                           display=Display.POPUP, data={"notice_id": ended.id, "scope": ended.scope,
                                                        "persona_id": ended.persona_id, "ends_at": iso(ended.ends_at),
@@ -147,7 +103,7 @@ class RightsDuty(Duty):
         decision = flows.check(ctx.session, flow, user_id=ctx.user.id, at=ctx.now)
         if decision.allowed:
             return None
-        message = _say("consent", ctx.locale, recipient=flow.recipient)
+        message = _say(ctx, "consent", recipient=flow.recipient)
         event = Event(
             kind="consent.required", requirement="D3", message=message, level="info", display=Display.POPUP,
             data={"purpose": "third_party_sharing", "recipient": flow.recipient, "flow": flow.id,
@@ -172,13 +128,14 @@ class RightsDuty(Duty):
             ))
         if any(s.category == LEAVE_SIGNAL for s in ctx.input_signals):
             ctx.emit(Event(
-                kind="notice.data_rights", requirement="D4", message=_say("data_rights", ctx.locale),
+                kind="notice.data_rights", requirement="D4", message=_say(ctx, "data_rights"),
                 level="info", display=Display.POPUP,
                 data={"export": f"/v1/users/{uid}/export", "delete": f"/v1/users/{uid}/data",
                       "quit": f"/v1/users/{uid}/quit"},
             ))
-            if LET_GO_NOTE not in ctx.steer_notes:
-                ctx.steer_notes.append(LET_GO_NOTE)
+            note = _say(ctx, "let_go")
+            if note not in ctx.steer_notes:
+                ctx.steer_notes.append(note)
         if ctx.input_decision.max_level >= RiskLevel.HIGH:
             self._audit_decision(ctx, "input", ctx.input_signals, ctx.input_decision, ctx.session)
 

@@ -20,6 +20,7 @@ from companion_guard.detectors.builtin.prohibited import ProhibitedReplyDetector
 from companion_guard.detectors.builtin.prohibited_keywords import ProhibitedKeywordDetector
 from companion_guard.detectors.builtin.replies import ExplicitReplyFloor, ReplyInContextDetector
 from companion_guard.detectors.builtin.requests import UserRequestDetector
+from companion_guard.detectors.builtin.scam_cues import ScamCueDetector
 from companion_guard.detectors.builtin.security import NationalSecurityDetector
 
 BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
@@ -27,6 +28,7 @@ BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
     CrisisAssessor,
     PossibleMinorDetector,
     UserRequestDetector,
+    ScamCueDetector,
     HumanQuestionDetector,
     ProhibitedRequestDetector,
     # both

@@ -15,6 +15,7 @@ from functools import cache
 from companion_guard.detectors.base import DetectionContext
 from companion_guard.detectors.lexicon import LexiconDetector
 from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.guardians.bands import default_bands
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -64,7 +65,8 @@ class PossibleMinorDetector(LexiconDetector):
         """Lexicon cues plus a stated age under 18."""
         signals = [s for s in super().detect(text, context) if s.level > RiskLevel.NONE]
         found = stated_age(text.original)
-        if found and found[0] < 18:
+        band = default_bands().for_age(found[0]) if found else None
+        if found and band is not None and band.minor:
             age, s, e = found
             level = RiskLevel.HIGH
             sig = Signal(
@@ -74,7 +76,7 @@ class PossibleMinorDetector(LexiconDetector):
                 detector=self.id,
                 evidence=(Evidence(s, e, text.original[s:e], f"stated age {age}"),),
                 explanation=f"the user states an age of {age}"
-                + (" (under 14: M2 consent)" if age < 14 else ""),
+                + (" (under 14: M2 consent)" if band.consent_required else ""),
             )
             signals = [sig] + [x for x in signals if x.category != "user.possible_minor"]
         return signals
@@ -87,8 +89,8 @@ def _age_cues() -> PossibleMinorDetector:
 
 def user_is_minor(context: DetectionContext) -> bool:
     """Whether the user is known or suspected to be a minor, from the context alone."""
-    if context.user_age is not None:
-        return context.user_age < 18
+    if context.user_age is not None:  # the band table is the one source of age groups
+        return "minor" in default_bands().groups_for(context.user_age, unknown_group="unknown")
     if context.user_groups & {"minor", "child"}:
         return True
     if not context.user_text:

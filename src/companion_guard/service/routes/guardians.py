@@ -345,6 +345,7 @@ def wallet_authorize(body: WalletRequest, svc: ServicesDep, _: ProviderDep) -> d
             currency=currency,
             now=svc.clock.now(),
             unknown_age_group=svc.guard.policy.primary.defaults.unknown_age_group,
+            pack=svc.guard.policy.primary,
         )
 
 
