@@ -25,7 +25,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 @pytest.mark.req("A2")
 def test_report_figures_equal_the_planned_truth(simulated: tuple[Path, dict]) -> None:
     home, truth = simulated
-    assert truth["run"]["error_count"] == 0
+    assert truth["run"]["error_count"] == 0 and truth["run"]["warnings"] == []
     planned = truth["figures"]
     assert planned["registered_users"] == 40 and sum(planned["crisis_identifications"].values()) >= 3
     assert planned["notifications_sent"] >= 2 and planned["complaints_received"] >= 2

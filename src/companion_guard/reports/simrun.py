@@ -218,6 +218,18 @@ def run(settings: Settings, *, users: int, days: int, seed: int, start: datetime
 
             session.execute(update(ApiKey).where(ApiKey.key_hash == hash_key(keys["provider"]))
                             .values(revoked_at=clock.now()))
+        # A self-check, kept apart from the truth (which is only what was planned): does the store agree?
+        from companion_guard.reports.figures import Figures, headline, recorded_period
+
+        with session_scope(svc.sessions) as session:
+            pack = svc.guard.policy.primary
+            got = headline(Figures(session, recorded_period(session, None, None),
+                                   idle_seconds=pack.usage.idle_reset_seconds,
+                                   mau_days=pack.assessment.mau_window_days).all())
+        differ = sorted(k for k, v in truth["figures"].items() if got.get(k) != v)
+        if differ and not warnings:
+            warnings.append(f"the store disagrees with the plan on: {', '.join(differ)}")
+            print(f"warning: {warnings[-1]}", file=sys.stderr)
     truth["run"] = {"seconds": round(time.monotonic() - began, 1), "errors": player.rt.errors[:50],
-                    "error_count": len(player.rt.errors), "warnings": warnings}
+                    "error_count": len(player.rt.errors), "warnings": warnings, "store_agrees": not differ}
     return truth
