@@ -91,6 +91,14 @@ def _refuse(request: Request) -> tuple[WebSession, JSONResponse | None]:
     return session, None
 
 
+def _ensure_user(request: Request, svc: Services, user_id: str) -> None:
+    """Register the demo user in the page's language (unknown age: the pack's default), or follow a switch."""
+    profile = _profile(svc, user_id)
+    locale = translator(request).locale
+    if profile is None or profile.get("locale") != locale:
+        put_user(UserUpdate.model_validate({"locale": locale}), svc, DEMO_PROVIDER, user_id=user_id)
+
+
 def _profile(svc: Services, user_id: str) -> dict[str, Any] | None:
     with session_scope(svc.sessions) as session:
         user = repo.get_user(session, user_id)
@@ -123,9 +131,7 @@ async def demo_chat(request: Request) -> Response:
             {"model": turn.persona, "user": session.get("user"), "messages": turn.messages, "stream": True}
         )
         svc = services(request)
-        if _profile(svc, str(session.get("user"))) is None:
-            # A newcomer's first words: register them in the page's language (unknown age: the pack's default).
-            put_user(UserUpdate.model_validate({"locale": translator(request).locale}), svc, DEMO_PROVIDER, user_id=str(session.get("user")))
+        _ensure_user(request, svc, str(session.get("user")))
         response: Response = await chat_completions(body, svc, DEMO_PROVIDER)
     except ValidationError as exc:
         return _json_error(InputError(exc.errors()[0].get("msg", "invalid request")))
@@ -193,8 +199,7 @@ async def demo_guardian(request: Request) -> Response:
     svc = services(request)
     user_id = str(session.get("user"))
     try:
-        if _profile(svc, user_id) is None:
-            put_user(UserUpdate.model_validate({"locale": translator(request).locale}), svc, DEMO_PROVIDER, user_id=user_id)
+        _ensure_user(request, svc, user_id)
         invitation = invite_guardian(svc, DEMO_PROVIDER, user_id=user_id)
         consent = give_consent(ConsentRequest.model_validate({"code": invitation["code"]}), request, svc)
     except CompanionGuardError as exc:
@@ -211,8 +216,7 @@ async def demo_me_link(request: Request) -> Response:
         return refused
     svc = services(request)
     user_id = str(session.get("user"))
-    if _profile(svc, user_id) is None:
-        put_user(UserUpdate.model_validate({"locale": translator(request).locale}), svc, DEMO_PROVIDER, user_id=user_id)
+    _ensure_user(request, svc, user_id)
     return finish(request, JSONResponse(portal_link(request, user_id), headers=SECURITY_HEADERS), session)
 
 
