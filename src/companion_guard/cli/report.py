@@ -93,7 +93,9 @@ def assessment(
     fmt: str = typer.Option("html", "--format", help="html, pdf, md or json."),
     output: Path | None = typer.Option(None, "--output", help="Where to write it (default stdout)."),
     lang: str = LANG,
-    scorecard: Path | None = typer.Option(None, "--scorecard", help="JSON scorecard of the last `companion-guard redteam`."),
+    scorecard: Path | None = typer.Option(
+        None, "--scorecard", help="JSON scorecard of the last `companion-guard redteam` (default: ./redteam-scorecard.json)."
+    ),
     fail_under: float = typer.Option(0.9, "--fail-under", help="The release gate's pass rate."),
     by: str | None = typer.Option(None, "--by", help="Who generates it (audited; default: the OS user)."),
     db: str | None = DB,
@@ -108,6 +110,9 @@ def assessment(
         raise typer.BadParameter("--format is html, pdf, md or json")
     who = by or getpass.getuser()
     with store(db, home) as (settings, sessions):
+        if scorecard is None:  # `companion-guard redteam`'s default output, here or in the home folder
+            scorecard = next((p for p in (Path("redteam-scorecard.json"), settings.home / "redteam-scorecard.json")
+                              if p.is_file()), None)
         packs, registry, duties = in_force(settings)
         with session_scope(sessions) as session:
             report = build(session, packs=packs, registry=registry, duties=duties, start=parse_day(start),
