@@ -83,6 +83,7 @@ def test_an_operator_signs_in_finds_the_case_and_resolves_it(page: object, deskt
     expect(row).to_contain_text("紧急联系人")
     expect(row).to_contain_text("已送达")
     row.get_by_role("link", name=re.compile(r"^#\d+$")).click()
+    expect(op.get_by_role("heading", level=1)).to_contain_text(re.compile(r"个案 #\d+"))  # type: ignore[attr-defined]
     expect(op.locator("#case-status")).to_have_text("待处理")  # type: ignore[attr-defined]
     op.get_by_label("备注").fill("已电话联系，家人已陪同")  # type: ignore[attr-defined]
     op.get_by_role("button", name="接手").click()  # type: ignore[attr-defined]
