@@ -122,6 +122,16 @@ class OutboxWorker:
         self.metrics = metrics
         #: Channels already reported missing: the log says it once, not on every retry.
         self._missing: set[str] = set()
+        # SQLite has one writer. The gateway writes turns on the event loop; an outbox write from a
+        # worker thread would wait in SQLite's busy loop behind them, starve under load past its lease
+        # and get the row sent again. So on SQLite the outbox's short writes run on the loop too.
+        bind = sessions.kw.get("bind")
+        self._inline = bind is not None and bind.dialect.name == "sqlite"
+
+    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self._inline:
+            return fn(*args, **kwargs)
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
     def _claim(self) -> list[Claimed]:
         """Lease up to ``batch`` due rows in one transaction; rows another replica holds are skipped.
@@ -198,13 +208,13 @@ class OutboxWorker:
         async with self._slots:
             wait = self.breaker.wait(item.key)
             if wait > 0:
-                await asyncio.to_thread(self._mark, item.id, "circuit open: target failed repeatedly",
+                await self._db(self._mark, item.id, "circuit open: target failed repeatedly",
                                         retry_in=wait)
                 return False
             error = await self._send(item)
             if item.channel in self.channels:
                 self.breaker.record(item.key, error is None)
-            await asyncio.to_thread(self._mark, item.id, error)
+            await self._db(self._mark, item.id, error)
         if self.metrics is not None:
             (self.metrics.sent if error is None else self.metrics.failed).labels(item.channel).inc()
         if error is not None and item.channel not in self.channels:
@@ -218,7 +228,7 @@ class OutboxWorker:
 
     async def sweep(self) -> int:
         """Deliver every due row once, concurrently; return how many were delivered."""
-        claimed = await asyncio.to_thread(self._claim)
+        claimed = await self._db(self._claim)
         results = await asyncio.gather(*(self.deliver(c) for c in claimed))
         return sum(results)
 
@@ -227,7 +237,7 @@ class OutboxWorker:
         try:
             while True:
                 try:
-                    for item in await asyncio.to_thread(self._claim):
+                    for item in await self._db(self._claim):
                         task = asyncio.create_task(self.deliver(item))
                         self._inflight.add(task)
                         task.add_done_callback(self._inflight.discard)
