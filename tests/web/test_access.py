@@ -198,3 +198,15 @@ def test_portal_links_are_for_the_provider_and_expire(gateway: Gateway) -> None:
         assert page.status_code == 200 and "link-user" in page.text
         export = c.post("/me/export", data={"csrf": _csrf(page.text), "format": "json"})
         assert export.status_code == 200 and export.json()["user_id"] == "link-user"
+
+
+@pytest.mark.req("D4")
+def test_quitting_from_the_user_page_closes_the_account_and_ends_the_session(gateway: Gateway) -> None:
+    gateway.api.put("/v1/users/quitter", json={"age": 30})
+    gateway.chat("quitter", "xiaoyu", "你好")
+    with httpx.Client(base_url=gateway.url, follow_redirects=True, timeout=30) as c:
+        page = c.get(gateway.api.post("/v1/users/quitter/portal-link").json()["url"])
+        done = c.post("/me/quit", data={"csrf": _csrf(page.text)})
+        assert done.status_code == 200 and "账号已注销" in done.text and "删除回执" in done.text
+        assert c.get("/me").status_code == 401
+    assert gateway.api.get("/v1/users/quitter/export").json()["messages"] == []

@@ -152,7 +152,7 @@ async def me_delete(request: Request) -> Response:
         receipt = delete_user_data(who, rights_of(services(request)), user_id=who.subject)
     except CompanionGuardError as exc:
         return _page(request, session, who, error=error_text(exc), status=400)
-    return render(request, "me/done.html", session, title=t("me.delete.done"), receipt=receipt)
+    return _finished(request, t("me.delete.done"), receipt)
 
 
 @router.post("/me/quit")
@@ -168,7 +168,14 @@ async def me_quit(request: Request) -> Response:
         return _page(request, session, who, error=error_text(exc), status=400)
     t = translator(request)
     message = out["message"]["zh" if t.lang == "zh-CN" else "en"]
-    return render(request, "me/done.html", session, title=message, receipt=out.get("receipt"))
+    return _finished(request, message, out.get("receipt"))
+
+
+def _finished(request: Request, title: str, receipt: dict[str, Any] | None) -> Response:
+    """The last page of a deletion or a closed account: the session ends with it."""
+    response = render(request, "me/done.html", None, title=title, receipt=receipt)
+    web_state(request).sessions.clear(response, request, "me")
+    return response
 
 
 @router.post("/me/complaints")
