@@ -27,6 +27,16 @@ CRISIS = ("user.suicide_intent", "user.self_harm", "user.extreme_emotion", "user
           "user.medical_emergency")
 
 
+def strongest(signals: list) -> dict:  # type: ignore[type-arg]
+    """Per category the strongest signal: several detectors may report one category, as the policy reads them."""
+    out: dict = {}  # type: ignore[type-arg]
+    for sig in signals:
+        prev = out.get(sig.category)
+        if prev is None or (sig.level, sig.score) > (prev.level, prev.score):
+            out[sig.category] = sig
+    return out
+
+
 def top(registry: DetectorRegistry, text: str, *earlier: str) -> RiskLevel:
     """The strongest crisis level for the user themselves."""
     history = tuple(Message("user", t) for t in earlier)
@@ -145,7 +155,7 @@ def test_hard_negatives_written_for_this_test_are_not_crises(lexicon_registry: D
 @pytest.mark.req("I1")
 def test_someone_elses_crisis_guides_the_user_and_is_not_theirs(lexicon_registry: DetectorRegistry) -> None:
     text = "我室友刚刚发消息说她吞了一整盒药 现在不回我了 我该怎么办"
-    found = {s.category: s.level for s in lexicon_registry.detect(text, DetectionContext(IN))}
+    found = {c: s.level for c, s in strongest(lexicon_registry.detect(text, DetectionContext(IN))).items()}
     assert found.get("user.third_party_risk", RiskLevel.NONE) >= RiskLevel.HIGH
     assert max((found.get(c, RiskLevel.NONE) for c in CRISIS), default=RiskLevel.NONE) < RiskLevel.HIGH
 
@@ -157,7 +167,7 @@ def test_someone_elses_crisis_guides_the_user_and_is_not_theirs(lexicon_registry
      ("对方说我的账户涉嫌洗钱 让我现在就把钱转到他们给的安全账户", "user.property_loss")],
 )
 def test_other_life_threatening_situations(lexicon_registry: DetectorRegistry, text: str, signal: str) -> None:
-    found = {s.category: s for s in lexicon_registry.detect(text, DetectionContext(IN))}
+    found = strongest(lexicon_registry.detect(text, DetectionContext(IN)))
     assert found[signal].level >= RiskLevel.HIGH and found[signal].facets
 
 

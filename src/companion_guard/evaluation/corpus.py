@@ -101,7 +101,9 @@ def evaluate_user(registry: DetectorRegistry, items: list[dict[str, Any]]) -> Us
         signals = registry.detect(str(item["text"]), DetectionContext(direction=Direction.INPUT,
                                                                      history=_history(item)))
         fig.latencies_ms.append((time.perf_counter() - started) * 1000)
-        found = {s.category: s.level for s in signals}
+        found: dict[str, RiskLevel] = {}
+        for s in signals:  # several detectors may report one category: the strongest counts, as in the policy
+            found[s.category] = max(found.get(s.category, RiskLevel.NONE), s.level)
         top = max((found.get(c, RiskLevel.NONE) for c in CRISIS), default=RiskLevel.NONE)
         label = RiskLevel.parse(item.get("level", "none"))
         sig = item.get("signal", "none")
