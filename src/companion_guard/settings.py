@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_username: str = Field("", description="SMTP login user; empty means no login.")
     smtp_password: str = Field("", description="SMTP login password.")
+    rate_limit: float = Field(50.0, description="Requests a second per key of operators, auditors, guardians "
+                              "and users (bursts of twice that); 0 means no limit.", ge=0)
+    rate_limit_provider: float = Field(0.0, description="Requests a second per provider key; 0 (default) means "
+                                       "no limit.", ge=0)
     log_format: str = Field("text", description="Log lines as text or json (one JSON object per line).")
     verbose: bool = Field(False, description="Log INFO and up (migrations, access log); default: warnings only.")
 

@@ -123,3 +123,18 @@ def test_quiet_start_is_one_line_and_json_logs_on_request(tmp_path: Path) -> Non
     assert any(r["logger"].startswith("alembic") for r in records)  # --verbose shows the migrations
     failed = [r for r in records if "upstream failed" in r["message"]]
     assert failed and failed[0]["level"] == "warning"  # a failing companion is not silent
+
+
+@pytest.mark.req("D5")
+def test_a_key_over_its_rate_gets_a_clear_429(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, rate_limit_provider=1)
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
+        codes = [c.get("/v1/models").status_code for _ in range(10)]  # a burst of 10 is allowed
+        assert codes == [200] * 10
+        resp = c.get("/v1/models")
+        assert resp.status_code == 429 and int(resp.headers["retry-after"]) >= 1
+        error = resp.json()["error"]
+        assert error["type"] == "rate_limit_error" and error["code"] == "rate_limit_exceeded"
+        assert "1 requests a second" in error["message"]
+        other = c.get("/v1/models", headers={"Authorization": "Bearer wrong"})
+        assert other.status_code == 401  # an unknown key is refused before any bucket

@@ -37,6 +37,7 @@ from companion_guard.service.auth import KeyVerifier, ensure_provider_key
 from companion_guard.service.deps import Services
 from companion_guard.service.errors import install_error_handlers
 from companion_guard.service.limits import BodyLimit
+from companion_guard.service.ratelimit import KeyRateLimiter
 from companion_guard.service.routes import load_routers
 from companion_guard.service.routes.health import sandbox_router
 from companion_guard.service.web import install_web
@@ -130,6 +131,8 @@ def build_services(
         "webhook": WebhookChannel(secret, http, allow_private=settings.allow_private_webhooks)
     }
     svc.extras["channels"] = channels
+    svc.extras["ratelimit"] = KeyRateLimiter(provider_rate=settings.rate_limit_provider,
+                                             other_rate=settings.rate_limit)
     metrics = build_metrics()
     metrics.watch_store(engine, sessions, clock)
     guard.metrics = svc.extras["metrics"] = metrics

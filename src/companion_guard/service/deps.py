@@ -61,6 +61,9 @@ def require(*roles: str) -> Callable[..., Principal]:
         principal = verifier.cached(key) or await anyio.to_thread.run_sync(verifier.verify, key)
         if principal.role not in roles:
             raise Forbidden(f"role {principal.role!r} may not call this route")
+        limiter = request.app.state.services.extras.get("ratelimit")
+        if limiter is not None:
+            limiter.check(principal.key_id, principal.role)
         return principal
 
     return _check

@@ -33,6 +33,10 @@ class TooLarge(InputError):
 
 
 def error_status(exc: CompanionGuardError) -> tuple[int, str, str]:
+    from companion_guard.service.ratelimit import RateLimited
+
+    if isinstance(exc, RateLimited):
+        return 429, "rate_limit_error", "rate_limit_exceeded"
     if isinstance(exc, Forbidden):
         return 403, "permission_error", "forbidden"
     if isinstance(exc, AccessDenied):
@@ -61,6 +65,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _ours(_: Request, exc: CompanionGuardError) -> JSONResponse:
         status, type_, code = error_status(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 429:
+            headers = {"Retry-After": str(max(1, round(getattr(exc, "retry_after", 1))))}
         return JSONResponse(error_body(str(exc), type_=type_, code=code), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
