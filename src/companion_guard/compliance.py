@@ -70,7 +70,7 @@ def code_locations() -> dict[str, list[str]]:
 #: Implementations that are routes or commands rather than rules, duties or detectors.
 SURFACES: tuple[tuple[str, str], ...] = (
     ("L1", "guard.label on every reply (service/routes/chat.py)"),
-    ("S2", "RiskLevel levels + user groups (types.py, pipeline.user_groups)"),
+    ("S2", "RiskLevel levels + user groups (types.py, guardians/bands.py BandTable.groups_for)"),
     ("X1", "companion-guard redteam (sandbox/)"),
     ("D2", "companion-guard redteam --fail-under (release gate)"),
     ("D1", "hash-chained audit log + `audit verify` (rights/audit.py)"),
