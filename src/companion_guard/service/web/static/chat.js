@@ -64,18 +64,31 @@
     }
   }
 
-  function showNext() {
-    if (popup.open || !queue.length) return;
-    const ev = queue.shift();
+  function render(ev) {
     popup.className = "popup level-" + ev.level + " kind-" + ev.kind.replace(/\./g, "-");
     popup.dataset.kind = ev.kind;
     document.getElementById("popup-title").textContent = L.kinds[ev.kind] || ev.kind;
     document.getElementById("popup-body").textContent = ev.message || "";
     lines(ev.kind === "intervention.crisis" ? ev.message : "");
+  }
+
+  function showNext() {
+    if (popup.open || !queue.length) return;
+    render(queue.shift());
     lastFocus = document.activeElement;
     popup.showModal();
     document.getElementById("popup-close").focus();
   }
+  // "OK" shows the next pop-up in place (no gap between them); the last one closes the dialog.
+  popup.querySelector("form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (queue.length) {
+      render(queue.shift());
+      document.getElementById("popup-close").focus();
+    } else {
+      popup.close();
+    }
+  });
   popup.addEventListener("close", function () {
     if (lastFocus) lastFocus.focus();
     showNext();
