@@ -1,6 +1,14 @@
 // Console timers: time since detection ticks every second, and turns red past the target.
 "use strict";
 (function () {
+  // The queue reloads itself every 30 s so new cases appear (not while someone is typing).
+  const refresh = document.querySelector("[data-refresh]");
+  if (refresh) {
+    setInterval(function () {
+      const busy = document.activeElement && document.activeElement.matches("input, textarea, select");
+      if (document.visibilityState === "visible" && !busy) window.location.reload();
+    }, Number(refresh.dataset.refresh) * 1000);
+  }
   const timers = Array.from(document.querySelectorAll(".timer"));
   if (!timers.length) return;
   const start = Date.now();
