@@ -13,7 +13,9 @@ DETECTOR = ScamCueDetector()
 
 
 def found(text: str) -> list[tuple[str, RiskLevel]]:
-    return [(s.category, s.level) for s in DETECTOR.detect(normalize(text), DetectionContext(Direction.INPUT))]
+    return [
+        (s.category, s.level) for s in DETECTOR.detect(normalize(text), DetectionContext(Direction.INPUT))
+    ]
 
 
 @pytest.mark.req("E1")
@@ -41,7 +43,13 @@ def test_scam_phrases_are_a_low_property_loss_cue(text: str) -> None:
 @pytest.mark.req("E1")
 @pytest.mark.parametrize(
     "text",
-    ["今天天气不错", "我孙子下周来看我", "我去银行存了定期", "I won the bowling game", "我的账户密码忘了怎么办"],
+    [
+        "今天天气不错",
+        "我孙子下周来看我",
+        "我去银行存了定期",
+        "I won the bowling game",
+        "我的账户密码忘了怎么办",
+    ],
 )
 def test_everyday_words_are_no_cue(text: str) -> None:
     assert found(text) == []

@@ -17,15 +17,22 @@ def test_the_guardian_duties_are_small_and_registered_in_stage_order() -> None:
     ids = [d.id for d in load_duties()]
     guardians = [i for i in ids if i.startswith("guardians.")]
     assert guardians == [
-        "guardians.consent", "guardians.minor_mode", "guardians.personas", "guardians.elderly",
-        "guardians.crisis_alert", "guardians.dependency", "guardians.activity",
+        "guardians.consent",
+        "guardians.minor_mode",
+        "guardians.personas",
+        "guardians.elderly",
+        "guardians.crisis_alert",
+        "guardians.dependency",
+        "guardians.activity",
     ]
     assert not any(p.endswith(":GuardiansDuty") for p in DEFAULT_DUTIES)
     assert not hasattr(gduty, "GuardiansDuty")
     # Gates only where a duty gates: consent, minor mode, persona access (in that order).
     gating = [d.id for d in load_duties() if type(d).gate is not Duty.gate]
     assert [g for g in gating if g.startswith("guardians.")] == [
-        "guardians.consent", "guardians.minor_mode", "guardians.personas",
+        "guardians.consent",
+        "guardians.minor_mode",
+        "guardians.personas",
     ]
 
 

@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from tests.conftest import PROVIDER_KEY, chat, event_kinds, make_settings
 from tests.fakes import ScriptedUpstream
 
-
 SHIPPED = Path(__file__).parents[2] / "src/companion_guard/policy/packs/cn-2026.yaml"
 
 #: The texts the second pack changes: every one is shown by a different duty.
@@ -85,14 +84,20 @@ def test_a_second_pack_changes_what_the_user_reads(second: TestClient, upstream:
     assert CHANGED["steer.ai_honest"] in _system(upstream)
 
     second.put("/v1/users/child", json={"age": 10})
-    assert _event(chat(second, "child", "xiaoyu", "你好"), "consent.required")["message"] == CHANGED["consent.required"]
+    assert (
+        _event(chat(second, "child", "xiaoyu", "你好"), "consent.required")["message"]
+        == CHANGED["consent.required"]
+    )
 
     second.put("/v1/users/teen", json={"age": 15})
     blocked = _event(chat(second, "teen", "linshen", "你好"), "block.persona")["message"]
     assert blocked.startswith("P2 不能用「P2恋人」，试试：")
 
     second.put("/v1/users/elder", json={"age": 70})
-    assert _event(chat(second, "elder", "xiaoyu", "你好"), "notice.guidance")["message"] == CHANGED["guidance.elderly"]
+    assert (
+        _event(chat(second, "elder", "xiaoyu", "你好"), "notice.guidance")["message"]
+        == CHANGED["guidance.elderly"]
+    )
     scam = chat(second, "elder", "xiaoyu", "他们说我中奖了")
     assert _event(scam, "warning.fraud")["message"] == CHANGED["warning.fraud"]
     escalations = [e for e in scam["guard"]["events"] if e["kind"] == "escalation.human"]

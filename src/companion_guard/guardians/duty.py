@@ -64,8 +64,12 @@ class ConsentGateDuty(Duty):
         if not state.age.needs_consent or state.consent is not None:
             return None
         event = Event(
-            "consent.required", "M2", text("consent.required", ctx.locale, pack=ctx.pack), "warning",
-            Display.POPUP, data={"band": state.age.band.id},
+            "consent.required",
+            "M2",
+            text("consent.required", ctx.locale, pack=ctx.pack),
+            "warning",
+            Display.POPUP,
+            data={"band": state.age.band.id},
         )
         # Nothing of this turn is kept: no message, no activity, no usage (M2).
         return GateResult(reply=event.message, events=[event], status="consent_required", keep_content=False)
@@ -114,19 +118,30 @@ class PersonaAccessDuty(Duty):
     def gate(self, ctx: TurnContext) -> GateResult | None:
         """Refuse a persona this user may not use, with kind alternatives; tell a minor's guardian."""
         state = guardian_state(ctx)
-        persona = PersonaInfo(ctx.persona.id, _relationship(ctx.persona.relationship), ctx.persona.display_name)
+        persona = PersonaInfo(
+            ctx.persona.id, _relationship(ctx.persona.relationship), ctx.persona.display_name
+        )
         if check_persona(state.age, persona, rules=state.rules).allowed:
             return None
-        catalogue = [PersonaInfo(p.id, _relationship(p.relationship)) for p in repo.list_personas(ctx.session)]
+        catalogue = [
+            PersonaInfo(p.id, _relationship(p.relationship)) for p in repo.list_personas(ctx.session)
+        ]
         verdict = check_persona(
             state.age, persona, rules=state.rules, catalogue=catalogue, locale=ctx.locale, pack=ctx.pack
         )
         events = list(verdict.events)
         if state.age.minor:
             notes, shown = alert_guardians(
-                ctx.session, user_id=ctx.user.id, kind="block.persona", requirement=verdict.requirement,
-                level="warning", now=ctx.now, data={"persona": persona.id, "reason": verdict.reason},
-                dedupe_key=f"{ctx.turn_id}:block.persona", locale=ctx.locale, pack=ctx.pack,
+                ctx.session,
+                user_id=ctx.user.id,
+                kind="block.persona",
+                requirement=verdict.requirement,
+                level="warning",
+                now=ctx.now,
+                data={"persona": persona.id, "reason": verdict.reason},
+                dedupe_key=f"{ctx.turn_id}:block.persona",
+                locale=ctx.locale,
+                pack=ctx.pack,
             )
             enqueue_now(ctx.session, notes, user_id=ctx.user.id, turn_id=None, now=ctx.now)
             events.extend(shown)
@@ -143,10 +158,15 @@ class PersonaAccessDuty(Duty):
         row = state.ensure_row(ctx)
         if row.possible_minor_at is None:
             row.possible_minor_at = ctx.now
-            ctx.emit(Event(
-                "notice.age_confirmation", "M1", text("age.confirm", ctx.locale, pack=ctx.pack), "info",
-                Display.POPUP,
-            ))
+            ctx.emit(
+                Event(
+                    "notice.age_confirmation",
+                    "M1",
+                    text("age.confirm", ctx.locale, pack=ctx.pack),
+                    "info",
+                    Display.POPUP,
+                )
+            )
 
 
 class ElderlyDuty(Duty):
@@ -182,8 +202,13 @@ class GuardianCrisisAlertDuty(Duty):
         level = _crisis_level(ctx)
         if state.age.minor and level >= RiskLevel.HIGH:
             grepo.add_alert(
-                ctx.session, user_id=ctx.user.id, kind="crisis", requirement="I2", level=level.label,
-                now=ctx.now, data={"turn_id": ctx.turn_id},
+                ctx.session,
+                user_id=ctx.user.id,
+                kind="crisis",
+                requirement="I2",
+                level=level.label,
+                now=ctx.now,
+                data={"turn_id": ctx.turn_id},
             )
 
 
@@ -210,9 +235,14 @@ class DependencyDuty(Duty):
             return
         ctx.facts["dependency_score"] = result.to_dict()
         action = dependency.decide(
-            result, now=ctx.now,
-            last_reminder_at=as_utc(row.last_dependency_reminder_at) if row.last_dependency_reminder_at else None,
-            last_notified_level=row.dependency_notified_level, locale=ctx.locale, pack=ctx.pack,
+            result,
+            now=ctx.now,
+            last_reminder_at=as_utc(row.last_dependency_reminder_at)
+            if row.last_dependency_reminder_at
+            else None,
+            last_notified_level=row.dependency_notified_level,
+            locale=ctx.locale,
+            pack=ctx.pack,
         )
         if action.remind and not any(e.kind == "reminder.ai_disclosure" for e in ctx.events):
             for event in action.events:
@@ -222,9 +252,16 @@ class DependencyDuty(Duty):
             row.dependency_notified_level = result.level.level
             if state.age.minor:
                 notes, shown = alert_guardians(
-                    ctx.session, user_id=ctx.user.id, kind="dependency", requirement="I3",
-                    level=result.level.level, now=ctx.now, data=result.to_dict(),
-                    dedupe_key=f"{ctx.turn_id}:dependency", locale=ctx.locale, pack=ctx.pack,
+                    ctx.session,
+                    user_id=ctx.user.id,
+                    kind="dependency",
+                    requirement="I3",
+                    level=result.level.level,
+                    now=ctx.now,
+                    data=result.to_dict(),
+                    dedupe_key=f"{ctx.turn_id}:dependency",
+                    locale=ctx.locale,
+                    pack=ctx.pack,
                 )
                 ctx.notifications.extend(notes)
                 for event in shown:
@@ -240,7 +277,9 @@ class ActivityDuty(Duty):
     def on_input(self, ctx: TurnContext) -> None:
         """One activity row with the events the turn showed so far."""
         state = guardian_state(ctx)
-        state.record(ctx, served=True, kinds=[e.kind for e in ctx.events], dependency_hit=state.dependency_hit)
+        state.record(
+            ctx, served=True, kinds=[e.kind for e in ctx.events], dependency_hit=state.dependency_hit
+        )
 
 
 def _minutes_today(ctx: TurnContext, state: GuardianState) -> float:

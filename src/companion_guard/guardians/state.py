@@ -89,11 +89,18 @@ class GuardianState:
             self.row.age_verification = self.age.verification.value
         return self.row
 
-    def record(self, ctx: TurnContext, *, served: bool, kinds: list[str], dependency_hit: bool = False) -> None:
+    def record(
+        self, ctx: TurnContext, *, served: bool, kinds: list[str], dependency_hit: bool = False
+    ) -> None:
         """Note the turn in the activity rows (minutes today, dependency, the guardian's overview)."""
         grepo.record_activity(
-            ctx.session, user_id=ctx.user.id, at=ctx.now, persona_id=ctx.persona.id, served=served,
-            dependency_hit=dependency_hit, event_kinds=kinds,
+            ctx.session,
+            user_id=ctx.user.id,
+            at=ctx.now,
+            persona_id=ctx.persona.id,
+            served=served,
+            dependency_hit=dependency_hit,
+            event_kinds=kinds,
         )
 
 
@@ -104,7 +111,9 @@ def load_state(ctx: TurnContext) -> GuardianState:
     age = age_profile(today=today, declared_age=ctx.age, verification=verification(ctx.age, ctx.pack, row))
     settings = MinorModeSettings.parse(row.minor_mode) if row is not None and row.minor_mode else None
     mode = effective(age, settings, ctx.locale)
-    consent = consent_in_force(grepo.consents(ctx.session, ctx.user.id), ctx.now) if age.needs_consent else None
+    consent = (
+        consent_in_force(grepo.consents(ctx.session, ctx.user.id), ctx.now) if age.needs_consent else None
+    )
     blocked = frozenset(row.persona_blocklist or ()) if row is not None else frozenset()
     return GuardianState(
         row=row,
