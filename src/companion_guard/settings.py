@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_username: str = Field("", description="SMTP login user; empty means no login.")
     smtp_password: str = Field("", description="SMTP login password.")
+    master_key: str = Field("", description="Master key (64 hex digits or base64); empty means the key file.")
+    master_key_previous: str = Field("", description="Older master keys still needed to read, comma-separated.")
+    master_key_file: str = Field("", description="Master key file; empty means <home>/master.key.")
+    kms_hook: str = Field("", description="Key-management hook 'package.module:factory' wrapping data keys.")
+    transfer_recipients: str = Field("", description="Hosts a user may transfer an export to (comma-separated).")
+    upstream_third_party: bool | None = Field(
+        None, description="Whether the upstream LLM is a third party; unset means guessed from its host."
+    )
     rate_limit: float = Field(50.0, description="Requests a second per key of operators, auditors, guardians "
                               "and users (bursts of twice that); 0 means no limit.", ge=0)
     rate_limit_provider: float = Field(0.0, description="Requests a second per provider key; 0 (default) means "
@@ -66,6 +74,16 @@ class Settings(BaseSettings):
         if text not in ("off", "cascade", "always", "auto"):
             raise ValueError("learned_tier must be off, cascade, always or auto")
         return text
+
+    def key_env(self) -> dict[str, str]:
+        """The master-key settings under their environment names (what the key loader reads)."""
+        values = {
+            "COMPANION_GUARD_MASTER_KEY": self.master_key,
+            "COMPANION_GUARD_MASTER_KEY_PREVIOUS": self.master_key_previous,
+            "COMPANION_GUARD_MASTER_KEY_FILE": self.master_key_file,
+            "COMPANION_GUARD_KMS_HOOK": self.kms_hook,
+        }
+        return {k: v for k, v in values.items() if v}
 
     def resolved_db_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""

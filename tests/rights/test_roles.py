@@ -31,6 +31,8 @@ ACCESS: dict[tuple[str, str], tuple[frozenset[str] | str, bool]] = {
     ("GET", "/v1/models"): (frozenset({P}), False),
     ("PUT", "/v1/personas/{persona_id}"): (frozenset({P}), False),
     ("GET", "/v1/personas/{persona_id}"): (frozenset({P}), False),
+    ("DELETE", "/v1/personas/{persona_id}"): (frozenset({P, O}), False),
+    ("GET", "/metrics"): (PUBLIC, False),
     ("PUT", "/v1/users/{user_id}"): (frozenset({P}), False),
     ("GET", "/v1/users/{user_id}"): (frozenset({P}), False),
     ("GET", "/healthz"): (PUBLIC, False),
@@ -127,7 +129,8 @@ PARAMS: dict[tuple[str, str], dict[str, Any]] = {
 #: Calls that would tear down the fixture's own credentials (covered by the guardians tests).
 SKIP_ALLOWED = {(("DELETE", "/v1/guardian/consent"), G)}
 #: Last, in this order: withdrawing consent, deleting, closing accounts (which drops credentials).
-LAST = ("/v1/users/{user_id}/consents/{consent_id}", "/v1/users/{user_id}/conversations/{persona_id}", "/v1/users/{user_id}/data",
+LAST = ("/v1/users/{user_id}/consents/{consent_id}", "/v1/users/{user_id}/conversations/{persona_id}",
+        "/v1/personas/{persona_id}", "/v1/users/{user_id}/data",
         "/v1/users/{user_id}/reopen", "/v1/users/{user_id}/quit")
 
 

@@ -55,22 +55,33 @@ def _bool_env(name: str) -> bool | None:
     raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
-def declared_flows(upstream: str) -> tuple[Flow, FlowRegistry]:
-    """The upstream flow and the registry of every flow, from settings and environment."""
-    up = upstream_flow(upstream, third_party=_bool_env(ENV_UPSTREAM_THIRD_PARTY))
+def declared_flows(
+    upstream: str, *, third_party: bool | None = None, transfer_recipients: str | None = None
+) -> tuple[Flow, FlowRegistry]:
+    """The upstream flow and the registry of every flow, from settings (the environment when not given)."""
+    if third_party is None:
+        third_party = _bool_env(ENV_UPSTREAM_THIRD_PARTY)
+    if transfer_recipients is None:
+        transfer_recipients = os.environ.get(ENV_TRANSFER_RECIPIENTS, "")
+    up = upstream_flow(upstream, third_party=third_party)
     registry = FlowRegistry((up,))
     registry.declare(Flow("notify.webhook", "emergency-contact and guardian webhooks", False, True,
                           "Safety notifications: masked recipient, no message content."))
-    for host in filter(None, (h.strip().lower() for h in os.environ.get(ENV_TRANSFER_RECIPIENTS, "").split(","))):
+    for host in filter(None, (h.strip().lower() for h in transfer_recipients.split(","))):
         registry.declare(Flow(TRANSFER, host, True, True, "A user's export sent to another platform at their request."))
     return up, registry
 
 
 def build_rights(
-    *, master: MasterKeyRing, upstream: str, sessions: sessionmaker[Session], engine: Engine, clock: Clock
+    *, master: MasterKeyRing, upstream: str, sessions: sessionmaker[Session], engine: Engine, clock: Clock,
+    settings: Any = None,
 ) -> Rights:
-    """Build the rights layer (without touching the gateway)."""
-    up, registry = declared_flows(upstream)
+    """Build the rights layer (without touching the gateway); flows from ``settings`` when given."""
+    if settings is not None:
+        up, registry = declared_flows(upstream, third_party=settings.upstream_third_party,
+                                      transfer_recipients=settings.transfer_recipients)
+    else:
+        up, registry = declared_flows(upstream)
     return Rights(UserKeys(master, clock=clock), registry, up, sessions, engine, clock)
 
 
@@ -78,9 +89,10 @@ def install(svc: Services) -> Rights:
     """Startup hook: master key, encrypting codec, flows, and the rights duty first in the pipeline."""
     from companion_guard.rights.duty import RightsDuty
 
-    master = load_master_keyring(key_file=Path(svc.settings.home) / KEY_FILE_NAME)
+    # Every setting through Settings (COMPANION_GUARD_* variables, CLI flags, tests' overrides).
+    master = load_master_keyring(key_file=Path(svc.settings.home) / KEY_FILE_NAME, env=svc.settings.key_env())
     rights = build_rights(master=master, upstream=svc.settings.upstream, sessions=svc.sessions,
-                          engine=svc.engine, clock=svc.clock)
+                          engine=svc.engine, clock=svc.clock, settings=svc.settings)
     repositories.set_codec(EncryptingCodec(rights.keys))
     svc.guard.duties.insert(0, RightsDuty(rights))
     svc.extras["rights"] = rights
