@@ -19,6 +19,11 @@ from companion_guard.metrics import MULTIPROC_ENV
 from companion_guard.settings import load_settings
 
 
+#: Seconds an idle keep-alive connection stays open. uvicorn's 5 s default races busy clients that
+#: reuse a connection just as it closes (a ReadError in the soak); load balancers keep theirs longer.
+KEEP_ALIVE = 75
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -60,7 +65,7 @@ def serve(
     level = "info" if settings.verbose else "warning"
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=level, log_config=None,
-                    access_log=settings.verbose)
+                    access_log=settings.verbose, timeout_keep_alive=KEEP_ALIVE)
         return
     if settings.sandbox:
         typer.secho("--sandbox needs a single worker (the sandbox clock lives in the process)", fg="red", err=True)
@@ -75,7 +80,8 @@ def serve(
     os.environ[MULTIPROC_ENV] = str(metrics_dir)
     try:
         uvicorn.run("companion_guard.service.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level=level, log_config=None, access_log=settings.verbose)
+                    workers=workers, log_level=level, log_config=None, access_log=settings.verbose,
+                    timeout_keep_alive=KEEP_ALIVE)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
