@@ -61,15 +61,29 @@ def _seed(api: httpx.Client) -> str:
     guardian = api.post("/v1/guardian/consent", json={"code": code}).json()["token"]
     for day in range(6):
         for i in range(2 + day % 3):
-            api.post("/v1/chat/completions", json={"model": "xiaoyu" if i % 2 else "mimi", "user": "xiaoyu-13",
-                                                   "messages": [{"role": "user", "content": "今天学校里发生了一件事"}]})
+            api.post(
+                "/v1/chat/completions",
+                json={
+                    "model": "xiaoyu" if i % 2 else "mimi",
+                    "user": "xiaoyu-13",
+                    "messages": [{"role": "user", "content": "今天学校里发生了一件事"}],
+                },
+            )
             api.post("/v1/sandbox/clock", json={"advance_seconds": 600})
         api.post("/v1/sandbox/clock", json={"advance_seconds": 86400 - 1800})
     api.put("/v1/users/lin-29", json={"age": 29, "name": "小林"})
-    api.post("/v1/chat/completions", json={"model": "xiaoyu", "user": "lin-29",
-                                           "messages": [{"role": "user", "content": "今天好累，想找人说说话"}]})
-    api.post("/v1/complaints", json={"kind": "complaint", "subject": "回复太慢", "body": "晚上回复很慢",
-                                     "user_id": "lin-29"})
+    api.post(
+        "/v1/chat/completions",
+        json={
+            "model": "xiaoyu",
+            "user": "lin-29",
+            "messages": [{"role": "user", "content": "今天好累，想找人说说话"}],
+        },
+    )
+    api.post(
+        "/v1/complaints",
+        json={"kind": "complaint", "subject": "回复太慢", "body": "晚上回复很慢", "user_id": "lin-29"},
+    )
     return str(guardian)
 
 
@@ -100,8 +114,14 @@ def main() -> int:
                 page.get_by_role("button", name="我知道了").click()
             page.screenshot(path=OUT / "demo-chat.png")
 
-            phone = browser.new_context(base_url=base, locale="zh-CN", viewport={"width": 390, "height": 844},
-                                        device_scale_factor=2, is_mobile=True, has_touch=True).new_page()
+            phone = browser.new_context(
+                base_url=base,
+                locale="zh-CN",
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+            ).new_page()
             phone.goto("/")
             phone.get_by_label("消息").fill(CRISIS)
             phone.get_by_role("button", name="发送").click()

@@ -52,13 +52,20 @@ class Gateway:
         """A new key of ``role`` (as ``companion-guard keys create`` makes it)."""
         svc = self.app.state.services
         with session_scope(svc.sessions) as session:
-            return create_key(session, role=role, subject=subject or f"{role}-{uuid.uuid4().hex[:6]}", label="web test",
-                              now=svc.clock.now())
+            return create_key(
+                session,
+                role=role,
+                subject=subject or f"{role}-{uuid.uuid4().hex[:6]}",
+                label="web test",
+                now=svc.clock.now(),
+            )
 
     def chat(self, user: str, persona: str, text: str) -> dict[str, Any]:
         """One turn as the provider's backend sends it."""
-        resp = self.api.post("/v1/chat/completions", json={
-            "model": persona, "user": user, "messages": [{"role": "user", "content": text}]})
+        resp = self.api.post(
+            "/v1/chat/completions",
+            json={"model": persona, "user": user, "messages": [{"role": "user", "content": text}]},
+        )
         assert resp.status_code == 200, resp.text
         return resp.json()  # type: ignore[no-any-return]
 
@@ -77,7 +84,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     receiver = WebhookReceiver().start()
     app = create_app(make_settings(tmp_path_factory.mktemp("web")))
     server = start_server(app)
-    api = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=30)
+    api = httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=30
+    )
     yield Gateway(server, app, api, receiver)
     api.close()
     server.stop()
@@ -93,7 +102,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"], timeout=90_000)
+        browser = pw.chromium.launch(
+            executable_path=path, args=["--no-sandbox", "--disable-gpu"], timeout=90_000
+        )
         yield browser
         browser.close()
 
@@ -101,8 +112,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, gateway: Gateway) -> Iterator[Any]:
     """A fresh browser context (no cookies) on a phone-sized screen, zh-CN."""
-    context = browser.new_context(base_url=gateway.url, locale="zh-CN", viewport={"width": 412, "height": 900},
-                                  accept_downloads=True)
+    context = browser.new_context(
+        base_url=gateway.url, locale="zh-CN", viewport={"width": 412, "height": 900}, accept_downloads=True
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
@@ -112,7 +124,9 @@ def page(browser: Any, gateway: Gateway) -> Iterator[Any]:
 @pytest.fixture
 def desktop(browser: Any, gateway: Gateway) -> Iterator[Any]:
     """A second, desktop-sized context (another person at another desk)."""
-    context = browser.new_context(base_url=gateway.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=gateway.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

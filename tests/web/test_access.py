@@ -12,16 +12,39 @@ from tests.conftest import PROVIDER_KEY
 from tests.web.conftest import CRISIS, Gateway
 
 PRIVATE_PAGES = [
-    "/console", "/console/cases/1", "/console/complaints", "/console/users?user=a", "/console/personas",
-    "/console/controls", "/console/incidents", "/console/figures", "/console/redteam", "/console/reports",
+    "/console",
+    "/console/cases/1",
+    "/console/complaints",
+    "/console/users?user=a",
+    "/console/personas",
+    "/console/controls",
+    "/console/incidents",
+    "/console/figures",
+    "/console/redteam",
+    "/console/reports",
     "/console/audit",
-    "/guardian", "/guardian/wards/ward-x", "/me", "/me/delete",
+    "/guardian",
+    "/guardian/wards/ward-x",
+    "/me",
+    "/me/delete",
 ]
 PRIVATE_POSTS = [
-    "/console/cases/1", "/console/complaints/c1", "/console/users/messages", "/console/users/suspend",
-    "/console/users/restrict", "/console/personas/xiaoyu/disable", "/console/kill-switch", "/console/notices",
-    "/console/incidents", "/guardian/wards/ward-x/blocked", "/guardian/wards/ward-x/cap",
-    "/guardian/wards/ward-x/minor-mode", "/guardian/wards/ward-x/withdraw", "/me/export", "/me/delete", "/me/quit",
+    "/console/cases/1",
+    "/console/complaints/c1",
+    "/console/users/messages",
+    "/console/users/suspend",
+    "/console/users/restrict",
+    "/console/personas/xiaoyu/disable",
+    "/console/kill-switch",
+    "/console/notices",
+    "/console/incidents",
+    "/guardian/wards/ward-x/blocked",
+    "/guardian/wards/ward-x/cap",
+    "/guardian/wards/ward-x/minor-mode",
+    "/guardian/wards/ward-x/withdraw",
+    "/me/export",
+    "/me/delete",
+    "/me/quit",
     "/me/complaints",
 ]
 
@@ -52,7 +75,10 @@ def test_anonymous_visitors_get_a_sign_in_page_not_data(anonymous: httpx.Client,
     assert resp.status_code == 401
     assert resp.headers["content-type"].startswith("text/html")
     assert "登录" in resp.text or "链接无效或已过期" in resp.text
-    assert resp.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in resp.headers["content-security-policy"]
+    assert (
+        resp.headers["cache-control"] == "no-store"
+        and "frame-ancestors 'none'" in resp.headers["content-security-policy"]
+    )
 
 
 @pytest.mark.req("D1", "D3", "M4")
@@ -87,31 +113,51 @@ def test_a_guardian_sees_only_their_own_wards(gateway: Gateway) -> None:
     assert resp.status_code == 200 and "ward-a1" in resp.text and "ward-b1" not in resp.text
     assert client.get("/guardian/wards/ward-b1").status_code == 403
     page = client.get("/guardian/wards/ward-a1")
-    refused = client.post("/guardian/wards/ward-b1/blocked", data={"csrf": _csrf(page.text), "personas": "xiaoyu"})
+    refused = client.post(
+        "/guardian/wards/ward-b1/blocked", data={"csrf": _csrf(page.text), "personas": "xiaoyu"}
+    )
     assert refused.status_code == 403 and "not your ward" in refused.text
 
 
 @pytest.mark.req("D1", "D5")
 def test_an_auditor_sees_the_console_read_only(gateway: Gateway) -> None:
     gateway.chat("audited-user", "xiaoyu", CRISIS)
-    case = next(c for c in gateway.api.get("/v1/help-cases", params={"queue": "crisis"}).json()["cases"]
-                if c["user"] == "audited-user")
+    case = next(
+        c
+        for c in gateway.api.get("/v1/help-cases", params={"queue": "crisis"}).json()["cases"]
+        if c["user"] == "audited-user"
+    )
     client, resp = sign_in(gateway, "console", gateway.key("auditor"))
     assert resp.status_code == 200 and "所有页面只读" in resp.text and "audited-user" in resp.text
     page = client.get(f"/console/cases/{case['id']}")
     assert page.status_code == 200 and "解决并关闭" not in page.text
-    refused = client.post(f"/console/cases/{case['id']}", data={"csrf": _csrf(page.text), "action": "resolve"})
+    refused = client.post(
+        f"/console/cases/{case['id']}", data={"csrf": _csrf(page.text), "action": "resolve"}
+    )
     assert refused.status_code == 403
     controls = client.get("/console/controls")
-    refused = client.post("/console/kill-switch", data={"csrf": _csrf(controls.text), "engaged": "1", "reason": "test"})
+    refused = client.post(
+        "/console/kill-switch", data={"csrf": _csrf(controls.text), "engaged": "1", "reason": "test"}
+    )
     assert refused.status_code == 403
     assert gateway.api.get(f"/v1/help-cases/{case['id']}").json()["status"] == "open"
     audit = client.get("/console/audit")
     assert audit.status_code == 200 and "哈希链校验" in audit.text
-    for path in ("/console/complaints", "/console/users?user=audited-user", "/console/personas", "/console/incidents",
-                 "/console/figures", "/console/redteam", "/console/reports"):
+    for path in (
+        "/console/complaints",
+        "/console/users?user=audited-user",
+        "/console/personas",
+        "/console/incidents",
+        "/console/figures",
+        "/console/redteam",
+        "/console/reports",
+    ):
         page = client.get(path)
-        assert page.status_code == 200 and "所有页面只读" in page.text and 'type="submit" class="danger"' not in page.text
+        assert (
+            page.status_code == 200
+            and "所有页面只读" in page.text
+            and 'type="submit" class="danger"' not in page.text
+        )
     assert "安全评估" in client.get("/console/reports").text
 
 
@@ -120,10 +166,14 @@ def test_reading_messages_needs_a_reason_and_is_audited(gateway: Gateway) -> Non
     gateway.chat("read-me", "xiaoyu", "今天去公园散步了")
     client, _ = sign_in(gateway, "console", gateway.key("operator", "op-reader"))
     page = client.get("/console/users?user=read-me")
-    short = client.post("/console/users/messages", data={"csrf": _csrf(page.text), "user": "read-me", "reason": "看看"})
+    short = client.post(
+        "/console/users/messages", data={"csrf": _csrf(page.text), "user": "read-me", "reason": "看看"}
+    )
     assert short.status_code == 400 and "reason" in short.text
-    ok = client.post("/console/users/messages",
-                     data={"csrf": _csrf(page.text), "user": "read-me", "reason": "投诉 C-17 核实对话内容"})
+    ok = client.post(
+        "/console/users/messages",
+        data={"csrf": _csrf(page.text), "user": "read-me", "reason": "投诉 C-17 核实对话内容"},
+    )
     assert ok.status_code == 200 and "今天去公园散步了" in ok.text and "已记入审计日志" in ok.text
     auditor, _ = sign_in(gateway, "console", gateway.key("auditor"))
     log = auditor.get("/console/audit").text
@@ -136,22 +186,35 @@ def test_forms_without_the_sessions_csrf_token_are_refused(gateway: Gateway) -> 
     other, _ = sign_in(gateway, "console", gateway.key("operator"))
     foreign = _csrf(other.get("/console/controls").text)
     for token in ("", foreign):
-        resp = client.post("/console/kill-switch", data={"csrf": token, "engaged": "1", "reason": "csrf test"})
+        resp = client.post(
+            "/console/kill-switch", data={"csrf": token, "engaged": "1", "reason": "csrf test"}
+        )
         assert resp.status_code == 400 and "页面已过期" in resp.text
     assert gateway.api.get("/v1/models").status_code == 200  # the kill switch was not pulled
     with httpx.Client(base_url=gateway.url, timeout=30) as demo:
         demo.get("/")
-        assert demo.post("/demo/chat", json={"persona": "xiaoyu", "messages": [{"role": "user", "content": "hi"}]}
-                         ).status_code == 403
+        assert (
+            demo.post(
+                "/demo/chat", json={"persona": "xiaoyu", "messages": [{"role": "user", "content": "hi"}]}
+            ).status_code
+            == 403
+        )
 
 
 @pytest.mark.req("D1")
-def test_session_cookies_are_httponly_strict_and_scoped(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_session_cookies_are_httponly_strict_and_scoped(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = httpx.Client(base_url=gateway.url, timeout=30)
     form = client.get("/console")
     resp = client.post("/console/signin", data={"csrf": _csrf(form.text), "key": gateway.key("operator")})
     cookie = resp.headers["set-cookie"]
-    assert resp.status_code == 303 and "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
+    assert (
+        resp.status_code == 303
+        and "HttpOnly" in cookie
+        and "SameSite=strict" in cookie
+        and "Path=/console" in cookie
+    )
     assert "Secure" not in cookie  # plain http on loopback
     assert gateway.key("operator")[:12] not in cookie  # the key is sealed, not readable
     monkeypatch.setenv("COMPANION_GUARD_WEB_COOKIE_SECURE", "true")
@@ -170,11 +233,17 @@ def test_repeated_wrong_keys_are_slowed_down_with_a_clear_message(gateway: Gatew
     try:
         client = httpx.Client(base_url=gateway.url, timeout=30)
         token = _csrf(client.get("/guardian").text)
-        codes = [client.post("/guardian/signin", data={"csrf": token, "key": f"cg-guar-wrong-{i}"}).status_code
-                 for i in range(5)]
+        codes = [
+            client.post("/guardian/signin", data={"csrf": token, "key": f"cg-guar-wrong-{i}"}).status_code
+            for i in range(5)
+        ]
         assert codes == [401] * 5
         locked = client.post("/guardian/signin", data={"csrf": token, "key": gateway.guardian_of("ward-rl")})
-        assert locked.status_code == 429 and "登录失败次数过多" in locked.text and int(locked.headers["retry-after"]) > 0
+        assert (
+            locked.status_code == 429
+            and "登录失败次数过多" in locked.text
+            and int(locked.headers["retry-after"]) > 0
+        )
     finally:
         limiter.succeeded("guardian:127.0.0.1")
 
@@ -184,8 +253,12 @@ def test_portal_links_are_for_the_provider_and_expire(gateway: Gateway) -> None:
     gateway.api.put("/v1/users/link-user", json={"age": 30})
     assert httpx.post(f"{gateway.url}/v1/users/link-user/portal-link").status_code == 401
     op = gateway.key("operator")
-    assert httpx.post(f"{gateway.url}/v1/users/link-user/portal-link",
-                      headers={"Authorization": f"Bearer {op}"}).status_code == 403
+    assert (
+        httpx.post(
+            f"{gateway.url}/v1/users/link-user/portal-link", headers={"Authorization": f"Bearer {op}"}
+        ).status_code
+        == 403
+    )
     assert gateway.api.post("/v1/users/nobody-here/portal-link").status_code == 404
     link = gateway.api.post("/v1/users/link-user/portal-link", params={"minutes": 5}).json()
     assert link["url"].startswith(gateway.url + "/me/enter?t=") and link["user"] == "link-user"

@@ -23,7 +23,9 @@ def _check(page: Any) -> None:
     assert page.evaluate("document.documentElement.lang") in ("zh-CN", "en")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "scrolls sideways"
     # Focus order follows the document: the skip link is the first thing a keyboard reaches.
-    first = page.evaluate("document.querySelector('a[href], button, input:not([type=hidden]), select, textarea').className")
+    first = page.evaluate(
+        "document.querySelector('a[href], button, input:not([type=hidden]), select, textarea').className"
+    )
     assert first == "skip"
 
 
@@ -35,8 +37,15 @@ def test_every_page_is_labelled_and_fits_a_phone(page: Any, gateway: Gateway) ->
     page.goto("/console")
     page.get_by_label("运营人员或审计人员密钥").fill(gateway.key("operator"))
     page.get_by_role("button", name="登录").click()
-    for path in ("/console", "/console/users?user=someone", "/console/controls", "/console/incidents",
-                 "/console/complaints", "/console/personas", "/console/figures"):
+    for path in (
+        "/console",
+        "/console/users?user=someone",
+        "/console/controls",
+        "/console/incidents",
+        "/console/complaints",
+        "/console/personas",
+        "/console/figures",
+    ):
         page.goto(path)
         _check(page)
     key = gateway.guardian_of("ward-a11y")

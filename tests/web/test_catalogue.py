@@ -29,7 +29,9 @@ def test_both_languages_have_the_same_messages() -> None:
     assert all(catalogue(lang)[k].strip() for lang in LANGS for k in zh)
     # The same placeholders in both (a YAML comment sign eating "#{id}" shows up here too).
     holes = re.compile(r"{(\w+)}")
-    assert {k for k in zh if set(holes.findall(catalogue("zh-CN")[k])) != set(holes.findall(catalogue("en")[k]))} == set()
+    assert {
+        k for k in zh if set(holes.findall(catalogue("zh-CN")[k])) != set(holes.findall(catalogue("en")[k]))
+    } == set()
 
 
 @pytest.mark.req("D4")
@@ -49,7 +51,9 @@ def test_templates_spell_no_chinese_sentence_themselves() -> None:
     # Texts come from the catalogue; only the demo's sample messages are written in the page.
     han = re.compile(r"[\u4e00-\u9fff]")
     for path in _templates():
-        text = re.sub(r'data-text="[^"]*">[^<]*</button>|>中文<', "", path.read_text("utf-8"))  # samples, the endonym
+        text = re.sub(
+            r'data-text="[^"]*">[^<]*</button>|>中文<', "", path.read_text("utf-8")
+        )  # samples, the endonym
         assert not han.search(text), path.name
 
 

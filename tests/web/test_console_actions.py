@@ -30,14 +30,22 @@ def _post(client: httpx.Client, page: str, action: str, **form: str) -> httpx.Re
 
 @pytest.mark.req("D5")
 def test_the_kill_switch_stops_every_turn_and_comes_back(gateway: Gateway, operator: httpx.Client) -> None:
-    engaged = _post(operator, "/console/controls", "/console/kill-switch", engaged="1", reason="演练：重大风险",
-                    message_zh="系统维护中，请稍后再来。")
+    engaged = _post(
+        operator,
+        "/console/controls",
+        "/console/kill-switch",
+        engaged="1",
+        reason="演练：重大风险",
+        message_zh="系统维护中，请稍后再来。",
+    )
     try:
         assert engaged.status_code == 200 and "已拉下" in engaged.text
         body = gateway.chat("ks-user", "xiaoyu", "你好")
         assert "restricted" in _kinds(body) and "系统维护中" in body["choices"][0]["message"]["content"]
     finally:
-        released = _post(operator, "/console/controls", "/console/kill-switch", engaged="0", reason="演练结束")
+        released = _post(
+            operator, "/console/controls", "/console/kill-switch", engaged="0", reason="演练结束"
+        )
     assert released.status_code == 200 and "未拉下" in released.text
     assert "restricted" not in _kinds(gateway.chat("ks-user", "xiaoyu", "你好"))
 
@@ -45,11 +53,19 @@ def test_the_kill_switch_stops_every_turn_and_comes_back(gateway: Gateway, opera
 @pytest.mark.req("D5")
 def test_suspending_a_user_and_disabling_a_persona(gateway: Gateway, operator: httpx.Client) -> None:
     gateway.chat("sus-user", "xiaoyu", "你好")
-    done = _post(operator, "/console/users?user=sus-user", "/console/users/suspend", user="sus-user", reason="多次违规")
+    done = _post(
+        operator, "/console/users?user=sus-user", "/console/users/suspend", user="sus-user", reason="多次违规"
+    )
     assert done.status_code == 200 and "暂停账号" in done.text and "多次违规" in done.text
     assert "restricted" in _kinds(gateway.chat("sus-user", "xiaoyu", "你好"))
-    lifted = _post(operator, "/console/users?user=sus-user", "/console/users/suspend", user="sus-user",
-                   reason="申诉通过", lift="1")
+    lifted = _post(
+        operator,
+        "/console/users?user=sus-user",
+        "/console/users/suspend",
+        user="sus-user",
+        reason="申诉通过",
+        lift="1",
+    )
     assert lifted.status_code == 200
     assert "restricted" not in _kinds(gateway.chat("sus-user", "xiaoyu", "你好"))
 
@@ -58,30 +74,52 @@ def test_suspending_a_user_and_disabling_a_persona(gateway: Gateway, operator: h
     assert "restricted" in _kinds(gateway.chat("sus-user", "laoshi", "老师好"))
     page = operator.get("/console/personas").text
     lift_path = page.split('action="/console/restrictions/')[1].split('"')[0]
-    back = _post(operator, "/console/personas", f"/console/restrictions/{lift_path}", back="/console/personas")
+    back = _post(
+        operator, "/console/personas", f"/console/restrictions/{lift_path}", back="/console/personas"
+    )
     assert back.status_code == 200 and "已停用" not in back.text
     assert "restricted" not in _kinds(gateway.chat("sus-user", "laoshi", "老师好"))
 
 
 @pytest.mark.req("D1", "D4")
 def test_notices_incidents_and_complaint_answers(gateway: Gateway, operator: httpx.Client) -> None:
-    notice = _post(operator, "/console/controls", "/console/notices", scope="persona", persona_id="mimi",
-                   ends_at="2099-01-01T00:00", message_zh="咪咪将于 2099 年下线。")
+    notice = _post(
+        operator,
+        "/console/controls",
+        "/console/notices",
+        scope="persona",
+        persona_id="mimi",
+        ends_at="2099-01-01T00:00",
+        message_zh="咪咪将于 2099 年下线。",
+    )
     assert notice.status_code == 200 and "咪咪将于 2099 年下线" in notice.text
     assert "notice.service_end" in _kinds(gateway.chat("notice-user", "mimi", "喵"))
 
-    opened = _post(operator, "/console/incidents", "/console/incidents", title="回复质量异常", severity="high",
-                   note="多名用户反馈")
+    opened = _post(
+        operator,
+        "/console/incidents",
+        "/console/incidents",
+        title="回复质量异常",
+        severity="high",
+        note="多名用户反馈",
+    )
     assert opened.status_code == 200 and "回复质量异常" in opened.text and "多名用户反馈" in opened.text
     path = str(opened.url.path)
     moved = _post(operator, path, path, note="已回滚模型版本", status="mitigated")
     assert moved.status_code == 200 and "已回滚模型版本" in moved.text and "已缓解" in moved.text
 
     gateway.api.put("/v1/users/complainer", json={"age": 30})
-    filed = gateway.api.post("/v1/complaints", json={"kind": "appeal", "subject": "账号被误封", "body": "我没有违规",
-                                                     "user_id": "complainer"}).json()
-    answered = _post(operator, "/console/complaints", f"/console/complaints/{filed['id']}",
-                     answer="已核实并解除限制，抱歉给你带来不便。", status="answered")
+    filed = gateway.api.post(
+        "/v1/complaints",
+        json={"kind": "appeal", "subject": "账号被误封", "body": "我没有违规", "user_id": "complainer"},
+    ).json()
+    answered = _post(
+        operator,
+        "/console/complaints",
+        f"/console/complaints/{filed['id']}",
+        answer="已核实并解除限制，抱歉给你带来不便。",
+        status="answered",
+    )
     assert answered.status_code == 200 and "已核实并解除限制" in answered.text
     with httpx.Client(base_url=gateway.url, follow_redirects=True, timeout=30) as user:
         me = user.get(gateway.api.post("/v1/users/complainer/portal-link").json()["url"])
@@ -96,6 +134,8 @@ def test_withdrawing_the_last_consent_ends_the_guardians_session(gateway: Gatewa
     page = client.get("/guardian/wards/ward-withdraw")
     unconfirmed = client.post("/guardian/wards/ward-withdraw/withdraw", data={"csrf": _csrf(page.text)})
     assert unconfirmed.status_code == 400 and "请先勾选确认框" in unconfirmed.text
-    done = client.post("/guardian/wards/ward-withdraw/withdraw", data={"csrf": _csrf(page.text), "confirm": "1"})
+    done = client.post(
+        "/guardian/wards/ward-withdraw/withdraw", data={"csrf": _csrf(page.text), "confirm": "1"}
+    )
     assert done.status_code == 401  # back at the sign-in page: the key ended with the last consent
     assert "consent.required" in _kinds(gateway.chat("ward-withdraw", "xiaoyu", "你好"))

@@ -18,7 +18,9 @@ def _demo_user(page: object) -> str:
 
 
 @pytest.mark.req("I1", "I2", "I3", "L1")
-def test_a_crisis_in_the_demo_chat_shows_the_crisis_popup_with_help_lines(page: object, gateway: Gateway) -> None:
+def test_a_crisis_in_the_demo_chat_shows_the_crisis_popup_with_help_lines(
+    page: object, gateway: Gateway
+) -> None:
     page.goto("/")  # type: ignore[attr-defined]
     expect(page.get_by_role("heading", name="演示聊天")).to_be_visible()  # type: ignore[attr-defined]
     page.get_by_label("年龄").fill("29")  # type: ignore[attr-defined]
@@ -52,7 +54,9 @@ def test_a_crisis_in_the_demo_chat_shows_the_crisis_popup_with_help_lines(page: 
 
 
 @pytest.mark.req("D1", "I2")
-def test_an_operator_signs_in_finds_the_case_and_resolves_it(page: object, desktop: object, gateway: Gateway) -> None:
+def test_an_operator_signs_in_finds_the_case_and_resolves_it(
+    page: object, desktop: object, gateway: Gateway
+) -> None:
     page.goto("/")  # type: ignore[attr-defined]
     user = _demo_user(page)
     page.get_by_label("联系人称呼").fill("姐姐")  # type: ignore[attr-defined]
@@ -98,9 +102,13 @@ def test_an_operator_signs_in_finds_the_case_and_resolves_it(page: object, deskt
 
 
 @pytest.mark.req("M4")
-def test_a_guardian_blocks_a_persona_and_the_wards_next_turn_is_refused(page: object, gateway: Gateway) -> None:
+def test_a_guardian_blocks_a_persona_and_the_wards_next_turn_is_refused(
+    page: object, gateway: Gateway
+) -> None:
     key = gateway.guardian_of("ward-web-1")
-    assert "block.persona" not in [e["kind"] for e in gateway.chat("ward-web-1", "xiaoyu", "你好")["guard"]["events"]]
+    assert "block.persona" not in [
+        e["kind"] for e in gateway.chat("ward-web-1", "xiaoyu", "你好")["guard"]["events"]
+    ]
     page.goto("/guardian")  # type: ignore[attr-defined]
     page.get_by_label("监护人密钥").fill(key)  # type: ignore[attr-defined]
     page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
@@ -160,8 +168,11 @@ def _audit(gateway: Gateway, user: str) -> list[dict[str, object]]:
     import httpx
 
     key = gateway.key("auditor")
-    resp = httpx.get(f"{gateway.url}/v1/audit", params={"subject_user": user, "limit": 100},
-                     headers={"Authorization": f"Bearer {key}"})
+    resp = httpx.get(
+        f"{gateway.url}/v1/audit",
+        params={"subject_user": user, "limit": 100},
+        headers={"Authorization": f"Bearer {key}"},
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()["data"]  # type: ignore[no-any-return]
 

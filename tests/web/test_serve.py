@@ -27,7 +27,10 @@ def serve(home: Path, *args: str) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_GUARD_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "companion_guard", "serve", "--home", str(home), "--port", str(port), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=home.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=home.parent,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -55,12 +58,17 @@ def test_a_fresh_serve_opens_the_demo_and_tells_where_the_operator_key_comes_fro
         home = client.get("/")
         assert home.status_code == 200 and 'id="send"' in home.text
         csrf = json.loads(re.search(r'id="demo-data">(.*?)</script>', home.text, re.DOTALL).group(1))["csrf"]  # type: ignore[union-attr]
-        turn = client.post("/demo/chat", headers={"X-CSRF-Token": csrf},
-                           json={"persona": "xiaoyu", "messages": [{"role": "user", "content": CRISIS}]})
+        turn = client.post(
+            "/demo/chat",
+            headers={"X-CSRF-Token": csrf},
+            json={"persona": "xiaoyu", "messages": [{"role": "user", "content": CRISIS}]},
+        )
         assert turn.status_code == 200 and "12356" in turn.text and "intervention.crisis" in turn.text
         console = client.get("/console")
         assert console.status_code == 401
-        assert "companion-guard keys create --role operator" in console.text and "provider-key" in console.text
+        assert (
+            "companion-guard keys create --role operator" in console.text and "provider-key" in console.text
+        )
         for path in ("/guardian", "/me"):
             assert client.get(path).status_code == 401
         assert client.get("/web-static/app.css").status_code == 200

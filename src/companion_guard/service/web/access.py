@@ -61,8 +61,9 @@ def current(request: Request, surface: str) -> tuple[WebSession, Caller | None]:
     return session, Caller(session, principal, str(key))
 
 
-def signin_page(request: Request, surface: str, session: WebSession, *, error: str | None = None,
-                status: int = 200) -> Response:
+def signin_page(
+    request: Request, surface: str, session: WebSession, *, error: str | None = None, status: int = 200
+) -> Response:
     """The sign-in form of a surface."""
     response = render(request, f"{surface}/signin.html", session, status=status, error=error)
     return response
@@ -80,7 +81,11 @@ async def sign_in(request: Request, surface: str) -> Response:
     wait = limiter.retry_after(who)
     if wait:
         response = signin_page(
-            request, surface, session, error=t("signin.too_many", minutes=max(1, (wait + 59) // 60)), status=429
+            request,
+            surface,
+            session,
+            error=t("signin.too_many", minutes=max(1, (wait + 59) // 60)),
+            status=429,
         )
         response.headers["Retry-After"] = str(wait)
         return response
@@ -93,7 +98,11 @@ async def sign_in(request: Request, surface: str) -> Response:
     if principal.role not in SURFACE_ROLES[surface]:
         limiter.failed(who)
         return signin_page(
-            request, surface, session, error=t(f"signin.wrong_role_{surface}", role=principal.role), status=403
+            request,
+            surface,
+            session,
+            error=t(f"signin.wrong_role_{surface}", role=principal.role),
+            status=403,
         )
     limiter.succeeded(who)
     # A new session on sign-in: a fresh CSRF token, so nothing from before carries over.

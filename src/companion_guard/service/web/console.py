@@ -55,8 +55,15 @@ SEVERITY = {"critical": "critical", "high": "high", "medium": "medium"}
 
 def _page(request: Request, caller: Caller, template: str, **context: Any) -> Response:
     rp = caller.rights(request)
-    return render(request, template, caller.session, role=caller.role,
-                  can_write=may(rp, Permission.RISK_WRITE), flash=request.query_params.get("flash"), **context)
+    return render(
+        request,
+        template,
+        caller.session,
+        role=caller.role,
+        can_write=may(rp, Permission.RISK_WRITE),
+        flash=request.query_params.get("flash"),
+        **context,
+    )
 
 
 def _signed_in(request: Request) -> tuple[Caller | None, Response | None]:
@@ -85,13 +92,21 @@ async def _act(
         return refused  # type: ignore[return-value]
     form = await form_fields(request)
     if not csrf_ok(caller.session, form.get("csrf")):
-        return render(request, "error.html", caller.session, status=400, message=translator(request)("common.csrf_failed"))
+        return render(
+            request,
+            "error.html",
+            caller.session,
+            status=400,
+            message=translator(request)("common.csrf_failed"),
+        )
     try:
         out = act(caller, rights_of(services(request)), form)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return render(request, "error.html", caller.session, status=400, message=f"{where}: {first.get('msg')}")
+        return render(
+            request, "error.html", caller.session, status=400, message=f"{where}: {first.get('msg')}"
+        )
     except CompanionGuardError as exc:
         return render(request, "error.html", caller.session, status=error_code(exc), message=error_text(exc))
     except ValueError as exc:  # a date or number the form could not be read as
@@ -139,8 +154,16 @@ def queue(request: Request, queue: str = "crisis", status: str = "open") -> Resp
         stats = hc.help_case_stats(svc, caller.principal, queue=queue)  # type: ignore[arg-type]
         with session_scope(svc.sessions) as session:
             sent = delivery(session, [c["id"] for c in listing["cases"]])
-        return _page(request, caller, "console/queue.html", queue=queue, cases=listing["cases"], filter_status=status,
-                     stats=stats, delivery=sent)
+        return _page(
+            request,
+            caller,
+            "console/queue.html",
+            queue=queue,
+            cases=listing["cases"],
+            filter_status=status,
+            stats=stats,
+            delivery=sent,
+        )
 
     return _view(request, build)
 
@@ -148,6 +171,7 @@ def queue(request: Request, queue: str = "crisis", status: str = "open") -> Resp
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int) -> Response:
     """One case with its log and the actions."""
+
     def build(caller: Caller, r: Rights) -> Response:
         case = hc.get_help_case(services(request), caller.principal, case_id)
         with session_scope(r.sessions) as session:
@@ -168,15 +192,25 @@ async def case_action(request: Request, case_id: int) -> Response:
         action, note = form.get("action", ""), form.get("note", "").strip()
         if action == "escalate":
             case = hc.get_help_case(svc, caller.principal, case_id)
-            incident = ops.open_incident(IncidentRequest(
-                title=f"{case['queue']} case #{case_id} ({case['level']})",
-                severity=SEVERITY.get(case["level"], "low"),  # type: ignore[arg-type]
-                note=note[:2000]), caller.rights(request), r)
+            incident = ops.open_incident(
+                IncidentRequest(
+                    title=f"{case['queue']} case #{case_id} ({case['level']})",
+                    severity=SEVERITY.get(case["level"], "low"),  # type: ignore[arg-type]
+                    note=note[:2000],
+                ),
+                caller.rights(request),
+                r,
+            )
             note = f"escalated to incident {incident['id']}" + (f": {note}" if note else "")
             action = "note"
         if action not in ("acknowledge", "note", "resolve"):
             raise InputError("choose acknowledge, note, resolve or escalate")
-        hc.respond_help_case(hc.CaseAnswer.model_validate({"action": action, "note": note[:2000]}), svc, caller.principal, case_id)  # type: ignore[arg-type]
+        hc.respond_help_case(
+            hc.CaseAnswer.model_validate({"action": action, "note": note[:2000]}),
+            svc,
+            caller.principal,
+            case_id,
+        )  # type: ignore[arg-type]
         return f"/console/cases/{case_id}"
 
     return await _act(request, act, f"/console/cases/{case_id}")
@@ -200,7 +234,9 @@ def complaints_page(request: Request, status: str = "") -> Response:
         who = caller.rights(request)
         rows = ops.triage_queue(who, r, status=wanted)["data"]
         stats = ops.complaint_stats(who, r, since=None)
-        return _page(request, caller, "console/complaints.html", complaints=rows, stats=stats, filter_status=status)
+        return _page(
+            request, caller, "console/complaints.html", complaints=rows, stats=stats, filter_status=status
+        )
 
     return _view(request, build)
 
@@ -230,8 +266,17 @@ def users_page(request: Request, user: str = "") -> Response:
         with session_scope(r.sessions) as session:
             known = bool(user) and repo.get_user(session, user) is not None
             personas = [p.id for p in repo.list_personas(session)]
-        return _page(request, caller, "console/users.html", user=user, known=known, restrictions=rows,
-                     personas=personas, messages=None, reason="")
+        return _page(
+            request,
+            caller,
+            "console/users.html",
+            user=user,
+            known=known,
+            restrictions=rows,
+            personas=personas,
+            messages=None,
+            reason="",
+        )
 
     return _view(request, build)
 
@@ -246,8 +291,17 @@ async def user_messages(request: Request) -> Response:
         rows = ops.list_restrictions(caller.rights(request), r, user_id=user, active=False)["data"]
         with session_scope(r.sessions) as session:
             personas = [p.id for p in repo.list_personas(session)]
-        return _page(request, caller, "console/users.html", user=user, known=True, restrictions=rows,
-                     personas=personas, messages=data, reason=reason)
+        return _page(
+            request,
+            caller,
+            "console/users.html",
+            user=user,
+            known=True,
+            restrictions=rows,
+            personas=personas,
+            messages=data,
+            reason=reason,
+        )
 
     return await _act(request, act, "/console/users")
 
@@ -259,9 +313,13 @@ async def user_suspend(request: Request) -> Response:
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
         user = form.get("user", "").strip()[:128]
         if form.get("lift") == "1":
-            ops.unsuspend(ReasonRequest(reason=form.get("reason", "")), caller.rights(request), r, user_id=user)
+            ops.unsuspend(
+                ReasonRequest(reason=form.get("reason", "")), caller.rights(request), r, user_id=user
+            )
         else:
-            ops.suspend(SuspendRequest(reason=form.get("reason", "")), caller.rights(request), r, user_id=user)
+            ops.suspend(
+                SuspendRequest(reason=form.get("reason", "")), caller.rights(request), r, user_id=user
+            )
         return f"/console/users?user={user}"
 
     return await _act(request, act, "/console/users")
@@ -273,8 +331,12 @@ async def user_restrict(request: Request) -> Response:
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
         user = form.get("user", "").strip()[:128]
-        body = RestrictionRequest(kind=form.get("kind", ""), user_id=user or None,  # type: ignore[arg-type]
-                                  persona_id=_opt(form.get("persona_id")), reason=form.get("reason", ""))
+        body = RestrictionRequest(
+            kind=form.get("kind", ""),
+            user_id=user or None,  # type: ignore[arg-type]
+            persona_id=_opt(form.get("persona_id")),
+            reason=form.get("reason", ""),
+        )
         ops.add_restriction(body, caller.rights(request), r)
         return f"/console/users?user={user}"
 
@@ -304,8 +366,10 @@ def personas_page(request: Request) -> Response:
         active = ops.list_restrictions(caller.rights(request), r, user_id=None, active=True)["data"]
         disabled = {x["persona_id"]: x for x in active if x["kind"] == "persona" and not x.get("user_id")}
         with session_scope(r.sessions) as session:
-            personas = [{"id": p.id, "name": p.display_name, "relationship": p.relationship}
-                        for p in repo.list_personas(session)]
+            personas = [
+                {"id": p.id, "name": p.display_name, "relationship": p.relationship}
+                for p in repo.list_personas(session)
+            ]
         return _page(request, caller, "console/personas.html", personas=personas, disabled=disabled)
 
     return _view(request, build)
@@ -316,8 +380,11 @@ async def persona_disable(request: Request, persona_id: str) -> Response:
     """Disable a persona for every user."""
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
-        ops.add_restriction(RestrictionRequest(kind="persona", persona_id=persona_id[:128], reason=form.get("reason", "")),
-                            caller.rights(request), r)
+        ops.add_restriction(
+            RestrictionRequest(kind="persona", persona_id=persona_id[:128], reason=form.get("reason", "")),
+            caller.rights(request),
+            r,
+        )
         return "/console/personas"
 
     return await _act(request, act, "/console/personas")
@@ -331,8 +398,14 @@ def controls_page(request: Request) -> Response:
         who = caller.rights(request)
         with session_scope(r.sessions) as session:
             personas = [p.id for p in repo.list_personas(session)]
-        return _page(request, caller, "console/controls.html", kill=ops.get_kill_switch(who, r),
-                     notices=ops.list_notices(who, r, include_cancelled=False)["data"], personas=personas)
+        return _page(
+            request,
+            caller,
+            "console/controls.html",
+            kill=ops.get_kill_switch(who, r),
+            notices=ops.list_notices(who, r, include_cancelled=False)["data"],
+            personas=personas,
+        )
 
     return _view(request, build)
 
@@ -342,8 +415,12 @@ async def kill_switch(request: Request) -> Response:
     """Pull or release the kill switch."""
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
-        body = KillSwitchRequest(engaged=form.get("engaged") == "1", reason=form.get("reason", ""),
-                                 message_zh=form.get("message_zh", ""), message_en=form.get("message_en", ""))
+        body = KillSwitchRequest(
+            engaged=form.get("engaged") == "1",
+            reason=form.get("reason", ""),
+            message_zh=form.get("message_zh", ""),
+            message_en=form.get("message_en", ""),
+        )
         ops.put_kill_switch(body, caller.rights(request), r)
         return "/console/controls"
 
@@ -355,11 +432,15 @@ async def notice_new(request: Request) -> Response:
     """Schedule the end of the service or of a persona."""
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
-        body = NoticeRequest.model_validate({
-            "scope": form.get("scope", "service"), "persona_id": _opt(form.get("persona_id")),
-            "ends_at": _when(form.get("ends_at")), "message_zh": form.get("message_zh", ""),
-            "message_en": form.get("message_en", ""),
-        })
+        body = NoticeRequest.model_validate(
+            {
+                "scope": form.get("scope", "service"),
+                "persona_id": _opt(form.get("persona_id")),
+                "ends_at": _when(form.get("ends_at")),
+                "message_zh": form.get("message_zh", ""),
+                "message_en": form.get("message_en", ""),
+            }
+        )
         ops.schedule_notice(body, caller.rights(request), r)
         return "/console/controls"
 
@@ -383,8 +464,15 @@ async def notice_cancel(request: Request, notice_id: str) -> Response:
 @router.get("/incidents")
 def incidents_page(request: Request) -> Response:
     """Incidents, newest first."""
-    return _view(request, lambda caller, r: _page(
-        request, caller, "console/incidents.html", incidents=ops.list_incidents(caller.rights(request), r, status=None)["data"]))
+    return _view(
+        request,
+        lambda caller, r: _page(
+            request,
+            caller,
+            "console/incidents.html",
+            incidents=ops.list_incidents(caller.rights(request), r, status=None)["data"],
+        ),
+    )
 
 
 @router.post("/incidents")
@@ -392,8 +480,15 @@ async def incident_new(request: Request) -> Response:
     """Open an incident."""
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
-        row = ops.open_incident(IncidentRequest(title=form.get("title", ""), severity=form.get("severity", "high"),  # type: ignore[arg-type]
-                                                note=form.get("note", "")), caller.rights(request), r)
+        row = ops.open_incident(
+            IncidentRequest(
+                title=form.get("title", ""),
+                severity=form.get("severity", "high"),  # type: ignore[arg-type]
+                note=form.get("note", ""),
+            ),
+            caller.rights(request),
+            r,
+        )
         return f"/console/incidents/{row['id']}"
 
     return await _act(request, act, "/console/incidents")
@@ -402,9 +497,15 @@ async def incident_new(request: Request) -> Response:
 @router.get("/incidents/{incident_id}")
 def incident_page(request: Request, incident_id: str) -> Response:
     """An incident with its timeline."""
-    return _view(request, lambda caller, r: _page(
-        request, caller, "console/incident.html",
-        incident=ops.get_incident(caller.rights(request), r, incident_id=incident_id[:64])))
+    return _view(
+        request,
+        lambda caller, r: _page(
+            request,
+            caller,
+            "console/incident.html",
+            incident=ops.get_incident(caller.rights(request), r, incident_id=incident_id[:64]),
+        ),
+    )
 
 
 @router.post("/incidents/{incident_id}")
@@ -412,8 +513,12 @@ async def incident_update(request: Request, incident_id: str) -> Response:
     """Add to an incident's timeline, optionally moving its status."""
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
-        ops.update_incident(IncidentUpdate(note=form.get("note", ""), status=_opt(form.get("status"))),  # type: ignore[arg-type]
-                            caller.rights(request), r, incident_id=incident_id[:64])
+        ops.update_incident(
+            IncidentUpdate(note=form.get("note", ""), status=_opt(form.get("status"))),  # type: ignore[arg-type]
+            caller.rights(request),
+            r,
+            incident_id=incident_id[:64],
+        )
         return f"/console/incidents/{incident_id[:64]}"
 
     return await _act(request, act, "/console/incidents")
@@ -431,8 +536,14 @@ def figures_page(request: Request) -> Response:
         with session_scope(r.sessions) as session:
             figures = live_figures(session, svc.clock.now())
         stats = {q: hc.help_case_stats(svc, caller.principal, queue=q) for q in QUEUES}  # type: ignore[arg-type]
-        return _page(request, caller, "console/figures.html", figures=figures, stats=stats,
-                     complaints=ops.complaint_stats(caller.rights(request), r, since=None))
+        return _page(
+            request,
+            caller,
+            "console/figures.html",
+            figures=figures,
+            stats=stats,
+            complaints=ops.complaint_stats(caller.rights(request), r, since=None),
+        )
 
     return _view(request, build)
 
@@ -440,8 +551,12 @@ def figures_page(request: Request) -> Response:
 @router.get("/redteam")
 def redteam_page(request: Request) -> Response:
     """Red-team scorecards on disk and their release gate."""
-    return _view(request, lambda caller, r: _page(
-        request, caller, "console/redteam.html", cards=scorecards(services(request).settings.home)))
+    return _view(
+        request,
+        lambda caller, r: _page(
+            request, caller, "console/redteam.html", cards=scorecards(services(request).settings.home)
+        ),
+    )
 
 
 @router.get("/reports")
@@ -449,9 +564,15 @@ def reports_page(request: Request) -> Response:
     """Assessment triggers (A1): users and MAU against the thresholds, what is due, operators' notices."""
     from companion_guard.service.routes import compliance
 
-    return _view(request, lambda caller, r: _page(
-        request, caller, "console/reports.html",
-        assessment=compliance.assessment_status(services(request), caller.principal)))
+    return _view(
+        request,
+        lambda caller, r: _page(
+            request,
+            caller,
+            "console/reports.html",
+            assessment=compliance.assessment_status(services(request), caller.principal),
+        ),
+    )
 
 
 @router.get("/audit")
@@ -463,7 +584,12 @@ def audit_page(request: Request) -> Response:
         if not may(who, Permission.AUDIT_READ):
             return _page(request, caller, "console/audit.html", entries=None, verify=None)
         entries = ops.audit_log(who, r, after=0, limit=200, subject_user=None, action=None)["data"]
-        return _page(request, caller, "console/audit.html", entries=list(reversed(entries)),
-                     verify=ops.audit_verify(who, r))
+        return _page(
+            request,
+            caller,
+            "console/audit.html",
+            entries=list(reversed(entries)),
+            verify=ops.audit_verify(who, r),
+        )
 
     return _view(request, build)

@@ -77,8 +77,11 @@ class DemoProfile(BaseModel):
 
 
 def _json_error(exc: CompanionGuardError) -> JSONResponse:
-    return JSONResponse(error_body(str(exc), type_="invalid_request_error"), status_code=error_code(exc),
-                        headers=SECURITY_HEADERS)
+    return JSONResponse(
+        error_body(str(exc), type_="invalid_request_error"),
+        status_code=error_code(exc),
+        headers=SECURITY_HEADERS,
+    )
 
 
 def _refuse(request: Request) -> tuple[WebSession, JSONResponse | None]:
@@ -86,8 +89,9 @@ def _refuse(request: Request) -> tuple[WebSession, JSONResponse | None]:
     if not demo_enabled(services(request)):
         return session, JSONResponse(error_body("the demo chat is off", type_="invalid_request_error"), 404)
     if not csrf_ok(session, request.headers.get("x-csrf-token")):
-        return session, JSONResponse(error_body(translator(request)("common.csrf_failed"),
-                                                type_="invalid_request_error"), 403)
+        return session, JSONResponse(
+            error_body(translator(request)("common.csrf_failed"), type_="invalid_request_error"), 403
+        )
     return session, None
 
 
@@ -113,10 +117,19 @@ def home(request: Request) -> Response:
     if not demo_enabled(svc):
         return render(request, "landing.html", session)
     with session_scope(svc.sessions) as db:
-        personas = [{"id": p.id, "name": p.display_name, "relationship": p.relationship}
-                    for p in repo.list_personas(db)]
-    return render(request, "demo.html", session, personas=personas, user_id=session.get("user"),
-                  profile=_profile(svc, str(session.get("user"))), clock=svc.clock.now().isoformat(timespec="minutes"))
+        personas = [
+            {"id": p.id, "name": p.display_name, "relationship": p.relationship}
+            for p in repo.list_personas(db)
+        ]
+    return render(
+        request,
+        "demo.html",
+        session,
+        personas=personas,
+        user_id=session.get("user"),
+        profile=_profile(svc, str(session.get("user"))),
+        clock=svc.clock.now().isoformat(timespec="minutes"),
+    )
 
 
 @router.post("/demo/chat")
@@ -152,7 +165,11 @@ async def demo_profile(request: Request) -> Response:
     svc = services(request)
     try:
         form = DemoProfile.model_validate(await request.json())
-        fields: dict[str, Any] = {"locale": translator(request).locale, "age": form.age, "mode": form.mode or "standard"}
+        fields: dict[str, Any] = {
+            "locale": translator(request).locale,
+            "age": form.age,
+            "mode": form.mode or "standard",
+        }
         if form.name:
             fields["name"] = form.name
         if form.contact_webhook or form.contact_email:
@@ -162,7 +179,9 @@ async def demo_profile(request: Request) -> Response:
             if form.contact_email:
                 contact["email"] = form.contact_email
             fields["emergency_contact"] = contact
-        view = put_user(UserUpdate.model_validate(fields), svc, DEMO_PROVIDER, user_id=str(session.get("user")))
+        view = put_user(
+            UserUpdate.model_validate(fields), svc, DEMO_PROVIDER, user_id=str(session.get("user"))
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         return _json_error(InputError(f"{'.'.join(map(str, first.get('loc', ())))}: {first.get('msg')}"))
@@ -204,8 +223,11 @@ async def demo_guardian(request: Request) -> Response:
         consent = give_consent(ConsentRequest.model_validate({"code": invitation["code"]}), request, svc)
     except CompanionGuardError as exc:
         return _json_error(exc)
-    return finish(request, JSONResponse({"guardian_key": consent.get("token"), "user": user_id},
-                                        headers=SECURITY_HEADERS), session)
+    return finish(
+        request,
+        JSONResponse({"guardian_key": consent.get("token"), "user": user_id}, headers=SECURITY_HEADERS),
+        session,
+    )
 
 
 @router.post("/demo/me-link")

@@ -34,14 +34,25 @@ def live_figures(session: Session, now: datetime) -> dict[str, Any]:
             levels[RiskLevel(int(level)).name.lower()] += int(count)
         except ValueError:
             continue
-    outbox = {status: int(count) for status, count in session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    )}
-    actions = {action: int(count) for action, count in session.execute(
-        select(Turn.action, func.count()).where(Turn.created_at >= since).group_by(Turn.action)
-    )}
-    return {"turns_total": int(turns_total), "turns_24h": int(turns_day), "levels_24h": levels,
-            "actions_24h": actions, "outbox": outbox}
+    outbox = {
+        status: int(count)
+        for status, count in session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+    }
+    actions = {
+        action: int(count)
+        for action, count in session.execute(
+            select(Turn.action, func.count()).where(Turn.created_at >= since).group_by(Turn.action)
+        )
+    }
+    return {
+        "turns_total": int(turns_total),
+        "turns_24h": int(turns_day),
+        "levels_24h": levels,
+        "actions_24h": actions,
+        "outbox": outbox,
+    }
 
 
 def scorecards(home: Path, cwd: Path | None = None) -> list[dict[str, Any]]:
@@ -55,8 +66,14 @@ def scorecards(home: Path, cwd: Path | None = None) -> list[dict[str, Any]]:
         except (OSError, ValueError):
             continue
         if isinstance(data, dict) and "requirements" in data:
-            cards.append({"file": path.name, "run": data.get("run", {}), "totals": data.get("totals", {}),
-                          "requirements": data.get("requirements", [])})
+            cards.append(
+                {
+                    "file": path.name,
+                    "run": data.get("run", {}),
+                    "totals": data.get("totals", {}),
+                    "requirements": data.get("requirements", []),
+                }
+            )
     return cards
 
 
@@ -65,12 +82,16 @@ def delivery(session: Session, case_ids: list[int]) -> dict[int, dict[str, str]]
 
     The case lists who was told; the outbox says whether it reached them (pending, delivered, failed).
     """
-    turns = dict(session.execute(select(ReviewCase.id, ReviewCase.turn_id).where(ReviewCase.id.in_(case_ids))).all())
+    turns = dict(
+        session.execute(select(ReviewCase.id, ReviewCase.turn_id).where(ReviewCase.id.in_(case_ids))).all()
+    )
     wanted = [t for t in turns.values() if t]
     by_turn: dict[str, dict[str, str]] = {}
     if wanted:
         for turn_id, kind, status in session.execute(
-            select(OutboxMessage.turn_id, OutboxMessage.kind, OutboxMessage.status).where(OutboxMessage.turn_id.in_(wanted))
+            select(OutboxMessage.turn_id, OutboxMessage.kind, OutboxMessage.status).where(
+                OutboxMessage.turn_id.in_(wanted)
+            )
         ):
             seen = by_turn.setdefault(str(turn_id), {})
             # One kind may leave by several channels: the best outcome shows (delivered > pending > failed).

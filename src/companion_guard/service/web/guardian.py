@@ -67,8 +67,13 @@ def wards(request: Request) -> Response:
     if caller is None:
         return refused  # type: ignore[return-value]
     listing = g.list_wards(services(request), caller.principal)
-    return render(request, "guardian/wards.html", caller.session, wards=listing["wards"],
-                  flash=request.query_params.get("flash"))
+    return render(
+        request,
+        "guardian/wards.html",
+        caller.session,
+        wards=listing["wards"],
+        flash=request.query_params.get("flash"),
+    )
 
 
 @router.get("/wards/{user_id}")
@@ -86,28 +91,49 @@ def ward(request: Request, user_id: str) -> Response:
     except CompanionGuardError as exc:
         return _error(request, caller, exc)
     with session_scope(svc.sessions) as session:
-        personas = [{"id": p.id, "name": p.display_name, "relationship": p.relationship}
-                    for p in repo.list_personas(session)]
+        personas = [
+            {"id": p.id, "name": p.display_name, "relationship": p.relationship}
+            for p in repo.list_personas(session)
+        ]
     persona_use: Counter[str] = Counter()
     reminders: Counter[str] = Counter()
     for day in usage["days"]:
         persona_use.update(day.get("personas") or {})
         reminders.update(day.get("reminders") or {})
-    chart = bar_chart(usage["days"], label=t("guardian.usage.chart_label"), unit=t("guardian.usage.minutes_unit"))
-    return render(request, "guardian/ward.html", caller.session, ward=summary, alerts=alerts, usage=usage,
-                  chart=chart, personas=personas, persona_use=persona_use.most_common(),
-                  reminders=reminders.most_common(), flash=request.query_params.get("flash"))
+    chart = bar_chart(
+        usage["days"], label=t("guardian.usage.chart_label"), unit=t("guardian.usage.minutes_unit")
+    )
+    return render(
+        request,
+        "guardian/ward.html",
+        caller.session,
+        ward=summary,
+        alerts=alerts,
+        usage=usage,
+        chart=chart,
+        personas=personas,
+        persona_use=persona_use.most_common(),
+        reminders=reminders.most_common(),
+        flash=request.query_params.get("flash"),
+    )
 
 
-async def _act(request: Request, user_id: str, act: Callable[[Caller, dict[str, str]], Any],
-               back: str | None = None) -> Response:
+async def _act(
+    request: Request, user_id: str, act: Callable[[Caller, dict[str, str]], Any], back: str | None = None
+) -> Response:
     caller, refused = _signed_in(request)
     if caller is None:
         return refused  # type: ignore[return-value]
     form = await form_fields(request)
     form["_multi_personas"] = ",".join((await form_data(request)).get("personas", []))
     if not csrf_ok(caller.session, form.get("csrf")):
-        return render(request, "error.html", caller.session, status=400, message=translator(request)("common.csrf_failed"))
+        return render(
+            request,
+            "error.html",
+            caller.session,
+            status=400,
+            message=translator(request)("common.csrf_failed"),
+        )
     try:
         act(caller, form)
     except CompanionGuardError as exc:
@@ -135,10 +161,15 @@ async def cap(request: Request, user_id: str) -> Response:
     """Set (or clear) the ward's spending cap."""
 
     def act(caller: Caller, form: dict[str, str]) -> None:
-        body = None if form.get("clear") == "1" else {
-            "per_payment": _number(form.get("per_payment")), "per_month": _number(form.get("per_month")),
-            "currency": (form.get("currency") or "CNY").strip(),
-        }
+        body = (
+            None
+            if form.get("clear") == "1"
+            else {
+                "per_payment": _number(form.get("per_payment")),
+                "per_month": _number(form.get("per_month")),
+                "currency": (form.get("currency") or "CNY").strip(),
+            }
+        )
         g.put_cap(services(request), caller.principal, user_id=user_id, body=body)
 
     return await _act(request, user_id, act)
@@ -177,6 +208,8 @@ async def withdraw(request: Request, user_id: str) -> Response:
         scope["headers"] = [h for h in request.scope["headers"] if h[0] != b"authorization"] + [
             (b"authorization", f"Bearer {caller.key}".encode())
         ]
-        g.revoke_consent(StarletteRequest(scope), services(request), body=g.RevokeRequest(user=user_id), user=user_id)
+        g.revoke_consent(
+            StarletteRequest(scope), services(request), body=g.RevokeRequest(user=user_id), user=user_id
+        )
 
     return await _act(request, user_id, act, back="/guardian")

@@ -49,15 +49,22 @@ def portal_link(request: Request, user_id: str, minutes: int = LINK_MINUTES) -> 
     """A signed link to ``/me`` for ``user_id``, valid for ``minutes``."""
     token = web_state(request).sealer.seal({"user": user_id}, purpose=PURPOSE, ttl=minutes * 60)
     expires = datetime.fromtimestamp(time.time() + minutes * 60, tz=UTC)
-    return {"url": str(request.base_url).rstrip("/") + f"/me/enter?t={token}", "user": user_id,
-            "expires_at": expires.isoformat(timespec="seconds")}
+    return {
+        "url": str(request.base_url).rstrip("/") + f"/me/enter?t={token}",
+        "user": user_id,
+        "expires_at": expires.isoformat(timespec="seconds"),
+    }
 
 
 @api_router.post("/v1/users/{user_id}/portal-link")
 def make_portal_link(
-    request: Request, svc: ServicesDep, _: ProviderDep,
+    request: Request,
+    svc: ServicesDep,
+    _: ProviderDep,
     user_id: Annotated[str, Path(min_length=1, max_length=128, description="The end user's id.")],
-    minutes: Annotated[int, Query(ge=1, le=MAX_LINK_MINUTES, description="How long the link works.")] = LINK_MINUTES,
+    minutes: Annotated[
+        int, Query(ge=1, le=MAX_LINK_MINUTES, description="How long the link works.")
+    ] = LINK_MINUTES,
 ) -> dict[str, Any]:
     """A signed, expiring link to the user's own data page (export, delete, quit, consents, complaints)."""
     with session_scope(svc.sessions) as session:
@@ -71,13 +78,30 @@ def _who(session: WebSession) -> RightsPrincipal | None:
     return RightsPrincipal(Role.USER, str(user)) if user else None
 
 
-def _page(request: Request, session: WebSession, who: RightsPrincipal, *, error: str | None = None,
-          status: int = 200, done: dict[str, Any] | None = None) -> Response:
+def _page(
+    request: Request,
+    session: WebSession,
+    who: RightsPrincipal,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    done: dict[str, Any] | None = None,
+) -> Response:
     r = rights_of(services(request))
     consents = list_consents(who, r, user_id=who.subject)["data"]
     complaints = user_complaints(who, r, user_id=who.subject)["data"]
-    return render(request, "me/index.html", session, status=status, user_id=who.subject, consents=consents,
-                  complaints=complaints, error=error, done=done, flash=request.query_params.get("flash"))
+    return render(
+        request,
+        "me/index.html",
+        session,
+        status=status,
+        user_id=who.subject,
+        consents=consents,
+        complaints=complaints,
+        error=error,
+        done=done,
+        flash=request.query_params.get("flash"),
+    )
 
 
 @router.get("/me/enter")
@@ -102,15 +126,21 @@ def me(request: Request) -> Response:
     return _page(request, session, who)
 
 
-async def _checked(request: Request) -> tuple[WebSession, RightsPrincipal | None, dict[str, str], Response | None]:
+async def _checked(
+    request: Request,
+) -> tuple[WebSession, RightsPrincipal | None, dict[str, str], Response | None]:
     session = web_state(request).sessions.load(request, "me")
     form = await form_fields(request)
     who = _who(session)
     if who is None:
         return session, None, form, render(request, "me/expired.html", session, status=401)
     if not csrf_ok(session, form.get("csrf")):
-        return session, who, form, _page(request, session, who, error=translator(request)("common.csrf_failed"),
-                                         status=400)
+        return (
+            session,
+            who,
+            form,
+            _page(request, session, who, error=translator(request)("common.csrf_failed"), status=400),
+        )
     return session, who, form, None
 
 
@@ -146,8 +176,14 @@ async def me_delete(request: Request) -> Response:
         return refused  # type: ignore[return-value]
     t = translator(request)
     if form.get("confirm", "").strip() not in (t("me.delete.word"), "DELETE", "删除"):
-        return render(request, "me/delete.html", session, status=400, user_id=who.subject,
-                      error=t("me.delete.confirm_missing", word=t("me.delete.word")))
+        return render(
+            request,
+            "me/delete.html",
+            session,
+            status=400,
+            user_id=who.subject,
+            error=t("me.delete.confirm_missing", word=t("me.delete.word")),
+        )
     try:
         receipt = delete_user_data(who, rights_of(services(request)), user_id=who.subject)
     except CompanionGuardError as exc:
@@ -162,8 +198,13 @@ async def me_quit(request: Request) -> Response:
     if refused is not None or who is None:
         return refused  # type: ignore[return-value]
     try:
-        out = quit_service(request, who, rights_of(services(request)),
-                           QuitRequest(delete_data=form.get("keep") != "1"), user_id=who.subject)
+        out = quit_service(
+            request,
+            who,
+            rights_of(services(request)),
+            QuitRequest(delete_data=form.get("keep") != "1"),
+            user_id=who.subject,
+        )
     except CompanionGuardError as exc:
         return _page(request, session, who, error=error_text(exc), status=400)
     t = translator(request)
@@ -186,12 +227,21 @@ async def me_complain(request: Request) -> Response:
         return refused  # type: ignore[return-value]
     try:
         body = ComplaintRequest.model_validate(
-            {"kind": form.get("kind", "complaint"), "subject": form.get("subject", ""), "body": form.get("body", "")}
+            {
+                "kind": form.get("kind", "complaint"),
+                "subject": form.get("subject", ""),
+                "body": form.get("body", ""),
+            }
         )
         file_complaint(body, who, rights_of(services(request)))
     except (CompanionGuardError, ValueError) as exc:
-        return _page(request, session, who, error=translator(request)("me.complaints.invalid") + f" ({exc})"[:300],
-                     status=400)
+        return _page(
+            request,
+            session,
+            who,
+            error=translator(request)("me.complaints.invalid") + f" ({exc})"[:300],
+            status=400,
+        )
     return redirect(request, "/me", session, flash="complaint_filed")
 
 

@@ -185,15 +185,25 @@ class SessionStore:
     def save(self, response: Response, request: Request, session: WebSession) -> None:
         """Write the session cookie."""
         name, path, ttl = SURFACES[session.surface]
-        token = self.sealer.seal({**session.data, "csrf": session.csrf}, purpose=f"session:{session.surface}", ttl=ttl)
+        token = self.sealer.seal(
+            {**session.data, "csrf": session.csrf}, purpose=f"session:{session.surface}", ttl=ttl
+        )
         response.set_cookie(
-            name, token, max_age=ttl, path=path, httponly=True, samesite="strict", secure=secure_cookies(request)
+            name,
+            token,
+            max_age=ttl,
+            path=path,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookies(request),
         )
 
     def clear(self, response: Response, request: Request, surface: str) -> None:
         """Remove the surface's cookie (sign out)."""
         name, path, _ = SURFACES[surface]
-        response.delete_cookie(name, path=path, httponly=True, samesite="strict", secure=secure_cookies(request))
+        response.delete_cookie(
+            name, path=path, httponly=True, samesite="strict", secure=secure_cookies(request)
+        )
 
 
 def csrf_ok(session: WebSession, sent: str | None) -> bool:

@@ -67,8 +67,12 @@ def render(
     t = translator(request)
     svc: Services = services(request)
     html = state.env.get_template(template).render(
-        t=t, lang=t.lang, csrf=session.csrf if session else "", path=request.url.path,
-        sandbox=svc.settings.sandbox, **context,
+        t=t,
+        lang=t.lang,
+        csrf=session.csrf if session else "",
+        path=request.url.path,
+        sandbox=svc.settings.sandbox,
+        **context,
     )
     response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
     finish(request, response, session)
@@ -81,12 +85,13 @@ def finish(request: Request, response: Response, session: WebSession | None) -> 
         web_state(request).sessions.save(response, request, session)
     lang = request.query_params.get("lang")
     if lang is not None and lang in ("zh-CN", "en"):
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax",
-                            httponly=True)
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax", httponly=True)
     return response
 
 
-def redirect(request: Request, url: str, session: WebSession | None = None, *, flash: str | None = None) -> Response:
+def redirect(
+    request: Request, url: str, session: WebSession | None = None, *, flash: str | None = None
+) -> Response:
     """A 303 to ``url`` (a local path), carrying a short message key to show there."""
     if not url.startswith("/") or url.startswith("//"):
         url = "/"
