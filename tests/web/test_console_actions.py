@@ -68,6 +68,19 @@ def test_suspending_a_user_and_disabling_a_persona(gateway: Gateway, operator: h
     )
     assert lifted.status_code == 200
     assert "restricted" not in _kinds(gateway.chat("sus-user", "xiaoyu", "你好"))
+    topups = _post(
+        operator,
+        "/console/users?user=sus-user",
+        "/console/users/restrict",
+        user="sus-user",
+        kind="topups",
+        reason="疑似冒用支付",
+    )
+    assert topups.status_code == 200 and "限制充值" in topups.text and "疑似冒用支付" in topups.text
+    wallet = gateway.api.post(
+        "/v1/wallet/authorize", json={"user": "sus-user", "amount": 6, "currency": "CNY"}
+    )
+    assert wallet.status_code == 200 and wallet.json()["allowed"] is False
 
     off = _post(operator, "/console/personas", "/console/personas/laoshi/disable", reason="角色设定待复核")
     assert off.status_code == 200 and "已停用" in off.text

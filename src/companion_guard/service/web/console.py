@@ -331,11 +331,13 @@ async def user_restrict(request: Request) -> Response:
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
         user = form.get("user", "").strip()[:128]
-        body = RestrictionRequest(
-            kind=form.get("kind", ""),
-            user_id=user or None,  # type: ignore[arg-type]
-            persona_id=_opt(form.get("persona_id")),
-            reason=form.get("reason", ""),
+        body = RestrictionRequest.model_validate(
+            {
+                "kind": form.get("kind", ""),
+                "user_id": user or None,
+                "persona_id": _opt(form.get("persona_id")),
+                "reason": form.get("reason", ""),
+            }
         )
         ops.add_restriction(body, caller.rights(request), r)
         return f"/console/users?user={user}"
