@@ -71,7 +71,7 @@ def serve(
         typer.secho("--sandbox needs a single worker (the sandbox clock lives in the process)", fg="red", err=True)
         raise typer.Exit(2)
     # Workers build their settings from the environment: hand them what the flags said.
-    for name, value in settings.model_dump(mode="json").items():
+    for name, value in settings.model_dump(mode="json", exclude_none=True).items():
         os.environ[f"COMPANION_GUARD_{name.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
     # One /metrics for all workers: prometheus-client's multiprocess mode, in a fresh folder.
     metrics_dir = Path(settings.home) / f"metrics-{os.getpid()}"
