@@ -71,7 +71,7 @@ def free_port() -> int:
 
 def start(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded shared machine starts slowly (detectors, migrations)
     while time.monotonic() < deadline:
         try:
             httpx.get(
@@ -82,6 +82,7 @@ def start(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[by
             if proc.poll() is not None:
                 raise SystemExit(f"server failed: {proc.stderr.read().decode() if proc.stderr else ''}")
             time.sleep(0.2)
+    proc.terminate()
     raise SystemExit(f"server on {port} did not start")
 
 
