@@ -12,8 +12,10 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,6 +26,7 @@ from companion_guard.service.auth import create_key
 from companion_guard.store.db import session_scope
 
 CRISIS = "我不想活了，药都准备好了"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def chromium_path() -> str | None:
@@ -69,6 +72,20 @@ class Gateway:
         assert resp.status_code == 200, resp.text
         return resp.json()  # type: ignore[no-any-return]
 
+    def daytime(self) -> None:
+        """Move the sandbox clock to a daytime hour in Shanghai (minors' quiet hours are at night).
+
+        The clock only moves forward; tests that depend on what a minor may do at this hour call this first.
+        """
+        now = datetime.fromisoformat(self.api.get("/v1/sandbox/clock").json()["now"]).astimezone(SHANGHAI)
+        if 9 <= now.hour < 20:
+            return
+        target = now.replace(hour=10, minute=0, second=0, microsecond=0)
+        if target <= now:
+            target += timedelta(days=1)
+        resp = self.api.post("/v1/sandbox/clock", json={"advance_seconds": (target - now).total_seconds()})
+        assert resp.status_code == 200, resp.text
+
     def guardian_of(self, user: str, age: int = 12) -> str:
         """Register a minor, invite a guardian and consent: the guardian's key."""
         assert self.api.put(f"/v1/users/{user}", json={"age": age, "name": "小雨"}).status_code == 200
@@ -87,7 +104,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     api = httpx.Client(
         base_url=server.base_url, headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=30
     )
-    yield Gateway(server, app, api, receiver)
+    gateway = Gateway(server, app, api, receiver)
+    gateway.daytime()  # what minors may do must not depend on when CI runs
+    yield gateway
     api.close()
     server.stop()
     receiver.stop()

@@ -141,6 +141,7 @@ def test_notices_incidents_and_complaint_answers(gateway: Gateway, operator: htt
 
 @pytest.mark.req("M2", "M4")
 def test_withdrawing_the_last_consent_ends_the_guardians_session(gateway: Gateway) -> None:
+    gateway.daytime()
     key = gateway.guardian_of("ward-withdraw")
     client, resp = sign_in(gateway, "guardian", key)
     assert resp.status_code == 200

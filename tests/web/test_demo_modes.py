@@ -57,6 +57,7 @@ def test_an_elderly_user_gets_the_fraud_warning_and_a_person_on_the_help_queue(
 def test_an_under_14_needs_a_guardian_and_the_demo_can_play_the_guardian(
     page: Any, desktop: Any, gateway: Gateway
 ) -> None:
+    gateway.daytime()
     page.goto("/")
     user = page.locator("#user-id").inner_text().strip()
     page.get_by_label("年龄").fill("12")

@@ -105,6 +105,7 @@ def test_an_operator_signs_in_finds_the_case_and_resolves_it(
 def test_a_guardian_blocks_a_persona_and_the_wards_next_turn_is_refused(
     page: object, gateway: Gateway
 ) -> None:
+    gateway.daytime()
     key = gateway.guardian_of("ward-web-1")
     assert "block.persona" not in [
         e["kind"] for e in gateway.chat("ward-web-1", "xiaoyu", "你好")["guard"]["events"]

@@ -95,11 +95,22 @@ def _refuse(request: Request) -> tuple[WebSession, JSONResponse | None]:
     return session, None
 
 
+#: A new demo user is an adult, so a newcomer sees the plain path first (the panel sets a minor or an elder).
+DEMO_AGE = 30
+
+
 def _ensure_user(request: Request, svc: Services, user_id: str) -> None:
-    """Register the demo user in the page's language (unknown age: the pack's default), or follow a switch."""
+    """Register the demo user (an adult) in the page's language, or follow a language switch."""
     profile = _profile(svc, user_id)
     locale = translator(request).locale
-    if profile is None or profile.get("locale") != locale:
+    if profile is None:
+        put_user(
+            UserUpdate.model_validate({"locale": locale, "age": DEMO_AGE}),
+            svc,
+            DEMO_PROVIDER,
+            user_id=user_id,
+        )
+    elif profile.get("locale") != locale:
         put_user(UserUpdate.model_validate({"locale": locale}), svc, DEMO_PROVIDER, user_id=user_id)
 
 
@@ -129,6 +140,7 @@ def home(request: Request) -> Response:
         user_id=session.get("user"),
         profile=_profile(svc, str(session.get("user"))),
         clock=svc.clock.now().isoformat(timespec="minutes"),
+        default_age=DEMO_AGE,
     )
 
 
