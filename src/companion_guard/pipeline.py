@@ -28,6 +28,7 @@ from typing import Any
 
 import anyio
 from sqlalchemy import bindparam, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion_guard import effects
@@ -56,6 +57,9 @@ _INSERT_TURN = _TURNS.insert()
 _FINISH_TURN = update(_TURNS).where(_TURNS.c.id == bindparam("turn_id"))
 
 log = logging.getLogger(__name__)
+
+#: How often a turn is tried again when creating the user's rows raced another turn of the same user.
+FIRST_SIGHT_RETRIES = 2
 
 #: Sentence ends at which a streamed reply is checked before it is released.
 SENTENCE_ENDS = frozenset("。！？!?.；;\n…~")
@@ -231,7 +235,15 @@ class Guard:
         may stop the companion, never the crisis reply, the case and the notification.
         """
         started = time.perf_counter()
-        prepared = self._prepare(req)
+        for attempt in range(FIRST_SIGHT_RETRIES + 1):
+            try:
+                prepared = self._prepare(req)
+                break
+            except IntegrityError:
+                # Two first turns of one user at once (two replicas, or two requests on PostgreSQL): both
+                # created the user's rows and one commit lost. Again: this time the rows are there.
+                if attempt == FIRST_SIGHT_RETRIES:
+                    raise
         prepared.started = started
         if self.metrics is not None:
             self.metrics.stage("record", time.perf_counter() - self._stage_at.t)

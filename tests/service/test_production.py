@@ -138,3 +138,33 @@ def test_a_key_over_its_rate_gets_a_clear_429(tmp_path: Path) -> None:
         assert "1 requests a second" in error["message"]
         other = c.get("/v1/models", headers={"Authorization": "Bearer wrong"})
         assert other.status_code == 401  # an unknown key is refused before any bucket
+
+
+@pytest.mark.req("D1")
+def test_two_workers_serve_one_service_with_one_metrics_view(tmp_path: Path) -> None:
+    proc, base = _serve(tmp_path, "--workers", "2")
+    try:
+        for i in range(6):
+            r = httpx.post(base + "/v1/chat/completions", headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=30,
+                           json={"model": "xiaoyu", "user": f"w-{i}", "messages": [{"role": "user", "content": "你好"}]})
+            assert r.status_code == 200, r.text
+        m = _samples(httpx.get(base + "/metrics", timeout=10).text)
+        # Whichever worker answers the scrape reports every worker's turns.
+        assert sum(v for k, v in m.items() if k.startswith("companion_guard_turns_total")) == 6
+    finally:
+        _stop(proc)
+
+
+@pytest.mark.req("D1")
+def test_first_turns_of_one_user_at_once_all_answer(live_server: object) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = live_server.base_url  # type: ignore[attr-defined]
+
+    def one(i: int) -> int:
+        return httpx.post(base + "/v1/chat/completions", headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=60,
+                          json={"model": "xiaoyu", "user": "first-sight", "messages": [{"role": "user", "content": "你好"}]}
+                          ).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(one, range(8))) == [200] * 8  # the rows created first are reused, not a 500
