@@ -76,6 +76,16 @@ def load_cpsycoun(data: Path, limit: int) -> list[dict]:
     return out[:limit]
 
 
+def load_everyday_negatives(folder: Path, held_out: str) -> list[dict]:
+    """User messages of the prohibited-content corpus (affection, requests, jailbreaks, everyday questions,
+    none about suicide or self-harm) as negatives: "今晚想你了，抱抱我" is a partner's goodnight, not a plan."""
+    if not folder.is_dir():
+        return []
+    return [{"id": i["id"], "writer": "everyday", "lang": i["lang"], "text": i["text"], "signal": "none",
+             "level": "none", "facets": [], "modifiers": []}
+            for i in load_corpus(folder) if i.get("direction") == "user" and i["writer"] != held_out]
+
+
 def targets(item: dict) -> np.ndarray:
     """The 0/1 target of every head for one item."""
     y = np.zeros(len(A.HEADS), dtype=np.int8)
@@ -152,6 +162,9 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "user")
     ap.add_argument("--test-writer", default="u4")
     ap.add_argument("--cpsycoun", type=int, default=1500, help="client turns used as negatives")
+    ap.add_argument("--everyday", type=Path, default=ROOT / "training" / "corpus" / "prohibited",
+                    help="corpus whose user messages are everyday negatives")
+    ap.add_argument("--everyday-held-out", default="t3", help="that corpus's held-out writer (not used)")
     ap.add_argument("--c", type=float, default=4.0)
     ap.add_argument("--fpr", type=float, default=0.03, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
@@ -163,6 +176,7 @@ def main() -> None:
     corpus = load_corpus(args.corpus)
     train = [i for i in corpus if i["writer"] not in (args.test_writer, args.dev_writer)]
     train += load_cpsycoun(args.data, args.cpsycoun)
+    train += load_everyday_negatives(args.everyday, args.everyday_held_out)
     writers = sorted({i["writer"] for i in train})
     print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
     t0 = time.time()

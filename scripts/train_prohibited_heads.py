@@ -8,8 +8,10 @@ Sources (all may train a shipped model):
   JailBench jailbreak prompts (requests by TC260 type), CPsyCoun train-side turns (healthy);
 - the crisis and reply corpora's items (every writer but their held-out ones) as healthy text for these heads.
 
-Thresholds come from out-of-fold predictions: each corpus writer is a fold, the public sets are split
-into three more by a hash of the text. Medium: the lowest threshold at ``--fpr``; high: at ``--fpr-high``.
+Corpus items weigh ``--corpus-weight`` times a public item. Thresholds come from out-of-fold predictions:
+each corpus writer is a fold, the public sets are split into three more by a hash of the text. Medium: the
+lowest threshold with at most ``--fpr`` false positives on all healthy text and ``--corpus-fpr`` on the
+writers' hard negatives; high: a fifth of both.
 
 Writes ``src/companion_guard/detectors/data/prohibited_{reply,user}.{npz,json}``.
 
@@ -33,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from train_assessor import choose_thresholds, cpsycoun_dialogues, fit, load_corpus, probs  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from train_assessor import cpsycoun_dialogues, load_corpus, probs  # noqa: E402
 
 from companion_guard.detectors import prohibited_assessment as P  # noqa: E402
 from companion_guard.detectors.features import BUCKETS, Row  # noqa: E402
@@ -140,6 +143,39 @@ def healthy_from_other_corpora(corpus: Path) -> tuple[list[dict], list[dict]]:
     return reply, user
 
 
+def fit(x: sparse.csr_matrix, y: np.ndarray, c: float, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic head per column of ``y``, each item weighted (the corpus counts more than public sets)."""
+    w = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
+    b = np.full(y.shape[1], -6.0, dtype=np.float32)
+    for j in range(y.shape[1]):
+        if y[:, j].sum() < 3:
+            continue
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
+        model.fit(x, y[:, j], sample_weight=weight)
+        w[:, j] = model.coef_[0]
+        b[j] = model.intercept_[0]
+    return w, b
+
+
+def thresholds(oof: np.ndarray, y: np.ndarray, corpus: np.ndarray, fpr: float, corpus_fpr: float,
+               floor: float, small: tuple[int, float] = (50, 0.3)) -> np.ndarray:
+    """Per head: the lowest threshold whose out-of-fold false-positive rate is at most ``fpr`` on all healthy
+    text and at most ``corpus_fpr`` on the corpus writers' hard negatives (safe answers that name the topic).
+    A head with fewer than ``small[0]`` positives never fires under ``small[1]``: its low probabilities are
+    noise ("维护国家统一" drew 0.28 from the national-security head, trained on 60 replies)."""
+    out = np.full(y.shape[1], 0.5, dtype=np.float32)
+    healthy = y.sum(axis=1) == 0
+    for j in range(y.shape[1]):
+        neg, hard = oof[y[:, j] == 0, j], oof[healthy & corpus, j]
+        if (y[:, j] == 1).sum() < 3 or len(neg) < 3:
+            continue
+        for t in np.linspace(0.02, 0.98, 97):
+            if float((neg >= t).mean()) <= fpr and (not len(hard) or float((hard >= t).mean()) <= corpus_fpr):
+                out[j] = max(float(t), floor if (y[:, j] == 1).sum() >= small[0] else small[1])
+                break
+    return out
+
+
 def matrix(items: list[dict], side: str) -> sparse.csr_matrix:
     rows, cols, scales = [], [], []
     for r, item in enumerate(items):
@@ -162,24 +198,34 @@ def train_side(side: str, items: list[dict], labels: tuple[str, ...], args: argp
     x, y = matrix(items, side), targets(items, labels)
     groups = np.array([i["group"] for i in items])
     folds = sorted(set(groups) & ({f"public-{k}" for k in range(3)} | set(args.writers)))
+    corpus = np.isin(groups, args.writers)
+    weight = np.where(corpus, args.corpus_weight, 1.0)
     oof = np.zeros(y.shape, dtype=np.float32)
     scored = np.zeros(len(items), dtype=bool)
     for g in folds:
         mask = groups == g
-        w, b = fit(x[~mask], y[~mask], args.c)
+        w, b = fit(x[~mask], y[~mask], args.c, weight[~mask])
         oof[mask] = probs(x[mask], w, b)
         scored |= mask
         print(f"  {side} fold {g}: {time.time() - t0:.0f}s", flush=True)
-    medium = np.maximum(choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=0.85), args.min_threshold)
-    high = np.maximum(choose_thresholds(oof[scored], y[scored], args.fpr_high, floor_recall=0.0), medium)
-    w, b = fit(x, y, args.c)
+    if args.save_oof:
+        np.savez_compressed(args.save_oof.with_suffix(f".{side}.npz"), oof=oof, y=y, groups=groups, scored=scored)
+    o, yy, cc = oof[scored], y[scored], corpus[scored]
+    medium = thresholds(o, yy, cc, args.fpr, args.corpus_fpr, args.min_threshold)
+    high = np.maximum(thresholds(o, yy, cc, args.fpr / 5, args.corpus_fpr / 5, args.min_threshold), medium)
+    for j, label in enumerate(labels):
+        pos, hard = o[yy[:, j] == 1, j], o[(yy.sum(axis=1) == 0) & cc, j]
+        if len(pos):
+            print(f"  oof {label:32s} recall {float((pos >= medium[j]).mean()):.2f} hard-negative fpr "
+                  f"{float((hard >= medium[j]).mean()):.4f} thr {medium[j]:.2f} high {high[j]:.2f}", flush=True)
+    w, b = fit(x, y, args.c, weight)
     name = f"prohibited_{side}"
     np.savez_compressed(args.out / f"{name}.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
     meta = {"trained_by": "scripts/train_prohibited_heads.py", "buckets": BUCKETS,
             "heads": [{"label": label, "medium": float(medium[j]), "high": float(high[j]),
                        "train_positives": int(y[:, j].sum())} for j, label in enumerate(labels)],
             "train_items": len(items), "held_out_writer": args.test_writer, "c": args.c,
-            "target_fpr": args.fpr, "target_fpr_high": args.fpr_high}
+            "target_fpr": args.fpr, "target_corpus_fpr": args.corpus_fpr, "corpus_weight": args.corpus_weight}
     (args.out / f"{name}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {name} ({len(items)} items) in {time.time() - t0:.0f}s", flush=True)
     return {"w": w, "b": b, "medium": medium, "high": high}
@@ -205,14 +251,17 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus")
     ap.add_argument("--test-writer", default="t3")
-    ap.add_argument("--cold", type=int, default=12000, help="COLD train rows used")
+    ap.add_argument("--cold", type=int, default=4000, help="COLD train rows used")
     ap.add_argument("--cpsycoun", type=int, default=1500, help="CPsyCoun client and counsellor turns used (each)")
     ap.add_argument("--c", type=float, default=4.0)
-    ap.add_argument("--fpr", type=float, default=0.01, help="target false-positive rate of the medium threshold")
-    ap.add_argument("--fpr-high", type=float, default=0.002, help="target false-positive rate of the high threshold")
-    ap.add_argument("--min-threshold", type=float, default=0.5)
+    ap.add_argument("--fpr", type=float, default=0.01, help="medium threshold: false-positive rate on all healthy text")
+    ap.add_argument("--corpus-fpr", type=float, default=0.006,
+                    help="medium threshold: false-positive rate on the corpus writers' hard negatives (high: a fifth)")
+    ap.add_argument("--corpus-weight", type=float, default=5.0, help="weight of corpus items against public ones")
+    ap.add_argument("--min-threshold", type=float, default=0.05)
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
     ap.add_argument("--report", action="store_true")
+    ap.add_argument("--save-oof", type=Path, default=None, help="save out-of-fold predictions here (.reply/.user.npz)")
     args = ap.parse_args()
 
     c_reply, c_user, test = corpus_items(args.corpus / "prohibited", args.test_writer)

@@ -86,6 +86,9 @@ USER_CATEGORY: dict[str, str] = {
 }
 
 _LOWER = {RiskLevel.HIGH: RiskLevel.MEDIUM, RiskLevel.MEDIUM: RiskLevel.LOW}
+#: Categories whose medium keywords stand as medium findings: suggestive and vulgar sexual terms, which the pack
+#: blocks for minors only. Every other medium keyword is reported low (a cue for the heads, acted on by no rule).
+CUE_ONLY_EXEMPT = frozenset({"reply.sexual", "user.request.sexual"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,9 +234,14 @@ class ProhibitedKeywordDetector(Detector):
         severities = sorted({s for f in group if (s := f.source.severity.get(_fold(f.hit.term.rule), ""))})
         top_sev = top.source.severity.get(_fold(top.hit.term.rule), "")
         frame = f" (framed by {top.frame!r}: one level lower)" if top.frame else ""
+        level = top.level
+        if level == RiskLevel.MEDIUM and category not in CUE_ONLY_EXEMPT:
+            # Measured on the held-out writer t3: medium terms fire on healthy replies about as often as on
+            # violating ones (55 vs 64), so on their own they are evidence for the learned heads, not a finding.
+            level = RiskLevel.LOW
         return Signal(
             category=category,
-            level=top.level,
+            level=level,
             score=top.hit.term.score if top.level == top.hit.term.level else top.hit.term.score * 0.7,
             detector=self.id,
             evidence=tuple(evidence),
