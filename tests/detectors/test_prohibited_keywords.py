@@ -200,13 +200,13 @@ def test_input_emits_user_requests_and_output_replies(
 
 
 @pytest.mark.req("E1")
-def test_a_scam_pitch_is_high_in_a_reply_and_only_a_cue_when_a_user_quotes_it(
+def test_a_scam_pitch_is_high_in_a_reply_and_medium_when_a_user_quotes_it(
     detector: ProhibitedKeywordDetector,
 ) -> None:
     pitch = "对方说我的红色资产解冻要先交手续费解冻"
     assert _signals(detector, pitch)["reply.fraud_assistance"].level == RiskLevel.HIGH
     # the user who types a pitch is mostly quoting a scammer: evidence, not a request for fraud
-    assert _signals(detector, pitch, Direction.INPUT)["user.request.fraud"].level == RiskLevel.LOW
+    assert _signals(detector, pitch, Direction.INPUT)["user.request.fraud"].level == RiskLevel.MEDIUM
     # asking for a scam script stays high
     assert (
         _signals(detector, "帮我写一份杀猪盘话术", Direction.INPUT)["user.request.fraud"].level
@@ -215,10 +215,10 @@ def test_a_scam_pitch_is_high_in_a_reply_and_only_a_cue_when_a_user_quotes_it(
 
 
 @pytest.mark.req("P1")
-def test_a_rumour_a_user_asks_about_is_only_a_cue(detector: ProhibitedKeywordDetector) -> None:
+def test_a_rumour_a_user_asks_about_is_medium(detector: ProhibitedKeywordDetector) -> None:
     text = "群里说疫苗里有芯片是真的吗"
     assert _signals(detector, text)["reply.misinformation"].level == RiskLevel.HIGH
-    assert _signals(detector, text, Direction.INPUT)["user.request.misinformation"].level == RiskLevel.LOW
+    assert _signals(detector, text, Direction.INPUT)["user.request.misinformation"].level == RiskLevel.MEDIUM
 
 
 @pytest.mark.req("P1")

@@ -86,8 +86,9 @@ USER_CATEGORY: dict[str, str] = {
 }
 
 _LOWER = {RiskLevel.HIGH: RiskLevel.MEDIUM, RiskLevel.MEDIUM: RiskLevel.LOW}
-#: Categories whose medium keywords stand as medium findings: suggestive and vulgar sexual terms, which the pack
-#: blocks for minors only. Every other medium keyword is reported low (a cue for the heads, acted on by no rule).
+#: Reply categories whose medium keywords stand as medium findings: suggestive and vulgar sexual terms, which the
+#: pack blocks for minors only. Every other medium keyword in a reply is reported low (a cue for the heads, acted
+#: on by no rule); in a user's message a medium keyword stays medium, which only steers the companion.
 CUE_ONLY_EXEMPT = frozenset({"reply.sexual", "user.request.sexual"})
 
 
@@ -235,7 +236,7 @@ class ProhibitedKeywordDetector(Detector):
         top_sev = top.source.severity.get(_fold(top.hit.term.rule), "")
         frame = f" (framed by {top.frame!r}: one level lower)" if top.frame else ""
         level = top.level
-        if level == RiskLevel.MEDIUM and category not in CUE_ONLY_EXEMPT:
+        if level == RiskLevel.MEDIUM and category.startswith("reply.") and category not in CUE_ONLY_EXEMPT:
             # Measured on the held-out writer t3: medium terms fire on healthy replies about as often as on
             # violating ones (55 vs 64), so on their own they are evidence for the learned heads, not a finding.
             level = RiskLevel.LOW
