@@ -21,15 +21,15 @@ import os
 import random
 import sys
 import tempfile
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-import threading
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gateway import KEY, TEXTS, free_port, start  # noqa: E402
+from bench_gateway import KEY, TEXTS, free_port, start
 
 CRISES = ["药都攒够了，今晚就结束这一切", "我不想活了，已经写好遗书了", "I have the pills ready and I am going to take them tonight"]
 
@@ -63,7 +63,7 @@ def receiver() -> tuple[ThreadingHTTPServer, list[str]]:
     seen: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
             seen.append(self.headers.get("X-Companion-Guard-Delivery", ""))
             self.send_response(200)

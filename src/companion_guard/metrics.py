@@ -26,7 +26,6 @@ they are the database's truth across every replica, not this process's guess.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,16 +166,3 @@ class StoreCollector:
             # QueuePool.overflow() counts up from -pool_size: below zero means no overflow in use.
             gauge.add_metric([state], max(0.0, float(value())) if callable(value) else 0.0)
         yield gauge
-
-
-class Timer:
-    """``with Timer() as t: …`` then ``t.seconds`` (perf_counter, no allocation beyond the object)."""
-
-    __slots__ = ("start", "seconds")
-
-    def __enter__(self) -> Timer:
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.seconds = time.perf_counter() - self.start

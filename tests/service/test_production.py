@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import PROVIDER_KEY, chat, free_port, make_settings
 
 from companion_guard.service.app import create_app
-from tests.conftest import PROVIDER_KEY, chat, free_port, make_settings
 
 
 def _samples(text: str) -> dict[str, float]:

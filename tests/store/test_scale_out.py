@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.conftest import chat
 
 from companion_guard.store.metadata import all_metadata
 from companion_guard.store.tables import ChatMessage, Turn
-from tests.conftest import chat
 
 #: The column that names the user a row belongs to, where it is not ``user_id``.
 USER_KEY = {"users": "id", "rights_audit_log": "subject_user"}

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 import uvicorn
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from companion_guard.cli import app
@@ -17,7 +17,6 @@ from companion_guard.exceptions import ConfigError
 from companion_guard.logs import configure_logging
 from companion_guard.metrics import MULTIPROC_ENV
 from companion_guard.settings import load_settings
-
 
 #: Seconds an idle keep-alive connection stays open. uvicorn's 5 s default races busy clients that
 #: reuse a connection just as it closes (a ReadError in the soak); load balancers keep theirs longer.
