@@ -258,7 +258,7 @@ def main() -> None:
     ap.add_argument("--corpus-fpr", type=float, default=0.006,
                     help="medium threshold: false-positive rate on the corpus writers' hard negatives (high: a fifth)")
     ap.add_argument("--corpus-weight", type=float, default=5.0, help="weight of corpus items against public ones")
-    ap.add_argument("--min-threshold", type=float, default=0.05)
+    ap.add_argument("--min-threshold", type=float, default=0.15)
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
     ap.add_argument("--report", action="store_true")
     ap.add_argument("--save-oof", type=Path, default=None, help="save out-of-fold predictions here (.reply/.user.npz)")
