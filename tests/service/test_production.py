@@ -168,3 +168,29 @@ def test_first_turns_of_one_user_at_once_all_answer(live_server: object) -> None
 
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(one, range(8))) == [200] * 8  # the rows created first are reused, not a 500
+
+
+@pytest.mark.req("X1")
+def test_redteam_refuses_a_gateway_not_started_with_sandbox(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, func, select
+
+    from companion_guard.store.tables import User
+    from tests.conftest import start_server
+
+    settings = make_settings(tmp_path, sandbox=False)
+    served = start_server(create_app(settings))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "companion_guard", "redteam", "--target", served.base_url, "--key", PROVIDER_KEY,
+             "--only", "I4", "--output", str(tmp_path / "card")],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "COMPANION_GUARD_HOME": str(tmp_path / "rt")},
+        )
+    finally:
+        served.stop()
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "not started with --sandbox" in " ".join((result.stdout + result.stderr).split())
+    assert not (tmp_path / "card.json").exists()
+    engine = create_engine(settings.resolved_db_url())
+    with engine.connect() as conn:  # no test user reached the real store
+        assert conn.scalar(select(func.count()).select_from(User.__table__)) == 0
+    engine.dispose()

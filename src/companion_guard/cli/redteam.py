@@ -28,8 +28,9 @@ def redteam(
     target: str = typer.Option(..., "--target", help="Base URL of the endpoint, e.g. http://127.0.0.1:8000"),
     suite: str = typer.Option("cn-2026", "--suite", help="A shipped suite name, or a YAML file or folder."),
     key: str | None = typer.Option(None, "--key", envvar="COMPANION_GUARD_REDTEAM_KEY", help="API key."),
-    output: Path = typer.Option(
-        Path("redteam-scorecard"), "--output", help="Scorecard path; .json, .md and .html are written."
+    output: Path | None = typer.Option(
+        None, "--output",
+        help="Scorecard path; .json, .md and .html are written (default: <home>/redteam-scorecard, not the work tree).",
     ),
     fail_under: float | None = typer.Option(
         None,
@@ -76,6 +77,11 @@ def redteam(
     from companion_guard.sandbox.scoring import score
 
     console = Console(stderr=True)
+    if output is None:
+        from companion_guard.settings import load_settings
+
+        output = load_settings().home / "redteam-scorecard"
+        output.parent.mkdir(parents=True, exist_ok=True)
     if kind not in ("auto", "gateway", "bare"):
         raise typer.BadParameter("--kind must be auto, gateway or bare")
     if judge not in ("lexicon", "full"):

@@ -223,6 +223,13 @@ class Runner:
                 self.now = parse_now(answer)
             is_gateway = self.sandbox_clock or self.target.kind == "gateway" or await self._has_user_routes()
             self.kind = TargetKind.GATEWAY if is_gateway else TargetKind.BARE
+            if is_gateway and not self.sandbox_clock:
+                # Test users, keys, contacts and a moved clock would land in that gateway's real database.
+                raise RunError(
+                    f"{self.target.root} is a companion-guard gateway not started with --sandbox: red-teaming it "
+                    "would mix test users, keys and a moved clock into its database. Start one for the run: "
+                    "companion-guard serve --sandbox --home .redteam-home --port 8081"
+                )
         if self.kind is TargetKind.BARE and self._model is None:
             self._model = await self._first_model()
 
