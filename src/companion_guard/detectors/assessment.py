@@ -209,7 +209,9 @@ class Assessment:
 
 def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
     """Combine the current reading with the user's recent turns into one assessment per signal."""
-    own = [r for r in earlier if not (r.modifiers & _ELSEWHERE)]
+    # Only a sure "about someone else / fiction" reading sets earlier despair aside: a guess must not take the
+    # farewell rule away from a person in crisis ("没有我大家会更好" drew an unsure third-person guess).
+    own = [r for r in earlier if not (r.sure & _ELSEWHERE)]
     past_sure = frozenset().union(*(r.sure for r in own)) if own else frozenset()
     past_suicide = max((r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own),
                        default=RiskLevel.NONE)
@@ -335,7 +337,9 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
 def farewell_after_despair(norm: Normalized, current: Reading, earlier: Sequence[Reading],
                            found: list[Assessment]) -> list[Assessment]:
     """A goodbye ("永别了", "this is the last time we talk") after earlier despair is ``high`` (crisis-grading.md)."""
-    own = [r for r in earlier if not (r.modifiers & _ELSEWHERE)]
+    # Only a sure "about someone else / fiction" reading sets earlier despair aside: a guess must not take the
+    # farewell rule away from a person in crisis ("没有我大家会更好" drew an unsure third-person guess).
+    own = [r for r in earlier if not (r.sure & _ELSEWHERE)]
     past = max((r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own), default=RiskLevel.NONE)
     if past < RiskLevel.MEDIUM or current.sure & _LOWERING:
         return found
