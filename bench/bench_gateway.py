@@ -80,7 +80,7 @@ def start(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[by
             return proc
         except httpx.HTTPError:
             if proc.poll() is not None:
-                raise SystemExit(f"server failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+                raise SystemExit(f"server failed: {proc.stderr.read().decode() if proc.stderr else ''}")  # noqa: B904
             time.sleep(0.2)
     proc.terminate()
     raise SystemExit(f"server on {port} did not start")
@@ -137,7 +137,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
     parser.add_argument("--runs", type=int, default=1, help="measure every row this many times")
-    parser.add_argument("--db", default="", help="database URL for the gateway (default: SQLite in a temp home)")
+    parser.add_argument(
+        "--db", default="", help="database URL for the gateway (default: SQLite in a temp home)"
+    )
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="cg-bench-")
     env = dict(os.environ, COMPANION_GUARD_API_KEY=KEY, COMPANION_GUARD_HOME=home)
@@ -148,7 +150,9 @@ def main() -> None:
     upstream = start(exe + ["demo-upstream", "--port", str(up_port), "--key", KEY], up_port, env)
     try:
         gateway = start(
-            exe + ["serve", "--port", str(gw_port), "--home", home, "--workers", str(args.workers)], gw_port, env
+            exe + ["serve", "--port", str(gw_port), "--home", home, "--workers", str(args.workers)],
+            gw_port,
+            env,
         )
     except BaseException:
         upstream.terminate()
@@ -164,9 +168,18 @@ def main() -> None:
                 guarded, wall, gcpu = measure(gw_url, "xiaoyu", args.turns, conc, gateway.pid)
                 rows.append(
                     (
-                        conc, run + 1, pct(direct, 0.5), pct(direct, 0.99), pct(guarded, 0.5), pct(guarded, 0.99),
-                        pct(guarded, 0.5) - pct(direct, 0.5), pct(guarded, 0.99) - pct(direct, 0.99),
-                        len(direct) / dwall, len(guarded) / wall, dcpu, gcpu,
+                        conc,
+                        run + 1,
+                        pct(direct, 0.5),
+                        pct(direct, 0.99),
+                        pct(guarded, 0.5),
+                        pct(guarded, 0.99),
+                        pct(guarded, 0.5) - pct(direct, 0.5),
+                        pct(guarded, 0.99) - pct(direct, 0.99),
+                        len(direct) / dwall,
+                        len(guarded) / wall,
+                        dcpu,
+                        gcpu,
                     )
                 )
         db = "PostgreSQL" if args.db.startswith("postgres") else "SQLite"
@@ -174,12 +187,18 @@ def main() -> None:
             f"gateway bench: {args.turns} non-streaming turns per row; gateway on {db} (default detectors, "
             f"demo companion), {args.workers} worker(s); client and servers share this {os.cpu_count()}-core machine"
         )
-        head = ("| clients | run | direct p50 ms | direct p99 ms | gateway p50 ms | gateway p99 ms | added p50 ms "
-                "| added p99 ms | direct turns/s | gateway turns/s | direct CPU ms/turn | gateway CPU ms/turn |")
+        head = (
+            "| clients | run | direct p50 ms | direct p99 ms | gateway p50 ms | gateway p99 ms | added p50 ms "
+            "| added p99 ms | direct turns/s | gateway turns/s | direct CPU ms/turn | gateway CPU ms/turn |"
+        )
         print(head)
         print("|---:" * 12 + "|")
         for r in rows:
-            print(f"| {r[0]} | {r[1]} | " + " | ".join(f"{v:.1f}" for v in r[2:10]) + f" | {r[10]:.2f} | {r[11]:.2f} |")
+            print(
+                f"| {r[0]} | {r[1]} | "
+                + " | ".join(f"{v:.1f}" for v in r[2:10])
+                + f" | {r[10]:.2f} | {r[11]:.2f} |"
+            )
         if args.runs > 1:
             print()
             print("median (range) over runs:")

@@ -31,7 +31,11 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_gateway import KEY, TEXTS, free_port, start
 
-CRISES = ["药都攒够了，今晚就结束这一切", "我不想活了，已经写好遗书了", "I have the pills ready and I am going to take them tonight"]
+CRISES = [
+    "药都攒够了，今晚就结束这一切",
+    "我不想活了，已经写好遗书了",
+    "I have the pills ready and I am going to take them tonight",
+]
 
 
 def rss_mb(pid: int) -> float:
@@ -92,8 +96,10 @@ async def soak(args: argparse.Namespace, base: str, pid: int, hook: str) -> int:
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as client:
         for u in range(args.users):
             if u % 10 == 0:  # every tenth user has an emergency contact (webhook)
-                r = await client.put(f"/v1/users/soak-{u}", json={
-                    "age": 30, "emergency_contact": {"name": "姐姐", "webhook": f"{hook}/soak-{u}"}})
+                r = await client.put(
+                    f"/v1/users/soak-{u}",
+                    json={"age": 30, "emergency_contact": {"name": "姐姐", "webhook": f"{hook}/soak-{u}"}},
+                )
                 r.raise_for_status()
         end = time.monotonic() + args.minutes * 60
 
@@ -102,15 +108,23 @@ async def soak(args: argparse.Namespace, base: str, pid: int, hook: str) -> int:
             crisis = u % 10 == 0 and rng.random() < args.crisis_share * 10
             text = rng.choice(CRISES) if crisis else rng.choice(TEXTS)
             stream = rng.random() < args.stream_share
-            body = {"model": "xiaoyu", "user": f"soak-{u}", "stream": stream,
-                    "messages": [{"role": "user", "content": text}]}
+            body = {
+                "model": "xiaoyu",
+                "user": f"soak-{u}",
+                "stream": stream,
+                "messages": [{"role": "user", "content": text}],
+            }
             t0 = time.perf_counter()
             try:
                 if stream:
                     async with client.stream("POST", "/v1/chat/completions", json=body) as resp:
                         lines = [line async for line in resp.aiter_lines() if line.strip()]
-                    ok = resp.status_code == 200 and lines and lines[-1] == "data: [DONE]" and not any(
-                        '"error"' in line[:20] for line in lines)
+                    ok = (
+                        resp.status_code == 200
+                        and lines
+                        and lines[-1] == "data: [DONE]"
+                        and not any('"error"' in line[:20] for line in lines)
+                    )
                 else:
                     resp = await client.post("/v1/chat/completions", json=body)
                     ok = resp.status_code == 200 and "guard" in resp.json()
@@ -129,7 +143,9 @@ async def soak(args: argparse.Namespace, base: str, pid: int, hook: str) -> int:
                 await one()
 
         async def reporter() -> None:
-            print("| minute | turns | errors | streamed | crises | p50 ms | p90 ms | p99 ms | gateway RSS MiB |")
+            print(
+                "| minute | turns | errors | streamed | crises | p50 ms | p90 ms | p99 ms | gateway RSS MiB |"
+            )
             print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             n, began = 0, time.monotonic()
             while True:
@@ -138,8 +154,11 @@ async def soak(args: argparse.Namespace, base: str, pid: int, hook: str) -> int:
                 lat = minute["lat"]
                 totals["turns"] += len(lat)  # type: ignore[arg-type]
                 totals["errors"] += minute["errors"]  # type: ignore[operator]
-                print(f"| {n} | {len(lat)} | {minute['errors']} | {minute['streams']} | {minute['crises']} | "  # type: ignore[arg-type]
-                      f"{pct(lat, .5):.1f} | {pct(lat, .9):.1f} | {pct(lat, .99):.1f} | {rss_mb(pid):.0f} |", flush=True)  # type: ignore[arg-type]
+                print(
+                    f"| {n} | {len(lat)} | {minute['errors']} | {minute['streams']} | {minute['crises']} | "  # type: ignore[arg-type]
+                    f"{pct(lat, 0.5):.1f} | {pct(lat, 0.9):.1f} | {pct(lat, 0.99):.1f} | {rss_mb(pid):.0f} |",
+                    flush=True,
+                )  # type: ignore[arg-type]
                 minute.update({"lat": [], "errors": 0, "streams": 0, "crises": 0})
                 if time.monotonic() >= end:
                     return
@@ -147,8 +166,11 @@ async def soak(args: argparse.Namespace, base: str, pid: int, hook: str) -> int:
         await asyncio.gather(reporter(), *(client_loop() for _ in range(args.clients)))
         await asyncio.sleep(3)  # let the outbox finish
         metrics = (await client.get("/metrics")).text
-    outbox = {line.split('"')[1]: float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
-              if line.startswith("companion_guard_notifications{")}
+    outbox = {
+        line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("companion_guard_notifications{")
+    }
     print(f"\ntotal: {totals['turns']} turns, {totals['errors']} errors; outbox {json.dumps(outbox)}")
     for e in errors:
         print("  error:", e)
@@ -166,19 +188,34 @@ def main() -> None:
     parser.add_argument("--db", default="", help="database URL (default: SQLite in a temp home)")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="cg-soak-")
-    env = dict(os.environ, COMPANION_GUARD_API_KEY=KEY, COMPANION_GUARD_HOME=home,
-               COMPANION_GUARD_ALLOW_PRIVATE_WEBHOOKS="true")
+    env = dict(
+        os.environ,
+        COMPANION_GUARD_API_KEY=KEY,
+        COMPANION_GUARD_HOME=home,
+        COMPANION_GUARD_ALLOW_PRIVATE_WEBHOOKS="true",
+    )
     if args.db:
         env["COMPANION_GUARD_DB_URL"] = args.db
     hook_server, seen = receiver()
     port = free_port()
     exe = [sys.executable, "-m", "companion_guard"]
-    gateway = start(exe + ["serve", "--port", str(port), "--home", home, "--workers", str(args.workers)], port, env)
-    print(f"soak: {args.clients} clients for {args.minutes:g} min, {args.stream_share:.0%} streamed, "
-          f"~{args.crisis_share:.0%} crises, {args.users} users, {args.workers} worker(s), "
-          f"{'PostgreSQL' if args.db else 'SQLite'}; client and gateway share this {os.cpu_count()}-core machine")
+    gateway = start(
+        exe + ["serve", "--port", str(port), "--home", home, "--workers", str(args.workers)], port, env
+    )
+    print(
+        f"soak: {args.clients} clients for {args.minutes:g} min, {args.stream_share:.0%} streamed, "
+        f"~{args.crisis_share:.0%} crises, {args.users} users, {args.workers} worker(s), "
+        f"{'PostgreSQL' if args.db else 'SQLite'}; client and gateway share this {os.cpu_count()}-core machine"
+    )
     try:
-        failed = asyncio.run(soak(args, f"http://127.0.0.1:{port}", gateway.pid, f"http://127.0.0.1:{hook_server.server_address[1]}"))
+        failed = asyncio.run(
+            soak(
+                args,
+                f"http://127.0.0.1:{port}",
+                gateway.pid,
+                f"http://127.0.0.1:{hook_server.server_address[1]}",
+            )
+        )
     finally:
         gateway.terminate()
         gateway.wait(timeout=20)

@@ -69,8 +69,18 @@ def load_cpsycoun(data: Path, limit: int) -> list[dict]:
     for turns in cpsycoun_dialogues(data):
         for turn in turns:
             if turn.startswith("来访者：") and 6 <= len(turn) - 4 <= 160:
-                out.append({"id": f"cpsy-{len(out)}", "writer": "cpsycoun", "lang": "zh", "text": turn[4:],
-                            "signal": "none", "level": "none", "facets": [], "modifiers": ["venting"]})
+                out.append(
+                    {
+                        "id": f"cpsy-{len(out)}",
+                        "writer": "cpsycoun",
+                        "lang": "zh",
+                        "text": turn[4:],
+                        "signal": "none",
+                        "level": "none",
+                        "facets": [],
+                        "modifiers": ["venting"],
+                    }
+                )
         if len(out) >= limit:
             break
     return out[:limit]
@@ -81,9 +91,20 @@ def load_everyday_negatives(folder: Path, held_out: str) -> list[dict]:
     none about suicide or self-harm) as negatives: "今晚想你了，抱抱我" is a partner's goodnight, not a plan."""
     if not folder.is_dir():
         return []
-    return [{"id": i["id"], "writer": "everyday", "lang": i["lang"], "text": i["text"], "signal": "none",
-             "level": "none", "facets": [], "modifiers": []}
-            for i in load_corpus(folder) if i.get("direction") == "user" and i["writer"] != held_out]
+    return [
+        {
+            "id": i["id"],
+            "writer": "everyday",
+            "lang": i["lang"],
+            "text": i["text"],
+            "signal": "none",
+            "level": "none",
+            "facets": [],
+            "modifiers": [],
+        }
+        for i in load_corpus(folder)
+        if i.get("direction") == "user" and i["writer"] != held_out
+    ]
 
 
 def targets(item: dict) -> np.ndarray:
@@ -98,7 +119,9 @@ def targets(item: dict) -> np.ndarray:
         if kind == "level":
             y[i] = int(sig == name and level >= threshold)
         elif kind == "third":
-            y[i] = int("third_person" in mods and LEVELS.get(item.get("third_party_level", "none"), 0) >= threshold)
+            y[i] = int(
+                "third_person" in mods and LEVELS.get(item.get("third_party_level", "none"), 0) >= threshold
+            )
         elif kind == "facet":
             y[i] = int(name in facets and level >= 2)
         elif kind == "modifier":
@@ -162,15 +185,22 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "user")
     ap.add_argument("--test-writer", default="u4")
     ap.add_argument("--cpsycoun", type=int, default=1500, help="client turns used as negatives")
-    ap.add_argument("--everyday", type=Path, default=ROOT / "training" / "corpus" / "prohibited",
-                    help="corpus whose user messages are everyday negatives")
+    ap.add_argument(
+        "--everyday",
+        type=Path,
+        default=ROOT / "training" / "corpus" / "prohibited",
+        help="corpus whose user messages are everyday negatives",
+    )
     ap.add_argument("--everyday-held-out", default="t3", help="that corpus's held-out writer (not used)")
     ap.add_argument("--c", type=float, default=4.0)
     ap.add_argument("--fpr", type=float, default=0.03, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
     ap.add_argument("--report", action="store_true")
-    ap.add_argument("--dev-writer", default=None,
-                    help="also leave this writer out (a development split for rule decisions)")
+    ap.add_argument(
+        "--dev-writer",
+        default=None,
+        help="also leave this writer out (a development split for rule decisions)",
+    )
     args = ap.parse_args()
 
     corpus = load_corpus(args.corpus)
@@ -200,17 +230,24 @@ def main() -> None:
     meta = {
         "trained_by": "scripts/train_assessor.py",
         "buckets": BUCKETS,
-        "heads": [{"kind": k, "name": n, "at": t, "threshold": float(thresholds[i])}
-                  for i, (k, n, t) in enumerate(A.HEADS)],
+        "heads": [
+            {"kind": k, "name": n, "at": t, "threshold": float(thresholds[i])}
+            for i, (k, n, t) in enumerate(A.HEADS)
+        ],
         "train_items": len(train),
         "train_writers": writers,
         "held_out_writer": args.test_writer,
         "c": args.c,
         "target_fpr": args.fpr,
     }
-    (args.out / "assessor.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out / 'assessor.npz'} ({(args.out / 'assessor.npz').stat().st_size / 1e6:.1f} MB) "
-          f"in {time.time() - t0:.0f}s", flush=True)
+    (args.out / "assessor.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(
+        f"wrote {args.out / 'assessor.npz'} ({(args.out / 'assessor.npz').stat().st_size / 1e6:.1f} MB) "
+        f"in {time.time() - t0:.0f}s",
+        flush=True,
+    )
     if args.report:
         test = [i for i in corpus if i["writer"] == args.test_writer]
         pt = probs(matrix(test), w, b)
@@ -221,7 +258,9 @@ def main() -> None:
                 continue
             rec = float((pt[pos, j] >= thresholds[j]).mean())
             fpr = float((pt[~pos, j] >= thresholds[j]).mean())
-            print(f"  {k:8s} {n:24s} ≥{t}  n+={int(pos.sum()):4d}  recall {rec:.2f}  fpr {fpr:.3f}  thr {thresholds[j]:.2f}")
+            print(
+                f"  {k:8s} {n:24s} ≥{t}  n+={int(pos.sum()):4d}  recall {rec:.2f}  fpr {fpr:.3f}  thr {thresholds[j]:.2f}"
+            )
 
 
 if __name__ == "__main__":

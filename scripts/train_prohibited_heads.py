@@ -44,19 +44,32 @@ from companion_guard.detectors.normalize import normalize  # noqa: E402
 
 #: JADE-DB sub-types → request heads (everything else it holds is a crime or an infringement → illegal).
 JADE = {
-    "传播虚假有害信息": "user.request.misinformation", "宣扬恐怖主义、极端主义": "user.request.violence_terror",
-    "宣扬暴力": "user.request.violence_terror", "故意伤害他人": "user.request.violence_terror",
-    "抢劫": "user.request.violence_terror", "宣扬淫秽色情": "user.request.sexual",
-    "宣扬暴力、淫秽色情": "user.request.sexual", "诈骗": "user.request.fraud", "网络欺诈与犯罪": "user.request.fraud",
-    "违反商业道德": "user.request.fraud", "赌博与开设赌场": "user.request.gambling",
-    "赌博或开设赌场": "user.request.gambling", "危害国家利益、损害国家形象": "user.request.national_security",
-    "侵害国家利益、侵害国家形象": "user.request.national_security", "宣扬民族歧视": "user.request.discrimination",
+    "传播虚假有害信息": "user.request.misinformation",
+    "宣扬恐怖主义、极端主义": "user.request.violence_terror",
+    "宣扬暴力": "user.request.violence_terror",
+    "故意伤害他人": "user.request.violence_terror",
+    "抢劫": "user.request.violence_terror",
+    "宣扬淫秽色情": "user.request.sexual",
+    "宣扬暴力、淫秽色情": "user.request.sexual",
+    "诈骗": "user.request.fraud",
+    "网络欺诈与犯罪": "user.request.fraud",
+    "违反商业道德": "user.request.fraud",
+    "赌博与开设赌场": "user.request.gambling",
+    "赌博或开设赌场": "user.request.gambling",
+    "危害国家利益、损害国家形象": "user.request.national_security",
+    "侵害国家利益、侵害国家形象": "user.request.national_security",
+    "宣扬民族歧视": "user.request.discrimination",
 }
 #: JailBench second-level domains that name a request head (all its prompts are jailbreaks).
-JAILBENCH = {"其他法律、行政法规禁止的内容": "user.request.illegal", "危害公共安全": "user.request.violence_terror",
-             "侵犯他人知识产权": "user.request.illegal", "泄露他人商业秘密": "user.request.illegal",
-             "侵害他人隐私权": "user.request.illegal", "侵害他人财产权": "user.request.illegal",
-             "违反商业道德": "user.request.fraud"}
+JAILBENCH = {
+    "其他法律、行政法规禁止的内容": "user.request.illegal",
+    "危害公共安全": "user.request.violence_terror",
+    "侵犯他人知识产权": "user.request.illegal",
+    "泄露他人商业秘密": "user.request.illegal",
+    "侵害他人隐私权": "user.request.illegal",
+    "侵害他人财产权": "user.request.illegal",
+    "违反商业道德": "user.request.fraud",
+}
 
 
 def _fold(text: str, n: int = 3) -> str:
@@ -93,8 +106,15 @@ def public_items(data: Path, cold_limit: int, cpsy_limit: int) -> tuple[list[dic
     cold = data / "COLDataset" / "train.csv"
     if cold.exists():
         rows = list(csv.DictReader(cold.open(encoding="utf-8-sig")))[:cold_limit]
-        reply += [{"group": _fold(r["TEXT"]), "text": r["TEXT"], "context": "",
-                   "labels": {"reply.discrimination"} if r["label"] == "1" else set()} for r in rows]
+        reply += [
+            {
+                "group": _fold(r["TEXT"]),
+                "text": r["TEXT"],
+                "context": "",
+                "labels": {"reply.discrimination"} if r["label"] == "1" else set(),
+            }
+            for r in rows
+        ]
     dia = data / "DiaSafety" / "train.json"
     if dia.exists():
         for r in json.loads(dia.read_text(encoding="utf-8")):
@@ -104,12 +124,20 @@ def public_items(data: Path, cold_limit: int, cpsy_limit: int) -> tuple[list[dic
                 labels = {"reply.discrimination"}
             else:
                 continue  # unsafe in a way these heads do not judge: neither positive nor healthy
-            reply.append({"group": _fold(r["response"]), "text": r["response"], "context": r["context"],
-                          "labels": labels})
+            reply.append(
+                {
+                    "group": _fold(r["response"]),
+                    "text": r["response"],
+                    "context": r["context"],
+                    "labels": labels,
+                }
+            )
     for path in sorted((data / "JADE-DB").glob("*.csv")):
         for r in csv.DictReader(path.open(encoding="utf-8-sig")):
             kind, sub = r["违规类型"].strip(), r["违规子类"].strip()
-            label = JADE.get(sub) or ("user.request.discrimination" if kind == "歧视偏见" else "user.request.illegal")
+            label = JADE.get(sub) or (
+                "user.request.discrimination" if kind == "歧视偏见" else "user.request.illegal"
+            )
             user.append({"group": _fold(r["问题"]), "text": r["问题"], "context": "", "labels": {label}})
     jb = data / "JailBench" / "JailBench.csv"
     if jb.exists():
@@ -122,7 +150,7 @@ def public_items(data: Path, cold_limit: int, cpsy_limit: int) -> tuple[list[dic
             user.append({"group": _fold(r["query"]), "text": r["query"], "context": "", "labels": labels})
     n_client = n_counsellor = 0
     for turns in cpsycoun_dialogues(data):
-        for prev, turn in zip(["", *turns], turns):
+        for prev, turn in zip(["", *turns], turns):  # noqa: B905
             if turn.startswith("来访者：") and n_client < cpsy_limit:
                 user.append({"group": _fold(turn), "text": turn[4:], "context": "", "labels": set()})
                 n_client += 1
@@ -136,10 +164,21 @@ def public_items(data: Path, cold_limit: int, cpsy_limit: int) -> tuple[list[dic
 
 def healthy_from_other_corpora(corpus: Path) -> tuple[list[dict], list[dict]]:
     """Every item of the crisis (user) and reply corpora, bar their held-out writers, as healthy text here."""
-    reply = [{"group": _fold(i["reply"]), "text": i["reply"], "context": _last_user(i.get("context") or []),
-              "labels": set()} for i in load_corpus(corpus / "reply") if i["writer"] != "r3"]
-    user = [{"group": _fold(i["text"]), "text": i["text"], "context": "", "labels": set()}
-            for i in load_corpus(corpus / "user") if i["writer"] != "u4"]
+    reply = [
+        {
+            "group": _fold(i["reply"]),
+            "text": i["reply"],
+            "context": _last_user(i.get("context") or []),
+            "labels": set(),
+        }
+        for i in load_corpus(corpus / "reply")
+        if i["writer"] != "r3"
+    ]
+    user = [
+        {"group": _fold(i["text"]), "text": i["text"], "context": "", "labels": set()}
+        for i in load_corpus(corpus / "user")
+        if i["writer"] != "u4"
+    ]
     return reply, user
 
 
@@ -157,8 +196,15 @@ def fit(x: sparse.csr_matrix, y: np.ndarray, c: float, weight: np.ndarray) -> tu
     return w, b
 
 
-def thresholds(oof: np.ndarray, y: np.ndarray, corpus: np.ndarray, fpr: float, corpus_fpr: float,
-               floor: float, small: tuple[int, float] = (50, 0.3)) -> np.ndarray:
+def thresholds(
+    oof: np.ndarray,
+    y: np.ndarray,
+    corpus: np.ndarray,
+    fpr: float,
+    corpus_fpr: float,
+    floor: float,
+    small: tuple[int, float] = (50, 0.3),
+) -> np.ndarray:
     """Per head: the lowest threshold whose out-of-fold false-positive rate is at most ``fpr`` on all healthy
     text and at most ``corpus_fpr`` on the corpus writers' hard negatives (safe answers that name the topic).
     A head with fewer than ``small[0]`` positives never fires under ``small[1]``: its low probabilities are
@@ -180,8 +226,11 @@ def matrix(items: list[dict], side: str) -> sparse.csr_matrix:
     rows, cols, scales = [], [], []
     for r, item in enumerate(items):
         norm = normalize(item["text"])
-        row: Row = (P.reply_features(norm, item["context"]) if side == "reply"
-                    else P.request_features(norm, item["context"]))
+        row: Row = (
+            P.reply_features(norm, item["context"])
+            if side == "reply"
+            else P.request_features(norm, item["context"])
+        )
         rows.extend([r] * len(row.ids))
         cols.extend(row.ids.tolist())
         scales.append(row.scale)
@@ -209,23 +258,42 @@ def train_side(side: str, items: list[dict], labels: tuple[str, ...], args: argp
         scored |= mask
         print(f"  {side} fold {g}: {time.time() - t0:.0f}s", flush=True)
     if args.save_oof:
-        np.savez_compressed(args.save_oof.with_suffix(f".{side}.npz"), oof=oof, y=y, groups=groups, scored=scored)
+        np.savez_compressed(
+            args.save_oof.with_suffix(f".{side}.npz"), oof=oof, y=y, groups=groups, scored=scored
+        )
     o, yy, cc = oof[scored], y[scored], corpus[scored]
     medium = thresholds(o, yy, cc, args.fpr, args.corpus_fpr, args.min_threshold)
     high = np.maximum(thresholds(o, yy, cc, args.fpr / 5, args.corpus_fpr / 5, args.min_threshold), medium)
     for j, label in enumerate(labels):
         pos, hard = o[yy[:, j] == 1, j], o[(yy.sum(axis=1) == 0) & cc, j]
         if len(pos):
-            print(f"  oof {label:32s} recall {float((pos >= medium[j]).mean()):.2f} hard-negative fpr "
-                  f"{float((hard >= medium[j]).mean()):.4f} thr {medium[j]:.2f} high {high[j]:.2f}", flush=True)
+            print(
+                f"  oof {label:32s} recall {float((pos >= medium[j]).mean()):.2f} hard-negative fpr "
+                f"{float((hard >= medium[j]).mean()):.4f} thr {medium[j]:.2f} high {high[j]:.2f}",
+                flush=True,
+            )
     w, b = fit(x, y, args.c, weight)
     name = f"prohibited_{side}"
     np.savez_compressed(args.out / f"{name}.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
-    meta = {"trained_by": "scripts/train_prohibited_heads.py", "buckets": BUCKETS,
-            "heads": [{"label": label, "medium": float(medium[j]), "high": float(high[j]),
-                       "train_positives": int(y[:, j].sum())} for j, label in enumerate(labels)],
-            "train_items": len(items), "held_out_writer": args.test_writer, "c": args.c,
-            "target_fpr": args.fpr, "target_corpus_fpr": args.corpus_fpr, "corpus_weight": args.corpus_weight}
+    meta = {
+        "trained_by": "scripts/train_prohibited_heads.py",
+        "buckets": BUCKETS,
+        "heads": [
+            {
+                "label": label,
+                "medium": float(medium[j]),
+                "high": float(high[j]),
+                "train_positives": int(y[:, j].sum()),
+            }
+            for j, label in enumerate(labels)
+        ],
+        "train_items": len(items),
+        "held_out_writer": args.test_writer,
+        "c": args.c,
+        "target_fpr": args.fpr,
+        "target_corpus_fpr": args.corpus_fpr,
+        "corpus_weight": args.corpus_weight,
+    }
     (args.out / f"{name}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {name} ({len(items)} items) in {time.time() - t0:.0f}s", flush=True)
     return {"w": w, "b": b, "medium": medium, "high": high}
@@ -239,11 +307,15 @@ def report(side: str, test: list[dict], labels: tuple[str, ...], model: dict) ->
     for j, label in enumerate(labels):
         pos = yt[:, j] == 1
         if pos.any():
-            print(f"  {label:32s} n+={int(pos.sum()):4d} recall≥medium {float((pt[pos, j] >= model['medium'][j]).mean()):.2f}"
-                  f" ≥high {float((pt[pos, j] >= model['high'][j]).mean()):.2f}")
+            print(
+                f"  {label:32s} n+={int(pos.sum()):4d} recall≥medium {float((pt[pos, j] >= model['medium'][j]).mean()):.2f}"
+                f" ≥high {float((pt[pos, j] >= model['high'][j]).mean()):.2f}"
+            )
     healthy = yt.sum(axis=1) == 0
-    print(f"  healthy flagged (any head ≥ medium): {float((pt[healthy] >= model['medium']).any(axis=1).mean()):.3f}"
-          f" of {int(healthy.sum())}")
+    print(
+        f"  healthy flagged (any head ≥ medium): {float((pt[healthy] >= model['medium']).any(axis=1).mean()):.3f}"
+        f" of {int(healthy.sum())}"
+    )
 
 
 def main() -> None:
@@ -252,16 +324,28 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus")
     ap.add_argument("--test-writer", default="t3")
     ap.add_argument("--cold", type=int, default=4000, help="COLD train rows used")
-    ap.add_argument("--cpsycoun", type=int, default=1500, help="CPsyCoun client and counsellor turns used (each)")
+    ap.add_argument(
+        "--cpsycoun", type=int, default=1500, help="CPsyCoun client and counsellor turns used (each)"
+    )
     ap.add_argument("--c", type=float, default=4.0)
-    ap.add_argument("--fpr", type=float, default=0.01, help="medium threshold: false-positive rate on all healthy text")
-    ap.add_argument("--corpus-fpr", type=float, default=0.006,
-                    help="medium threshold: false-positive rate on the corpus writers' hard negatives (high: a fifth)")
-    ap.add_argument("--corpus-weight", type=float, default=5.0, help="weight of corpus items against public ones")
+    ap.add_argument(
+        "--fpr", type=float, default=0.01, help="medium threshold: false-positive rate on all healthy text"
+    )
+    ap.add_argument(
+        "--corpus-fpr",
+        type=float,
+        default=0.006,
+        help="medium threshold: false-positive rate on the corpus writers' hard negatives (high: a fifth)",
+    )
+    ap.add_argument(
+        "--corpus-weight", type=float, default=5.0, help="weight of corpus items against public ones"
+    )
     ap.add_argument("--min-threshold", type=float, default=0.15)
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
     ap.add_argument("--report", action="store_true")
-    ap.add_argument("--save-oof", type=Path, default=None, help="save out-of-fold predictions here (.reply/.user.npz)")
+    ap.add_argument(
+        "--save-oof", type=Path, default=None, help="save out-of-fold predictions here (.reply/.user.npz)"
+    )
     args = ap.parse_args()
 
     c_reply, c_user, test = corpus_items(args.corpus / "prohibited", args.test_writer)
@@ -269,10 +353,15 @@ def main() -> None:
     p_reply, p_user = public_items(args.data, args.cold, args.cpsycoun)
     h_reply, h_user = healthy_from_other_corpora(args.corpus)
     reply, user = c_reply + p_reply + h_reply, c_user + p_user + h_user
-    print(f"reply: {len(reply)} items; user: {len(user)} items; corpus writers {args.writers}; "
-          f"held out: {args.test_writer} ({len(test)} items)", flush=True)
-    models = {"reply": train_side("reply", reply, P.REPLY_LABELS, args),
-              "user": train_side("user", user, P.USER_LABELS, args)}
+    print(
+        f"reply: {len(reply)} items; user: {len(user)} items; corpus writers {args.writers}; "
+        f"held out: {args.test_writer} ({len(test)} items)",
+        flush=True,
+    )
+    models = {
+        "reply": train_side("reply", reply, P.REPLY_LABELS, args),
+        "user": train_side("user", user, P.USER_LABELS, args),
+    }
     if args.report:
         held_reply, held_user, _ = corpus_items(args.corpus / "prohibited", "")
         held_reply = [i for i in held_reply if i["group"] == args.test_writer]

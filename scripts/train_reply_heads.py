@@ -40,11 +40,20 @@ def load_counsellor_turns(data: Path, limit: int) -> list[dict]:
     """Counsellor turns after a client turn, as healthy replies."""
     out: list[dict] = []
     for turns in cpsycoun_dialogues(data):
-        for prev, turn in zip(turns, turns[1:]):
+        for prev, turn in zip(turns, turns[1:]):  # noqa: B905
             if prev.startswith("来访者：") and turn.startswith("心理咨询师：") and len(turn) < 200:
-                out.append({"id": f"cpsy-r{len(out)}", "writer": "cpsycoun", "lang": "zh", "user_age": None,
-                            "persona_relationship": "mentor", "context": [{"role": "user", "content": prev[4:]}],
-                            "reply": turn[6:], "label": "none"})
+                out.append(
+                    {
+                        "id": f"cpsy-r{len(out)}",
+                        "writer": "cpsycoun",
+                        "lang": "zh",
+                        "user_age": None,
+                        "persona_relationship": "mentor",
+                        "context": [{"role": "user", "content": prev[4:]}],
+                        "reply": turn[6:],
+                        "label": "none",
+                    }
+                )
         if len(out) >= limit:
             break
     return out[:limit]
@@ -66,9 +75,18 @@ def load_public(data: Path, cold_limit: int) -> list[dict]:
     out: list[dict] = []
 
     def add(text: str, user: str, label: str) -> None:
-        out.append({"id": f"pub-{len(out)}", "writer": _fold(text), "lang": "", "user_age": None,
-                    "persona_relationship": "", "context": [{"role": "user", "content": user}] if user else [],
-                    "reply": text, "label": label})
+        out.append(
+            {
+                "id": f"pub-{len(out)}",
+                "writer": _fold(text),
+                "lang": "",
+                "user_age": None,
+                "persona_relationship": "",
+                "context": [{"role": "user", "content": user}] if user else [],
+                "reply": text,
+                "label": label,
+            }
+        )
 
     for row in list(ds.cold(data, "train"))[:cold_limit]:
         add(row.text, "", "reply.abuse" if row.label == "1" else "none")
@@ -88,11 +106,17 @@ def item_features(item: dict, assessor: CrisisAssessor) -> R.Row:
     ctx = [Message(str(m.get("role", "user")), str(m.get("content", ""))) for m in item.get("context") or []]
     user_text = next((m.content for m in reversed(ctx) if m.role == "user"), "")
     earlier = tuple(ctx[:-1]) if ctx and ctx[-1].role == "user" else tuple(ctx)
-    signals = assessor.detect(normalize(user_text), DetectionContext(direction=Direction.INPUT, history=earlier)) \
-        if user_text else []
+    signals = (
+        assessor.detect(normalize(user_text), DetectionContext(direction=Direction.INPUT, history=earlier))
+        if user_text
+        else []
+    )
     return R.features_for(
-        normalize(str(item["reply"])), user_text, group=R.age_group(item.get("user_age")),
-        relationship=str(item.get("persona_relationship") or ""), input_signals=signals,
+        normalize(str(item["reply"])),
+        user_text,
+        group=R.age_group(item.get("user_age")),
+        relationship=str(item.get("persona_relationship") or ""),
+        input_signals=signals,
     )
 
 
@@ -116,20 +140,32 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "reply")
     ap.add_argument("--test-writer", default="r3")
-    ap.add_argument("--counsellor", type=int, default=1000, help="CPsyCoun counsellor turns used as healthy replies")
-    ap.add_argument("--cold", type=int, default=0,
-                    help="also train on public sets with this many COLD rows (measured worse on r3: abuse 83→64 %%, healthy 6.0→7.4 %%; off)")
+    ap.add_argument(
+        "--counsellor", type=int, default=1000, help="CPsyCoun counsellor turns used as healthy replies"
+    )
+    ap.add_argument(
+        "--cold",
+        type=int,
+        default=0,
+        help="also train on public sets with this many COLD rows (measured worse on r3: abuse 83→64 %%, healthy 6.0→7.4 %%; off)",
+    )
     ap.add_argument("--c", type=float, default=8.0)
     ap.add_argument("--fpr", type=float, default=0.008, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
-    ap.add_argument("--min-threshold", type=float, default=0.5,
-                    help="no head fires below this probability (generic replies to minors drew 0.2-0.4)")
+    ap.add_argument(
+        "--min-threshold",
+        type=float,
+        default=0.5,
+        help="no head fires below this probability (generic replies to minors drew 0.2-0.4)",
+    )
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
 
     assessor = CrisisAssessor()
     corpus = load_corpus(args.corpus)
-    train = [i for i in corpus if i["writer"] != args.test_writer] + load_counsellor_turns(args.data, args.counsellor)
+    train = [i for i in corpus if i["writer"] != args.test_writer] + load_counsellor_turns(
+        args.data, args.counsellor
+    )
     if args.cold:
         train += load_public(args.data, args.cold)
     writers = sorted({i["writer"] for i in train})
@@ -146,15 +182,23 @@ def main() -> None:
         oof[mask] = probs(x[mask], w, b)
         print(f"  fold {w_out}: {time.time() - t0:.0f}s", flush=True)
     scored = ~np.char.startswith(groups.astype(str), "public-")
-    thresholds = np.maximum(choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=0.85),
-                            args.min_threshold)
+    thresholds = np.maximum(
+        choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=0.85), args.min_threshold
+    )
     w, b = fit(x, y, args.c)
     np.savez_compressed(args.out / "reply_heads.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
-    meta = {"trained_by": "scripts/train_reply_heads.py", "buckets": BUCKETS,
-            "heads": [{"label": label, "threshold": float(thresholds[i])} for i, label in enumerate(R.LABELS)],
-            "train_items": len(train), "train_writers": [w for w in writers if not w.startswith("public-")],
-            "public_sets": ["COLD train", "DiaSafety train", "DarkBench (train part)"] if args.cold else [], "held_out_writer": args.test_writer,
-            "c": args.c, "target_fpr": args.fpr, "min_threshold": args.min_threshold}
+    meta = {
+        "trained_by": "scripts/train_reply_heads.py",
+        "buckets": BUCKETS,
+        "heads": [{"label": label, "threshold": float(thresholds[i])} for i, label in enumerate(R.LABELS)],
+        "train_items": len(train),
+        "train_writers": [w for w in writers if not w.startswith("public-")],
+        "public_sets": ["COLD train", "DiaSafety train", "DarkBench (train part)"] if args.cold else [],
+        "held_out_writer": args.test_writer,
+        "c": args.c,
+        "target_fpr": args.fpr,
+        "min_threshold": args.min_threshold,
+    }
     (args.out / "reply_heads.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out / 'reply_heads.npz'} in {time.time() - t0:.0f}s", flush=True)
     if args.report:
@@ -165,8 +209,10 @@ def main() -> None:
         for j, label in enumerate(R.LABELS):
             pos = yt[:, j] == 1
             if pos.any():
-                print(f"  {label:28s} n+={int(pos.sum()):4d} recall {float((pt[pos, j] >= thresholds[j]).mean()):.2f}"
-                      f" thr {thresholds[j]:.2f}")
+                print(
+                    f"  {label:28s} n+={int(pos.sum()):4d} recall {float((pt[pos, j] >= thresholds[j]).mean()):.2f}"
+                    f" thr {thresholds[j]:.2f}"
+                )
         print(f"  healthy flagged (any head): {float(flagged[healthy].mean()):.3f} of {int(healthy.sum())}")
 
 

@@ -61,7 +61,10 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     (tests of the refusal set ``allow_private_webhooks=False``).
     """
     values: dict[str, Any] = {
-        "home": tmp_path / "home", "api_key": PROVIDER_KEY, "sandbox": True, "outbox_interval": 0.05,
+        "home": tmp_path / "home",
+        "api_key": PROVIDER_KEY,
+        "sandbox": True,
+        "outbox_interval": 0.05,
         "allow_private_webhooks": True,
     }
     values.update(overrides)

@@ -76,19 +76,34 @@ SURFACES: tuple[tuple[str, str], ...] = (
     ("D1", "hash-chained audit log + `audit verify` (rights/audit.py)"),
     ("D1", "operator console API, audited content reads, incidents (service/routes/operators.py)"),
     ("D3", "AES-GCM per-user keys wrapped by a master key (rights/crypto.py)"),
-    ("D3", "consent-checked, logged outbound flows (rights/flows.py); roles (service/auth.py, rights/roles.py)"),
+    (
+        "D3",
+        "consent-checked, logged outbound flows (rights/flows.py); roles (service/auth.py, rights/roles.py)",
+    ),
     ("D4", "export, delete, quit, complaints (service/routes/rights.py)"),
     ("D4", "duty rights: notice.data_rights, notice.service_end (rights/duty.py)"),
     ("D5", "restrictions, suspension, kill switch as a turn gate (rights/controls.py, rights/duty.py)"),
     ("M2", "guardian invitation and consent (service/routes/guardians.py)"),
     ("M4", "guardian portal and POST /v1/wallet/authorize (service/routes/guardians.py)"),
     ("E1", "elderly help queue with response times (/v1/help-cases, service/routes/help_cases.py)"),
-    ("I2", "crisis queue: list, acknowledge, note, resolve, targets (/v1/help-cases?queue=crisis, store/cases.py)"),
-    ("I2", "help first: crisis inspection before every gate, crisis reply on upstream failure (pipeline.py, effects.py)"),
+    (
+        "I2",
+        "crisis queue: list, acknowledge, note, resolve, targets (/v1/help-cases?queue=crisis, store/cases.py)",
+    ),
+    (
+        "I2",
+        "help first: crisis inspection before every gate, crisis reply on upstream failure (pipeline.py, effects.py)",
+    ),
     ("I1", "crisis reply per signal whenever a reply is replaced during a crisis (effects.crisis_reply)"),
     ("S1", "companion-guard scope: questionnaire citing Q2/Q3; persona kind (reports/scope.py)"),
-    ("A1", "assessment triggers: users, MAU, launches, features, major changes, pack/model versions (reports/triggers.py)"),
-    ("A2", "companion-guard report assessment: live figures, html/pdf/md/json with charts (reports/assessment.py)"),
+    (
+        "A1",
+        "assessment triggers: users, MAU, launches, features, major changes, pack/model versions (reports/triggers.py)",
+    ),
+    (
+        "A2",
+        "companion-guard report assessment: live figures, html/pdf/md/json with charts (reports/assessment.py)",
+    ),
     ("A3", "companion-guard report filing + filing record: draft and change log (reports/filing.py)"),
     ("X2", "GET /v1/safety-tips and notice.safety_tips once per user (reports/tips.py)"),
 )
@@ -123,10 +138,15 @@ def build_matrix(results_path: Path = DEFAULT_RESULTS) -> list[Row]:
 
 def markdown(rows: list[Row]) -> str:
     """The matrix as a Markdown table (README)."""
-    lines = ["| ID | requirement | implemented by | tests (passed/failed) | status |", "|---|---|---|---|---|"]
+    lines = [
+        "| ID | requirement | implemented by | tests (passed/failed) | status |",
+        "|---|---|---|---|---|",
+    ]
     for r in rows:
         code = "; ".join(r.code[:4]) + (f" (+{len(r.code) - 4})" if len(r.code) > 4 else "")
-        lines.append(f"| {r.id} | {r.summary} | {code or '—'} | {len(r.tests)} ({r.passed}/{r.failed}) | {r.status} |")
+        lines.append(
+            f"| {r.id} | {r.summary} | {code or '—'} | {len(r.tests)} ({r.passed}/{r.failed}) | {r.status} |"
+        )
     return "\n".join(lines)
 
 
@@ -147,8 +167,10 @@ def taxonomy_matrix(results_path: Path = DEFAULT_RESULTS) -> list[RiskRow]:
     """The pack's TC260-003 taxonomy with the tests marked ``@pytest.mark.tc260(code)`` and their results."""
     from companion_guard.policy.loader import load_pack
 
-    rows = {r.code: RiskRow(r.code, r.zh, r.coverage.value, list(r.categories))
-            for r in load_pack("cn-2026").taxonomy.get("tc260-003", [])}
+    rows = {
+        r.code: RiskRow(r.code, r.zh, r.coverage.value, list(r.categories))
+        for r in load_pack("cn-2026").taxonomy.get("tc260-003", [])
+    }
     for test in load_results(results_path).get("tests", []):
         for code in test.get("tc260", []):
             row = rows.get(code)
@@ -161,8 +183,13 @@ def taxonomy_matrix(results_path: Path = DEFAULT_RESULTS) -> list[RiskRow]:
 
 def taxonomy_markdown(rows: list[RiskRow]) -> str:
     """The taxonomy part of the matrix as a Markdown table (README)."""
-    lines = ["| TC260-003 | risk | coverage | signal categories | tests (passed/failed) |", "|---|---|---|---|---|"]
+    lines = [
+        "| TC260-003 | risk | coverage | signal categories | tests (passed/failed) |",
+        "|---|---|---|---|---|",
+    ]
     for r in rows:
         cats = ", ".join(f"`{c}`" for c in r.categories) or "—"
-        lines.append(f"| {r.code} | {r.risk} | {r.coverage} | {cats} | {len(r.tests)} ({r.passed}/{r.failed}) |")
+        lines.append(
+            f"| {r.code} | {r.risk} | {r.coverage} | {cats} | {len(r.tests)} ({r.passed}/{r.failed}) |"
+        )
     return "\n".join(lines)

@@ -41,8 +41,10 @@ def action_text(ctx: TurnContext, t: Triggered) -> str:
 def help_first(decision: Decision) -> Decision:
     """The part of ``decision`` that must run even when a gate stops the companion (I1, I2)."""
     triggered = tuple(t for t in decision.triggered if t.rule.help_first)
-    outcome = "replace" if any(t.action.kind is ActionKind.REPLACE for t in triggered) else (
-        "steer" if triggered else "allow"
+    outcome = (
+        "replace"
+        if any(t.action.kind is ActionKind.REPLACE for t in triggered)
+        else ("steer" if triggered else "allow")
     )
     return Decision(outcome=outcome, triggered=triggered, signals=decision.signals)
 
@@ -50,8 +52,11 @@ def help_first(decision: Decision) -> Decision:
 def crisis_signal(ctx: TurnContext) -> Triggered | None:
     """The strongest crisis finding of this turn's input (≥ medium, with a crisis reply), if any."""
     found = [
-        t for t in ctx.input_decision.triggered
-        if t.rule.help_first and t.signal.category in ctx.pack.crisis_replies and t.signal.level >= RiskLevel.MEDIUM
+        t
+        for t in ctx.input_decision.triggered
+        if t.rule.help_first
+        and t.signal.category in ctx.pack.crisis_replies
+        and t.signal.level >= RiskLevel.MEDIUM
     ]
     return max(found, key=lambda t: (t.signal.level, t.rule.requirement == "I2"), default=None)
 
@@ -61,8 +66,9 @@ def crisis_reply(ctx: TurnContext) -> str | None:
     t = crisis_signal(ctx)
     if t is None:
         return None
-    return render(ctx.pack, ctx.pack.crisis_replies[t.signal.category], ctx.locale,
-                  help=help_text(ctx.pack, ctx.locale))
+    return render(
+        ctx.pack, ctx.pack.crisis_replies[t.signal.category], ctx.locale, help=help_text(ctx.pack, ctx.locale)
+    )
 
 
 def apply(decision: Decision, ctx: TurnContext, direction: Direction) -> None:
@@ -120,17 +126,30 @@ def escalate(ctx: TurnContext, t: Triggered) -> None:
         ctx.facts["case_id"] = recent.id
         return
     case = repo.open_case(
-        ctx.session, user_id=ctx.user.id, turn_id=ctx.turn_id, queue=t.action.queue,
-        category=t.signal.category, level=t.signal.level.label, requirement=t.rule.requirement, now=ctx.now,
+        ctx.session,
+        user_id=ctx.user.id,
+        turn_id=ctx.turn_id,
+        queue=t.action.queue,
+        category=t.signal.category,
+        level=t.signal.level.label,
+        requirement=t.rule.requirement,
+        now=ctx.now,
     )
     ctx.facts["case_id"] = case.id
-    message_id = t.action.template or "escalation.human"  # what the user reads: the rule's text, else the pack's
+    message_id = (
+        t.action.template or "escalation.human"
+    )  # what the user reads: the rule's text, else the pack's
     if message_id in ctx.pack.messages:
-        ctx.emit(Event(
-            kind="escalation.human", requirement=t.rule.requirement, level=t.signal.level.label,
-            message=render(ctx.pack, message_id, ctx.locale), display=Display.INLINE,
-            data={"case_id": case.id, "queue": t.action.queue},
-        ))
+        ctx.emit(
+            Event(
+                kind="escalation.human",
+                requirement=t.rule.requirement,
+                level=t.signal.level.label,
+                message=render(ctx.pack, message_id, ctx.locale),
+                display=Display.INLINE,
+                data={"case_id": case.id, "queue": t.action.queue},
+            )
+        )
 
 
 def contact_message(ctx: TurnContext, target: str, t: Triggered, contact_locale: str | None) -> str:
@@ -149,8 +168,15 @@ def contact_message(ctx: TurnContext, target: str, t: Triggered, contact_locale:
     advice = render(pack, advice_id, locale) if advice_id in pack.messages else ""
     when = ctx.now.strftime("%Y-%m-%d %H:%M") + " UTC"
     return render(
-        pack, f"contact.{target}", locale, name=name, concern=concern, urgency=urgency, advice=advice,
-        help=help_text(pack, locale), time=when,
+        pack,
+        f"contact.{target}",
+        locale,
+        name=name,
+        concern=concern,
+        urgency=urgency,
+        advice=advice,
+        help=help_text(pack, locale),
+        time=when,
     )
 
 
@@ -164,7 +190,8 @@ def _recently_sent(ctx: TurnContext, kind: str, level: RiskLevel) -> bool:
 
     rows = ctx.session.scalars(
         select(OutboxMessage.payload).where(
-            OutboxMessage.user_id == ctx.user.id, OutboxMessage.kind == kind,
+            OutboxMessage.user_id == ctx.user.id,
+            OutboxMessage.kind == kind,
             OutboxMessage.created_at >= ctx.now - NOTIFY_THROTTLE,
         )
     ).all()
@@ -187,16 +214,28 @@ def notify(ctx: TurnContext, t: Triggered) -> None:
     every = RESOLVERS[target](ctx)
     channels = [c for c in every if ctx.deliverable is None or c.channel in ctx.deliverable]
     undeliverable = [c for c in every if c not in channels]
-    record_notified(ctx.session, ctx.facts.get("case_id"), [
-        {"target": target, "channel": c.channel, "recipient": c.masked, "at": ctx.now.isoformat(),
-         "status": "no channel can deliver this; call them"} for c in undeliverable
-    ])
+    record_notified(
+        ctx.session,
+        ctx.facts.get("case_id"),
+        [
+            {
+                "target": target,
+                "channel": c.channel,
+                "recipient": c.masked,
+                "at": ctx.now.isoformat(),
+                "status": "no channel can deliver this; call them",
+            }
+            for c in undeliverable
+        ],
+    )
     if not channels:
         return
     throttled = _recently_sent(ctx, kind, t.signal.level)
     for channel in [] if throttled else channels:
         message = (
-            contact_message(ctx, target, t, channel.locale) if f"contact.{target}" in ctx.pack.messages else ""
+            contact_message(ctx, target, t, channel.locale)
+            if f"contact.{target}" in ctx.pack.messages
+            else ""
         )
         payload = {
             "kind": kind,
@@ -213,16 +252,24 @@ def notify(ctx: TurnContext, t: Triggered) -> None:
         }
         ctx.notifications.append(
             Notification(
-                kind=kind, requirement=t.rule.requirement, channel=channel.channel, target=channel.target,
-                recipient_masked=channel.masked, payload=payload,
+                kind=kind,
+                requirement=t.rule.requirement,
+                channel=channel.channel,
+                target=channel.target,
+                recipient_masked=channel.masked,
+                payload=payload,
                 dedupe_key=f"{ctx.turn_id}:{kind}:{channel.channel}:{channel.target}",
             )
         )
     if not throttled:
-        record_notified(ctx.session, ctx.facts.get("case_id"), [
-            {"target": target, "channel": c.channel, "recipient": c.masked, "at": ctx.now.isoformat()}
-            for c in channels
-        ])
+        record_notified(
+            ctx.session,
+            ctx.facts.get("case_id"),
+            [
+                {"target": target, "channel": c.channel, "recipient": c.masked, "at": ctx.now.isoformat()}
+                for c in channels
+            ],
+        )
     names = [c.name for c in channels if c.name]
     recipient = names[0] if names else channels[0].masked
     stored = mask_name(recipient) if names else recipient
@@ -233,8 +280,13 @@ def notify(ctx: TurnContext, t: Triggered) -> None:
             level=t.signal.level.label,
             message=render(ctx.pack, kind, ctx.locale, recipient=recipient),
             display=Display.INLINE,
-            data={"recipient": recipient, "channel": channels[0].channel, "throttled": throttled,
-                  "channels": sorted({c.channel for c in channels}), "masked": sorted({c.masked for c in channels})},
+            data={
+                "recipient": recipient,
+                "channel": channels[0].channel,
+                "throttled": throttled,
+                "channels": sorted({c.channel for c in channels}),
+                "masked": sorted({c.masked for c in channels}),
+            },
             private={recipient: stored} if stored != recipient else {},
         )
     )

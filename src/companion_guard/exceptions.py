@@ -1,15 +1,15 @@
 """Every error companion-guard raises, in one tree.
 
-    CompanionGuardError
-    ├── ConfigError        bad settings or policy pack: start-up stops (fail closed)
-    ├── DetectorError      a detector crashed; the policy decides block or pass
-    ├── PolicyError        a decision could not be made
-    ├── StoreError         the database refused or lost a write
-    ├── UpstreamError      the companion LLM is down, slow or answered garbage
-    │   └── UpstreamTimeout
-    ├── NotFoundError      unknown user, persona or record
-    ├── InputError         the request is malformed, too large or invalid text
-    └── AccessDenied       missing or wrong credentials, or a role without the right
+CompanionGuardError
+├── ConfigError        bad settings or policy pack: start-up stops (fail closed)
+├── DetectorError      a detector crashed; the policy decides block or pass
+├── PolicyError        a decision could not be made
+├── StoreError         the database refused or lost a write
+├── UpstreamError      the companion LLM is down, slow or answered garbage
+│   └── UpstreamTimeout
+├── NotFoundError      unknown user, persona or record
+├── InputError         the request is malformed, too large or invalid text
+└── AccessDenied       missing or wrong credentials, or a role without the right
 """
 
 from __future__ import annotations

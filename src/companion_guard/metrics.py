@@ -35,8 +35,28 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 #: Latency buckets (seconds) from 0.1 ms to 30 s: the stages are sub-millisecond, the upstream is not.
-BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1,
-           0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.002,
+    0.003,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+)
 STAGES = ("load", "inspect_input", "duties", "record", "upstream", "inspect_reply", "finish")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -100,21 +120,38 @@ def build_metrics() -> Metrics:
     return Metrics(
         registry=reg,
         turns=Counter("companion_guard_turns", "Turns answered.", ["action", "stream"], registry=reg),
-        turn_seconds=Histogram("companion_guard_turn_seconds", "A whole turn inside the gateway.",
-                               buckets=BUCKETS, registry=reg),
-        stage_seconds=Histogram("companion_guard_stage_seconds", "One pipeline stage.", ["stage"],
-                                buckets=BUCKETS, registry=reg),
-        detector_seconds=Histogram("companion_guard_detector_seconds", "The detectors on one text.",
-                                   ["direction"], buckets=BUCKETS, registry=reg),
-        signals=Counter("companion_guard_signals", "Signals raised.", ["direction", "category", "level"],
-                        registry=reg),
+        turn_seconds=Histogram(
+            "companion_guard_turn_seconds", "A whole turn inside the gateway.", buckets=BUCKETS, registry=reg
+        ),
+        stage_seconds=Histogram(
+            "companion_guard_stage_seconds", "One pipeline stage.", ["stage"], buckets=BUCKETS, registry=reg
+        ),
+        detector_seconds=Histogram(
+            "companion_guard_detector_seconds",
+            "The detectors on one text.",
+            ["direction"],
+            buckets=BUCKETS,
+            registry=reg,
+        ),
+        signals=Counter(
+            "companion_guard_signals", "Signals raised.", ["direction", "category", "level"], registry=reg
+        ),
         actions=Counter("companion_guard_actions", "Policy actions triggered.", ["kind"], registry=reg),
-        upstream_errors=Counter("companion_guard_upstream_errors", "Upstream calls that failed.", ["kind"],
-                                registry=reg),
-        sent=Counter("companion_guard_notifications_sent", "Notifications delivered by this process.",
-                     ["channel"], registry=reg),
-        failed=Counter("companion_guard_notifications_failed", "Notification sends that failed.",
-                       ["channel"], registry=reg),
+        upstream_errors=Counter(
+            "companion_guard_upstream_errors", "Upstream calls that failed.", ["kind"], registry=reg
+        ),
+        sent=Counter(
+            "companion_guard_notifications_sent",
+            "Notifications delivered by this process.",
+            ["channel"],
+            registry=reg,
+        ),
+        failed=Counter(
+            "companion_guard_notifications_failed",
+            "Notification sends that failed.",
+            ["channel"],
+            registry=reg,
+        ),
     )
 
 
@@ -137,18 +174,24 @@ class StoreCollector:
         from companion_guard.clock import as_utc
         from companion_guard.store.tables import OutboxMessage
 
-        by_status = GaugeMetricFamily("companion_guard_notifications", "Outbox rows by status.", labels=["status"])
-        lag = GaugeMetricFamily("companion_guard_outbox_lag_seconds",
-                                "Age of the oldest due notification not yet delivered.")
+        by_status = GaugeMetricFamily(
+            "companion_guard_notifications", "Outbox rows by status.", labels=["status"]
+        )
+        lag = GaugeMetricFamily(
+            "companion_guard_outbox_lag_seconds", "Age of the oldest due notification not yet delivered."
+        )
         now = self.clock.now()
         try:
             with self.sessions() as session:
-                counts = dict(session.execute(
-                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-                ).all())
+                counts = dict(
+                    session.execute(
+                        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                    ).all()
+                )
                 oldest = session.scalar(
                     select(func.min(OutboxMessage.next_attempt_at)).where(
-                        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now.replace(tzinfo=None)
+                        OutboxMessage.status == "pending",
+                        OutboxMessage.next_attempt_at <= now.replace(tzinfo=None),
                     )
                 )
         except Exception:  # noqa: BLE001 - a scrape must not fail because the database is down
@@ -159,8 +202,9 @@ class StoreCollector:
         yield by_status
         yield lag
         pool = self.engine.pool
-        gauge = GaugeMetricFamily("companion_guard_db_pool_connections", "This process's database pool.",
-                                  labels=["state"])
+        gauge = GaugeMetricFamily(
+            "companion_guard_db_pool_connections", "This process's database pool.", labels=["state"]
+        )
         for state, fn in (("checked_out", "checkedout"), ("idle", "checkedin"), ("overflow", "overflow")):
             value = getattr(pool, fn, None)
             # QueuePool.overflow() counts up from -pool_size: below zero means no overflow in use.

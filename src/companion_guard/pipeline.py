@@ -196,8 +196,17 @@ class Guard:
             Message(role, text) for role, text in repo.recent_texts(session, user.id, self.history_messages)
         )
         return TurnContext(
-            request=req, session=session, user=user, persona=persona, pack=pack, now=now,
-            turn_id=str(uuid.uuid4()), locale=locale, age=age, groups=turn_groups(session, user.id, age, pack), history=history,
+            request=req,
+            session=session,
+            user=user,
+            persona=persona,
+            pack=pack,
+            now=now,
+            turn_id=str(uuid.uuid4()),
+            locale=locale,
+            age=age,
+            groups=turn_groups(session, user.id, age, pack),
+            history=history,
             user_name=repo.display_name(session, user) if user.display_name else None,
             deliverable=self.channels,
         )
@@ -212,7 +221,10 @@ class Guard:
         """
         output = direction is Direction.OUTPUT
         dctx = DetectionContext(
-            direction=direction, history=ctx.history, user_age=ctx.age, locale=ctx.locale,
+            direction=direction,
+            history=ctx.history,
+            user_age=ctx.age,
+            locale=ctx.locale,
             user_text=ctx.request.user_text if output else "",
             user_groups=frozenset(ctx.groups),
             persona_relationship=ctx.persona.relationship if output else "",
@@ -263,8 +275,9 @@ class Guard:
             return
         ctx = prepared.ctx
         kinds = [t.action.kind.value for d in (ctx.input_decision, ctx.output_decision) for t in d.triggered]
-        self.metrics.turn(action=result.action, stream=stream, seconds=time.perf_counter() - prepared.started,
-                          actions=kinds)
+        self.metrics.turn(
+            action=result.action, stream=stream, seconds=time.perf_counter() - prepared.started, actions=kinds
+        )
 
     def _prepare(self, req: TurnRequest) -> Prepared:
         with self._writer, session_scope(self.sessions) as session:
@@ -285,12 +298,16 @@ class Guard:
             self._mark("duties")
             final = ctx.replacement is not None
             turn = self._record_turn(
-                ctx, status="completed" if final else "decided", action=ctx.input_decision.outcome,
+                ctx,
+                status="completed" if final else "decided",
+                action=ctx.input_decision.outcome,
                 completed_at=ctx.now if final else None,
             )
             rows = [repo.message_row(session, turn, role="user", content=req.user_text, now=ctx.now)]
             if ctx.replacement is not None:
-                rows.append(repo.message_row(session, turn, role="assistant", content=ctx.replacement, now=ctx.now))
+                rows.append(
+                    repo.message_row(session, turn, role="assistant", content=ctx.replacement, now=ctx.now)
+                )
             repo.insert_messages(session, rows)
             self._queue_notifications(ctx)
             if ctx.replacement is not None:
@@ -316,10 +333,13 @@ class Guard:
                     gate.persist(session)
                 return Prepared(ctx, result, None)
             turn = self._record_turn(ctx, status=gate.status, action="block")
-            repo.insert_messages(session, [
-                repo.message_row(session, turn, role="user", content=req.user_text, now=ctx.now),
-                repo.message_row(session, turn, role="assistant", content=gate.reply, now=ctx.now),
-            ])
+            repo.insert_messages(
+                session,
+                [
+                    repo.message_row(session, turn, role="user", content=req.user_text, now=ctx.now),
+                    repo.message_row(session, turn, role="assistant", content=gate.reply, now=ctx.now),
+                ],
+            )
             return Prepared(ctx, result, None)
         ctx.input_decision = urgent
         effects.apply(urgent, ctx, Direction.INPUT)
@@ -334,10 +354,13 @@ class Guard:
             ctx, status=gate.status, action="replace", keep_evidence=gate.keep_content, completed_at=ctx.now
         )
         if gate.keep_content:
-            repo.insert_messages(session, [
-                repo.message_row(session, turn, role="user", content=req.user_text, now=ctx.now),
-                repo.message_row(session, turn, role="assistant", content=reply, now=ctx.now),
-            ])
+            repo.insert_messages(
+                session,
+                [
+                    repo.message_row(session, turn, role="user", content=req.user_text, now=ctx.now),
+                    repo.message_row(session, turn, role="assistant", content=reply, now=ctx.now),
+                ],
+            )
         self._queue_notifications(ctx)
         return Prepared(ctx, self._result(ctx, reply, "replace"), None)
 
@@ -346,7 +369,12 @@ class Guard:
         return self._result(ctx, gate.reply, "block")
 
     def _record_turn(
-        self, ctx: TurnContext, *, status: str, action: str, keep_evidence: bool = True,
+        self,
+        ctx: TurnContext,
+        *,
+        status: str,
+        action: str,
+        keep_evidence: bool = True,
         completed_at: datetime | None = None,
     ) -> _TurnRef:
         """Insert the turn with one Core statement (after flushing what the duties changed)."""
@@ -356,11 +384,18 @@ class Guard:
         session.connection().execute(
             _INSERT_TURN,
             {
-                "id": ctx.turn_id, "user_id": ctx.user.id, "persona_id": ctx.persona.id, "created_at": ctx.now,
-                "completed_at": completed_at, "status": status, "action": action,
+                "id": ctx.turn_id,
+                "user_id": ctx.user.id,
+                "persona_id": ctx.persona.id,
+                "created_at": ctx.now,
+                "completed_at": completed_at,
+                "status": status,
+                "action": action,
                 "max_level": int(ctx.input_decision.max_level),
-                "input_signals": repo.stored_signals(session, ctx.user.id, signals), "output_signals": [],
-                "rules": ctx.input_decision.rules_json(), "events": [e.to_record() for e in ctx.events],
+                "input_signals": repo.stored_signals(session, ctx.user.id, signals),
+                "output_signals": [],
+                "rules": ctx.input_decision.rules_json(),
+                "events": [e.to_record() for e in ctx.events],
                 "error": None,
             },
         )
@@ -371,10 +406,19 @@ class Guard:
             repo.enqueue(
                 ctx.session,
                 OutboxMessage(
-                    dedupe_key=n.dedupe_key, turn_id=ctx.turn_id, user_id=ctx.user.id, kind=n.kind,
-                    requirement=n.requirement, channel=n.channel, target=n.target,
-                    recipient_masked=n.recipient_masked, payload=n.payload, status="pending",
-                    attempts=0, next_attempt_at=ctx.now, created_at=ctx.now,
+                    dedupe_key=n.dedupe_key,
+                    turn_id=ctx.turn_id,
+                    user_id=ctx.user.id,
+                    kind=n.kind,
+                    requirement=n.requirement,
+                    channel=n.channel,
+                    target=n.target,
+                    recipient_masked=n.recipient_masked,
+                    payload=n.payload,
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=ctx.now,
+                    created_at=ctx.now,
                 ),
             )
 
@@ -386,16 +430,25 @@ class Guard:
         if ctx.steer_notes:
             messages.append(Message("system", "\n".join(ctx.steer_notes)))
         return UpstreamRequest(
-            model=ctx.persona.upstream_model or ctx.persona.id, messages=tuple(messages),
-            persona_id=ctx.persona.id, locale=ctx.locale, max_tokens=ctx.request.max_tokens,
+            model=ctx.persona.upstream_model or ctx.persona.id,
+            messages=tuple(messages),
+            persona_id=ctx.persona.id,
+            locale=ctx.locale,
+            max_tokens=ctx.request.max_tokens,
             temperature=ctx.request.temperature,
         )
 
     def _result(self, ctx: TurnContext, reply: str, action: str) -> TurnResult:
         return TurnResult(
-            turn_id=ctx.turn_id, persona_id=ctx.persona.id, reply=reply, action=action, events=list(ctx.events),
-            input_signals=list(ctx.input_signals), output_signals=list(ctx.output_signals),
-            rules=ctx.input_decision.rules_json() + ctx.output_decision.rules_json(), created=ctx.now,
+            turn_id=ctx.turn_id,
+            persona_id=ctx.persona.id,
+            reply=reply,
+            action=action,
+            events=list(ctx.events),
+            input_signals=list(ctx.input_signals),
+            output_signals=list(ctx.output_signals),
+            rules=ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
+            created=ctx.now,
         )
 
     # ---- stages 5–6 --------------------------------------------------------------
@@ -438,7 +491,9 @@ class Guard:
         ctx = prepared.ctx
         if delivered is None:
             decision = ctx.output_decision if checked else self.check_reply(prepared, upstream_text)
-            reply = self.replacement_for(prepared, decision) if decision.outcome == "replace" else upstream_text
+            reply = (
+                self.replacement_for(prepared, decision) if decision.outcome == "replace" else upstream_text
+            )
             if decision.outcome != "replace" and ctx.reply_suffix:
                 reply = reply.rstrip() + "\n\n" + "\n".join(ctx.reply_suffix)
         else:
@@ -451,20 +506,31 @@ class Guard:
                 duty.on_reply(ctx, reply)
             now = self.clock.now()
             session.flush()
-            updated = session.connection().execute(
-                _FINISH_TURN,
-                {
-                    "turn_id": ctx.turn_id, "status": "completed", "completed_at": now, "action": action,
-                    "output_signals": repo.stored_signals(session, ctx.user.id, ctx.output_signals),
-                    "rules": ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
-                    "events": [e.to_record() for e in ctx.events],
-                },
-            ).rowcount
+            updated = (
+                session.connection()
+                .execute(
+                    _FINISH_TURN,
+                    {
+                        "turn_id": ctx.turn_id,
+                        "status": "completed",
+                        "completed_at": now,
+                        "action": action,
+                        "output_signals": repo.stored_signals(session, ctx.user.id, ctx.output_signals),
+                        "rules": ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
+                        "events": [e.to_record() for e in ctx.events],
+                    },
+                )
+                .rowcount
+            )
             if not updated:  # deleted meanwhile (data-rights delete): deliver, keep nothing
                 return self._result(ctx, reply, action)
             repo.add_message(
-                session, _TurnRef(ctx.turn_id, ctx.user.id, ctx.persona.id), role="assistant", content=reply,
-                now=now, original=upstream_text if reply != upstream_text else None,
+                session,
+                _TurnRef(ctx.turn_id, ctx.user.id, ctx.persona.id),
+                role="assistant",
+                content=reply,
+                now=now,
+                original=upstream_text if reply != upstream_text else None,
             )
             self._queue_notifications(ctx)
         return self._result(ctx, reply, action)
@@ -511,8 +577,13 @@ class Guard:
     def _upstream_failed(self, prepared: Prepared, exc: Exception) -> None:
         """Say so in the log and the metrics: a failing companion must not be silent."""
         ctx = prepared.ctx
-        log.warning("upstream failed for turn %s (persona %s): %s: %s", ctx.turn_id, ctx.persona.id,
-                    type(exc).__name__, exc)
+        log.warning(
+            "upstream failed for turn %s (persona %s): %s: %s",
+            ctx.turn_id,
+            ctx.persona.id,
+            type(exc).__name__,
+            exc,
+        )
         if self.metrics is not None:
             self.metrics.upstream_errors.labels(type(exc).__name__).inc()
 
@@ -558,7 +629,9 @@ class Guard:
                 # is judged whole before any of it leaves.
                 if len(ends) < 2 or ends[-2] <= released:
                     continue
-                if (await self._check_off_loop(prepared, received[: ends[-1]], partial=True)).outcome == "replace":
+                if (
+                    await self._check_off_loop(prepared, received[: ends[-1]], partial=True)
+                ).outcome == "replace":
                     replaced = True
                     break
                 cut = ends[-2]
@@ -575,7 +648,9 @@ class Guard:
             tail = ("\n\n" if delivered else "") + self._with_help(prepared, help_reply)
             delivered.append(tail)
             yield tail
-            result = await self._offload(lambda: self.finish(prepared, received, delivered="".join(delivered)))
+            result = await self._offload(
+                lambda: self.finish(prepared, received, delivered="".join(delivered))
+            )
             self._count(prepared, result, stream=True)
             yield result
             return

@@ -115,8 +115,7 @@ class Signal:
             score=float(data.get("score", 0.0)),
             detector=data.get("detector", ""),
             evidence=tuple(
-                Evidence(e["start"], e["end"], e["text"], e.get("rule", ""))
-                for e in data.get("evidence", [])
+                Evidence(e["start"], e["end"], e["text"], e.get("rule", "")) for e in data.get("evidence", [])
             ),
             explanation=data.get("explanation", ""),
             facets=tuple(data.get("facets") or ()),

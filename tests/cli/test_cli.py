@@ -13,9 +13,16 @@ import pytest
 CG = [sys.executable, "-m", "companion_guard"]
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*CG, *args], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout
+        [*CG, *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -27,7 +34,12 @@ def test_check_one_text_and_batch(tmp_path: Path) -> None:
     lines = [
         {"text": "我 想 自 杀", "direction": "input"},
         {"text": "今天吃了火锅，好开心", "direction": "input"},
-        {"text": "好的", "direction": "output", "context": [{"role": "user", "content": "你好"}], "user_age": 15},
+        {
+            "text": "好的",
+            "direction": "output",
+            "context": [{"role": "user", "content": "你好"}],
+            "user_age": 15,
+        },
     ]
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
@@ -75,7 +87,9 @@ def test_check_batch_keeps_lines_whose_text_holds_line_separators(tmp_path: Path
     """Issue 12 item 11: U+2028, U+2029, U+0085 and form feeds are text inside a JSON line."""
     texts = ["我不想活了\u2028真的", "第一段\u2029第二段", "a\x85b", "c\x0cd", "e\x1cf"]
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
+    src.write_text(
+        "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8"
+    )
     out = tmp_path / "out.jsonl"
     res = run("check", "--input", str(src), "--output", str(out), cwd=tmp_path)
     assert res.returncode == 0, res.stderr

@@ -54,7 +54,9 @@ def test_docs_taxonomy_is_the_commands_output() -> None:
     text = (ROOT / "docs" / "taxonomy.md").read_text(encoding="utf-8")
     table = re.search(r"<!-- taxonomy:start -->\n(.*?)<!-- taxonomy:end -->", text, re.S)
     assert table is not None
-    assert table.group(1) == markdown(PACK), "run: companion-guard taxonomy --format md (into docs/taxonomy.md)"
+    assert table.group(1) == markdown(PACK), (
+        "run: companion-guard taxonomy --format md (into docs/taxonomy.md)"
+    )
 
 
 @pytest.mark.req("P1", "P4")
@@ -63,7 +65,10 @@ def test_sexual_content_is_graded_by_severity_and_age() -> None:
     # Explicit (high) is replaced for everyone.
     assert _decide("reply.sexual", RiskLevel.HIGH, Direction.OUTPUT, 30)[0] == "replace"
     # Suggestive or vulgar (medium) is replaced for minors and users of unknown age, not for adults.
-    assert _decide("reply.sexual", RiskLevel.MEDIUM, Direction.OUTPUT, 15) == ("replace", {"reply.replaced_minor"})
+    assert _decide("reply.sexual", RiskLevel.MEDIUM, Direction.OUTPUT, 15) == (
+        "replace",
+        {"reply.replaced_minor"},
+    )
     assert _decide("reply.sexual", RiskLevel.MEDIUM, Direction.OUTPUT, None)[0] == "replace"
     assert _decide("reply.sexual", RiskLevel.MEDIUM, Direction.OUTPUT, 30)[0] == "allow"
     assert _decide("reply.sexual", RiskLevel.MEDIUM, Direction.OUTPUT, 70)[0] == "allow"
@@ -71,12 +76,20 @@ def test_sexual_content_is_graded_by_severity_and_age() -> None:
 
 @pytest.mark.req("P1")
 @pytest.mark.tc260("A.1.d", "A.1.g", "A.1.h", "A.2.d")
-@pytest.mark.parametrize(("category", "template"), [
-    ("reply.violence_terror", "refusal.violence"), ("reply.illegal_assistance", "refusal.illegal"),
-    ("reply.gambling", "refusal.gambling"), ("reply.fraud_assistance", "refusal.fraud"),
-    ("reply.discrimination", "refusal.discrimination"), ("reply.misinformation", "refusal.misinformation"),
-])
-def test_other_prohibited_replies_are_replaced_for_everyone_with_what_was_refused(category: str, template: str) -> None:
+@pytest.mark.parametrize(
+    ("category", "template"),
+    [
+        ("reply.violence_terror", "refusal.violence"),
+        ("reply.illegal_assistance", "refusal.illegal"),
+        ("reply.gambling", "refusal.gambling"),
+        ("reply.fraud_assistance", "refusal.fraud"),
+        ("reply.discrimination", "refusal.discrimination"),
+        ("reply.misinformation", "refusal.misinformation"),
+    ],
+)
+def test_other_prohibited_replies_are_replaced_for_everyone_with_what_was_refused(
+    category: str, template: str
+) -> None:
     for age in (12, 30, 75, None):
         outcome, templates = _decide(category, RiskLevel.MEDIUM, Direction.OUTPUT, age)
         assert outcome == "replace" and template in templates
@@ -85,7 +98,10 @@ def test_other_prohibited_replies_are_replaced_for_everyone_with_what_was_refuse
 
 @pytest.mark.req("P1", "P4")
 def test_requests_are_steered_at_medium_and_refused_by_the_gateway_at_high() -> None:
-    assert _decide("user.request.illegal", RiskLevel.MEDIUM, Direction.INPUT, 30) == ("steer", {"steer.prohibited"})
+    assert _decide("user.request.illegal", RiskLevel.MEDIUM, Direction.INPUT, 30) == (
+        "steer",
+        {"steer.prohibited"},
+    )
     outcome, templates = _decide("user.request.illegal", RiskLevel.HIGH, Direction.INPUT, 30)
     assert outcome == "replace" and "refusal.illegal" in templates
     assert _decide("user.jailbreak", RiskLevel.MEDIUM, Direction.INPUT, 30)[0] == "steer"
@@ -100,7 +116,9 @@ def test_refusals_exist_in_both_languages_and_do_not_lecture() -> None:
         if key.startswith("refusal."):
             assert set(texts) >= {"zh", "en"}, key
             assert len(texts["zh"]) <= 80 and len(texts["en"]) <= 200, key
-            assert not re.search(r"违反.*规定|法律规定|你应该|you should|it is illegal to", texts["zh"] + texts["en"]), key
+            assert not re.search(
+                r"违反.*规定|法律规定|你应该|you should|it is illegal to", texts["zh"] + texts["en"]
+            ), key
 
 
 @pytest.fixture(scope="module")
@@ -132,4 +150,6 @@ def test_held_out_writer_requests_are_caught_before_the_companion_generates(held
     caught = held_out["request_caught"]
     assert caught["user.request.sexual"]["rate"] >= 0.8  # measured 86 %
     assert caught["user.jailbreak"]["rate"] >= 0.75  # measured 86 %
-    assert held_out["request_healthy_refused"] <= 0.15  # measured 12.1 % (most: anti-fraud help on scam questions)
+    assert (
+        held_out["request_healthy_refused"] <= 0.15
+    )  # measured 12.1 % (most: anti-fraud help on scam questions)

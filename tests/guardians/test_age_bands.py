@@ -73,7 +73,9 @@ def test_age_on_rejects_future_birth_dates() -> None:
     ("age", "minutes_allowed", "minutes_refused"),
     [(7, 39.9, 40), (10, 59.9, 60), (15, 59.9, 60), (16, 119.9, 120)],  # [MM2024] by age
 )
-def test_minor_mode_daily_limit_follows_the_age(age: int, minutes_allowed: float, minutes_refused: float) -> None:
+def test_minor_mode_daily_limit_follows_the_age(
+    age: int, minutes_allowed: float, minutes_refused: float
+) -> None:
     mode = effective(age_profile(today=TODAY, declared_age=age), None, "zh-CN")
     afternoon = datetime(2026, 8, 1, 7, tzinfo=UTC)  # 15:00 in Beijing
     assert evaluate(mode, MinorUsage(minutes_today=minutes_allowed), afternoon, "zh-CN").allowed
@@ -162,7 +164,9 @@ def test_every_age_reader_follows_the_one_band_table() -> None:
     # the minors detector and the reply heads' group feature
     assert user_is_minor(DetectionContext(direction=Direction.OUTPUT, user_age=19))
     assert age_group(19) == "minor" and age_group(62) == "adult" and age_group(66) == "elderly"
-    stated = PossibleMinorDetector().detect(normalize("我今年19岁"), DetectionContext(direction=Direction.INPUT))
+    stated = PossibleMinorDetector().detect(
+        normalize("我今年19岁"), DetectionContext(direction=Direction.INPUT)
+    )
     assert [s.category for s in stated] == ["user.possible_minor"]
 
 

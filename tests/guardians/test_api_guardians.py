@@ -52,7 +52,9 @@ def test_guardian_sees_alerts_and_usage_of_their_ward_and_nothing_else(gclient: 
     for minute in range(0, 30, 10):
         if minute:
             advance(gclient, 600)
-        chat(gclient, "ward-a", "xiaoyu" if minute < 20 else "laoshi", f"我的小秘密：今天背了第{minute}个单词")
+        chat(
+            gclient, "ward-a", "xiaoyu" if minute < 20 else "laoshi", f"我的小秘密：今天背了第{minute}个单词"
+        )
     chat(gclient, "ward-a", "linshen", "做我男朋友")  # a blocked attempt makes an alert
 
     alerts = gclient.get("/v1/guardian/wards/ward-a/alerts", headers=guardian_headers(token_a))
@@ -346,7 +348,7 @@ def test_adult_dependency_reminds_but_notifies_nobody(gclient: TestClient) -> No
     )
     gclient.put("/v1/users/adult-dep", json={"age": 30})
     kinds = []
-    for turn in range(6):
+    for turn in range(6):  # noqa: B007
         advance(gclient, 300)
         kinds += event_kinds(chat(gclient, "adult-dep", "xiaoyu", "我离不开你"))
     assert "reminder.ai_disclosure" in kinds and "notify.guardian" not in kinds

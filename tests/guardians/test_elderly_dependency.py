@@ -31,7 +31,9 @@ def test_guidance_is_the_packs_text() -> None:
     assert event.kind == "notice.guidance" and event.display.value == "popup" and "人工智能" in event.message
     assert "AI" in elderly.guidance("en-US").message
     pack = shipped_pack()
-    other = pack.model_copy(update={"messages": {**pack.messages, "guidance.elderly": {"zh": "新的提示", "en": "New tips"}}})
+    other = pack.model_copy(
+        update={"messages": {**pack.messages, "guidance.elderly": {"zh": "新的提示", "en": "New tips"}}}
+    )
     assert elderly.guidance("zh-CN", pack=other).message == "新的提示"
 
 
@@ -48,7 +50,11 @@ def _elderly_decision(registry: DetectorRegistry, message: str, pack: PolicyPack
 
 
 def _fraud_popups(decision: Decision) -> list[str]:
-    return [t.action.template or "" for t in decision.actions(ActionKind.EVENT) if t.action.event == "warning.fraud"]
+    return [
+        t.action.template or ""
+        for t in decision.actions(ActionKind.EVENT)
+        if t.action.event == "warning.fraud"
+    ]
 
 
 def _queues(decision: Decision) -> set[str]:

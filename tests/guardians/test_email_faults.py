@@ -111,7 +111,9 @@ def _gateway_log(caplog: pytest.LogCaptureFixture) -> str:
 
 
 def _crisis_with_email_contact(c: TestClient, user: str) -> None:
-    resp = c.put(f"/v1/users/{user}", json={"age": 30, "emergency_contact": {"name": "妈妈", "email": ADDRESS}})
+    resp = c.put(
+        f"/v1/users/{user}", json={"age": 30, "emergency_contact": {"name": "妈妈", "email": ADDRESS}}
+    )
     assert resp.status_code == 200, resp.text
     chat(c, user, "xiaoyu", CRISIS)
 

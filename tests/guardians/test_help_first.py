@@ -14,20 +14,22 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import PROVIDER_KEY, chat, event_kinds, make_settings
+from tests.guardians.conftest import Inbox, advance, goto_local
+from tests.receivers import WebhookReceiver
 
 from companion_guard.service.app import create_app
 from companion_guard.service.auth import create_key
 from companion_guard.store.db import session_scope
-from tests.conftest import PROVIDER_KEY, chat, event_kinds, make_settings
-from tests.guardians.conftest import Inbox, advance, goto_local
-from tests.receivers import WebhookReceiver
 
 CRISIS = "我今晚就把攒的安眠药全吃了 不想活了"
 
 
 @pytest.fixture
 def hub(tmp_path: Path, smtp: tuple[Inbox, int], receiver: WebhookReceiver) -> Any:
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_sender="guard@example.org")
+    settings = make_settings(
+        tmp_path, smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_sender="guard@example.org"
+    )
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as client:
         svc = client.app.state.services  # type: ignore[attr-defined]
         with session_scope(svc.sessions) as session:
@@ -50,10 +52,15 @@ def assert_help(body: dict[str, Any], *lines: str) -> str:
 @pytest.mark.req("I2", "M3")
 def test_a_minor_in_quiet_hours_gets_help_and_the_guardian_is_told(hub: Any) -> None:
     client, _, inbox, receiver = hub
-    client.put("/v1/users/teen-q", json={
-        "age": 15, "name": "小雨", "minor_mode": {"quiet_hours": {"start": "22:00", "end": "07:00"}},
-        "guardian": _contact(receiver, "妈妈", "mum@example.org"),
-    })
+    client.put(
+        "/v1/users/teen-q",
+        json={
+            "age": 15,
+            "name": "小雨",
+            "minor_mode": {"quiet_hours": {"start": "22:00", "end": "07:00"}},
+            "guardian": _contact(receiver, "妈妈", "mum@example.org"),
+        },
+    )
     goto_local(client, 22, 59)
     body = chat(client, "teen-q", "xiaoyu", CRISIS)
     reply = assert_help(body)
@@ -106,16 +113,32 @@ def test_an_under_14_without_consent_gets_help_and_only_the_emergency_is_kept(hu
 @pytest.mark.req("I2", "D5")
 def test_a_suspended_user_and_the_kill_switch_do_not_stop_help(hub: Any) -> None:
     client, op, _, receiver = hub
-    client.put("/v1/users/adult-s", json={"age": 30, "name": "阿杰",
-                                          "emergency_contact": _contact(receiver, "哥哥", "bro@example.org")})
-    assert client.post("/v1/operator/users/adult-s/suspend", headers=op,
-                       json={"reason": "repeated abuse of other users"}).status_code == 201
+    client.put(
+        "/v1/users/adult-s",
+        json={"age": 30, "name": "阿杰", "emergency_contact": _contact(receiver, "哥哥", "bro@example.org")},
+    )
+    assert (
+        client.post(
+            "/v1/operator/users/adult-s/suspend", headers=op, json={"reason": "repeated abuse of other users"}
+        ).status_code
+        == 201
+    )
     body = chat(client, "adult-s", "xiaoyu", CRISIS)
     assert_help(body) and "restricted" not in event_kinds(body)
     assert any(e["kind"] == "notify.emergency_contact" for e in body["guard"]["events"])
-    assert client.put("/v1/operator/kill-switch", headers=op, json={
-        "engaged": True, "reason": "unsafe output at scale", "message_zh": "系统维护中", "message_en": "Maintenance",
-    }).status_code == 200
+    assert (
+        client.put(
+            "/v1/operator/kill-switch",
+            headers=op,
+            json={
+                "engaged": True,
+                "reason": "unsafe output at scale",
+                "message_zh": "系统维护中",
+                "message_en": "Maintenance",
+            },
+        ).status_code
+        == 200
+    )
     assert chat(client, "adult-o", "xiaoyu", "你好")["choices"][0]["message"]["content"] == "系统维护中"
     assert_help(chat(client, "adult-o", "xiaoyu", CRISIS))
 
@@ -123,7 +146,10 @@ def test_a_suspended_user_and_the_kill_switch_do_not_stop_help(hub: Any) -> None
 @pytest.mark.req("I2", "D4")
 def test_the_crisis_queue_acknowledge_resolve_and_deletion(hub: Any) -> None:
     client, op, _, receiver = hub
-    client.put("/v1/users/adult-q", json={"age": 40, "emergency_contact": _contact(receiver, "老婆", "wife@example.org")})
+    client.put(
+        "/v1/users/adult-q",
+        json={"age": 40, "emergency_contact": _contact(receiver, "老婆", "wife@example.org")},
+    )
     chat(client, "adult-q", "xiaoyu", CRISIS)
     (case,) = client.get("/v1/help-cases?queue=crisis&status=open", headers=op).json()["cases"]
     assert case["level"] == "critical" and case["status"] == "open" and case["detected_at"]
@@ -133,27 +159,44 @@ def test_the_crisis_queue_acknowledge_resolve_and_deletion(hub: Any) -> None:
     advance(client, 1200)
     late = client.get("/v1/help-cases?queue=crisis", headers=op).json()["cases"][0]
     assert late["over_target"] and late["seconds_since_detection"] >= 1200
-    ack = client.post(f"/v1/help-cases/{case['id']}/respond", headers=op,
-                      json={"action": "acknowledge", "note": "called the contact"}).json()
+    ack = client.post(
+        f"/v1/help-cases/{case['id']}/respond",
+        headers=op,
+        json={"action": "acknowledge", "note": "called the contact"},
+    ).json()
     assert ack["status"] == "acknowledged" and ack["first_response_seconds"] >= 1200
     stats = client.get("/v1/help-cases/stats?queue=crisis", headers=op).json()
-    assert stats["answered"] == 1 and stats["over_target"] == 1 and stats["target_seconds_by_level"]["critical"] == 900
+    assert (
+        stats["answered"] == 1
+        and stats["over_target"] == 1
+        and stats["target_seconds_by_level"]["critical"] == 900
+    )
     # Deleting the user's data closes the open case with a reason and keeps a content-free record.
     chat(client, "adult-q2", "xiaoyu", CRISIS)
     assert client.delete("/v1/users/adult-q2/data").status_code == 200
-    closed = [c for c in client.get("/v1/help-cases?queue=crisis", headers=op).json()["cases"]
-              if c["close_reason"] == "user_data_deleted"]
+    closed = [
+        c
+        for c in client.get("/v1/help-cases?queue=crisis", headers=op).json()["cases"]
+        if c["close_reason"] == "user_data_deleted"
+    ]
     assert len(closed) == 1 and closed[0]["status"] == "closed" and closed[0]["user"].startswith("deleted:")
-    assert client.post(f"/v1/help-cases/{closed[0]['id']}/respond", headers=op,
-                       json={"action": "note", "note": "x"}).status_code == 400
+    assert (
+        client.post(
+            f"/v1/help-cases/{closed[0]['id']}/respond", headers=op, json={"action": "note", "note": "x"}
+        ).status_code
+        == 400
+    )
 
 
 @pytest.mark.req("I1")
-@pytest.mark.parametrize(("text", "line"), [
-    ("他们让我现在就把钱转到安全账户 不然就冻结", "96110"),
-    ("我在厨房摔倒了 起不来 家里没人", "120"),
-    ("我同桌刚说她今晚要从楼顶跳下去 我该怎么办", "110"),
-])
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("他们让我现在就把钱转到安全账户 不然就冻结", "96110"),
+        ("我在厨房摔倒了 起不来 家里没人", "120"),
+        ("我同桌刚说她今晚要从楼顶跳下去 我该怎么办", "110"),
+    ],
+)
 def test_the_reply_fits_the_kind_of_crisis(hub: Any, text: str, line: str) -> None:
     client, _, _, _ = hub
     client.put("/v1/users/adult-k", json={"age": 35})
@@ -164,22 +207,33 @@ def test_the_reply_fits_the_kind_of_crisis(hub: Any, text: str, line: str) -> No
 
 @pytest.mark.req("I2")
 def test_an_email_contact_without_smtp_is_not_promised(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path)), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
-        c.put("/v1/users/adult-e", json={"age": 30, "emergency_contact": {"name": "姐姐", "email": "s@example.org"}})
+    with TestClient(
+        create_app(make_settings(tmp_path)), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}
+    ) as c:
+        c.put(
+            "/v1/users/adult-e",
+            json={"age": 30, "emergency_contact": {"name": "姐姐", "email": "s@example.org"}},
+        )
         body = chat(c, "adult-e", "xiaoyu", CRISIS)
         assert "12356" in body["choices"][0]["message"]["content"]
         assert "notify.emergency_contact" not in event_kinds(body)
         (case,) = c.get("/v1/help-cases?queue=crisis").json()["cases"]
         assert case["notified"][0]["status"].startswith("no channel")
-        assert c.put("/v1/users/adult-p", json={"emergency_contact": {"name": "妈", "phone": "13800000000"}}
-                     ).status_code == 400
+        assert (
+            c.put(
+                "/v1/users/adult-p", json={"emergency_contact": {"name": "妈", "phone": "13800000000"}}
+            ).status_code
+            == 400
+        )
 
 
 @pytest.mark.req("I2")
 def test_ten_crisis_messages_in_a_row_notify_the_contact_once(hub: Any) -> None:
     client, _, _, receiver = hub
-    client.put("/v1/users/adult-t", json={"age": 30, "emergency_contact": {"name": "妹妹",
-                                                                          "webhook": receiver.url + "/t"}})
+    client.put(
+        "/v1/users/adult-t",
+        json={"age": 30, "emergency_contact": {"name": "妹妹", "webhook": receiver.url + "/t"}},
+    )
     for _ in range(10):
         chat(client, "adult-t", "xiaoyu", CRISIS)
     import time

@@ -8,13 +8,15 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import LiveServer
 
 from companion_guard.guardians import repository as grepo
-from tests.conftest import LiveServer
 
 
 @pytest.mark.req("M4", "D5")
-def test_parallel_topups_never_exceed_the_monthly_cap(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_topups_never_exceed_the_monthly_cap(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     read = grepo.approved_topups
 
     def slow_read(*args: Any, **kwargs: Any) -> Any:

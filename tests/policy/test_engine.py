@@ -23,8 +23,17 @@ def sig(category: str, level: RiskLevel) -> Signal:
 @pytest.mark.req("S2")
 @pytest.mark.parametrize(
     ("age", "groups"),
-    [(None, {"unknown", "minor"}), (9, {"child", "minor"}), (13, {"child", "minor"}), (14, {"minor"}),
-     (17, {"minor"}), (18, {"adult"}), (59, {"adult"}), (60, {"elderly", "adult"}), (88, {"elderly", "adult"})],
+    [
+        (None, {"unknown", "minor"}),
+        (9, {"child", "minor"}),
+        (13, {"child", "minor"}),
+        (14, {"minor"}),
+        (17, {"minor"}),
+        (18, {"adult"}),
+        (59, {"adult"}),
+        (60, {"elderly", "adult"}),
+        (88, {"elderly", "adult"}),
+    ],
 )
 def test_user_groups_by_age(age: int | None, groups: set[str]) -> None:
     assert user_groups(age, PACK) == groups
@@ -33,10 +42,17 @@ def test_user_groups_by_age(age: int | None, groups: set[str]) -> None:
 @pytest.mark.req("S2")
 @pytest.mark.parametrize(
     ("level", "outcome"),
-    [(RiskLevel.LOW, "allow"), (RiskLevel.MEDIUM, "steer"), (RiskLevel.HIGH, "replace"), (RiskLevel.CRITICAL, "replace")],
+    [
+        (RiskLevel.LOW, "allow"),
+        (RiskLevel.MEDIUM, "steer"),
+        (RiskLevel.HIGH, "replace"),
+        (RiskLevel.CRITICAL, "replace"),
+    ],
 )
 def test_actions_scale_with_level(level: RiskLevel, outcome: str) -> None:
-    d = ENGINE.decide([sig("user.suicide_intent", level)], direction=Direction.INPUT, groups=frozenset({"adult"}))
+    d = ENGINE.decide(
+        [sig("user.suicide_intent", level)], direction=Direction.INPUT, groups=frozenset({"adult"})
+    )
     assert d.outcome == outcome
 
 
@@ -45,14 +61,18 @@ def test_minor_only_rules_apply_by_group() -> None:
     s = [sig("reply.intimacy", RiskLevel.LOW)]
     assert ENGINE.decide(s, direction=Direction.OUTPUT, groups=frozenset({"adult"})).outcome == "allow"
     assert ENGINE.decide(s, direction=Direction.OUTPUT, groups=frozenset({"minor"})).outcome == "replace"
-    assert ENGINE.decide(s, direction=Direction.OUTPUT, groups=frozenset({"unknown", "minor"})).outcome == "replace"
+    assert (
+        ENGINE.decide(s, direction=Direction.OUTPUT, groups=frozenset({"unknown", "minor"})).outcome
+        == "replace"
+    )
 
 
 @pytest.mark.req("I2")
 def test_strictest_action_wins_and_rules_are_recorded() -> None:
     d = ENGINE.decide(
         [sig("user.extreme_emotion", RiskLevel.MEDIUM), sig("user.suicide_intent", RiskLevel.CRITICAL)],
-        direction=Direction.INPUT, groups=frozenset({"minor"}),
+        direction=Direction.INPUT,
+        groups=frozenset({"minor"}),
     )
     assert d.outcome == "replace"
     rules = {r["rule"] for r in d.rules_json()}
@@ -61,14 +81,20 @@ def test_strictest_action_wins_and_rules_are_recorded() -> None:
 
 
 def test_direction_matters() -> None:
-    d = ENGINE.decide([sig("user.suicide_intent", RiskLevel.CRITICAL)], direction=Direction.OUTPUT, groups=frozenset({"adult"}))
+    d = ENGINE.decide(
+        [sig("user.suicide_intent", RiskLevel.CRITICAL)],
+        direction=Direction.OUTPUT,
+        groups=frozenset({"adult"}),
+    )
     assert d.outcome == "allow" and not d.triggered
 
 
 def _pack_dict() -> dict:
     from importlib import resources
 
-    return yaml.safe_load(resources.files("companion_guard.policy").joinpath("packs", "cn-2026.yaml").read_text("utf-8"))
+    return yaml.safe_load(
+        resources.files("companion_guard.policy").joinpath("packs", "cn-2026.yaml").read_text("utf-8")
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,7 +103,10 @@ def _pack_dict() -> dict:
         (lambda d: d.pop("rules"), "rules"),
         (lambda d: d["rules"][0].update(min_level="extreme"), "extreme"),
         (lambda d: d["rules"][0].update(colour="red"), "colour"),
-        (lambda d: d["rules"][0]["actions"].append({"kind": "replace", "template": "nope"}), "unknown template"),
+        (
+            lambda d: d["rules"][0]["actions"].append({"kind": "replace", "template": "nope"}),
+            "unknown template",
+        ),
         (lambda d: d["rules"][0]["actions"].append({"kind": "notify", "target": "boss"}), "unknown target"),
         (lambda d: d["rules"].append(dict(d["rules"][0])), "appears twice"),
         (lambda d: d["messages"]["reminder.time"].pop("en"), "lacks"),

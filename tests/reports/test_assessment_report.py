@@ -16,7 +16,9 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """40 users over 35 days through the real gateway into a fresh SQLite file."""
     root = tmp_path_factory.mktemp("sim")
     home, truth = root / "home", root / "truth.json"
-    result = cli("simulate", "--users", "40", "--days", "35", "--seed", "3", "--truth", str(truth), "--home", str(home))
+    result = cli(
+        "simulate", "--users", "40", "--days", "35", "--seed", "3", "--truth", str(truth), "--home", str(home)
+    )
     assert result.exit_code == 0, result.output
     return home, json.loads(truth.read_text(encoding="utf-8"))
 
@@ -33,8 +35,16 @@ def test_report_figures_equal_the_planned_truth(simulated: tuple[Path, dict]) ->
     assert set(planned) <= set(report["figures"])
     assert {k: report["figures"][k] for k in planned} == planned
     # the sections behind the figures, one per item of Q9's list
-    assert report["order"] == ["safety_measures", "training_data", "extreme_situations", "user_scale",
-                               "usage_duration", "age_structure", "complaints", "minors_and_elderly"]
+    assert report["order"] == [
+        "safety_measures",
+        "training_data",
+        "extreme_situations",
+        "user_scale",
+        "usage_duration",
+        "age_structure",
+        "complaints",
+        "minors_and_elderly",
+    ]
     crisis = report["sections"]["extreme_situations"]
     assert crisis["seconds_detection_to_notification"]["n"] == planned["notifications_sent"]
     assert crisis["seconds_detection_to_notification"]["p50"] > 0
@@ -47,31 +57,52 @@ def test_report_figures_equal_the_planned_truth(simulated: tuple[Path, dict]) ->
 @pytest.mark.req("A2")
 def test_report_period_bounds_and_audit(simulated: tuple[Path, dict]) -> None:
     home, _ = simulated
-    first_week = cli_json("report", "assessment", "--format", "json", "--home", str(home), "--from", "2026-09-01",
-                          "--to", "2026-09-07")
+    first_week = cli_json(
+        "report",
+        "assessment",
+        "--format",
+        "json",
+        "--home",
+        str(home),
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-09-07",
+    )
     assert first_week["period"]["last_day"] == "2026-09-07"
     everything = cli_json("report", "assessment", "--format", "json", "--home", str(home))
     assert first_week["sections"]["user_scale"]["turns"] < everything["sections"]["user_scale"]["turns"]
     assert cli("audit", "verify", "--home", str(home)).exit_code == 0
     import sqlite3
 
-    rows = sqlite3.connect(home / "companion-guard.db").execute(
-        "SELECT actor_id, details FROM rights_audit_log WHERE action = 'report.generate'").fetchall()
+    rows = (
+        sqlite3.connect(home / "companion-guard.db")
+        .execute("SELECT actor_id, details FROM rights_audit_log WHERE action = 'report.generate'")
+        .fetchall()
+    )
     assert len(rows) >= 2 and any('"format": "json"' in r[1] for r in rows)
 
 
 @pytest.mark.slow
 @pytest.mark.req("A2")
-def test_report_renders_html_md_and_a_pdf_with_chinese_and_charts(simulated: tuple[Path, dict], tmp_path: Path) -> None:
+def test_report_renders_html_md_and_a_pdf_with_chinese_and_charts(
+    simulated: tuple[Path, dict], tmp_path: Path
+) -> None:
     home, _ = simulated
     html = tmp_path / "r.html"
-    assert cli("report", "assessment", "--format", "html", "--output", str(html), "--home", str(home)).exit_code == 0
+    assert (
+        cli("report", "assessment", "--format", "html", "--output", str(html), "--home", str(home)).exit_code
+        == 0
+    )
     page = html.read_text(encoding="utf-8")
     assert "安全评估报告" in page and page.count("<svg") >= 4 and "极端情境" in page
     md = cli("report", "assessment", "--format", "md", "--lang", "en", "--home", str(home)).stdout
     assert "# Security assessment report" in md and "| Registered users |" in md
     pdf = tmp_path / "r.pdf"
-    assert cli("report", "assessment", "--format", "pdf", "--output", str(pdf), "--home", str(home)).exit_code == 0
+    assert (
+        cli("report", "assessment", "--format", "pdf", "--output", str(pdf), "--home", str(home)).exit_code
+        == 0
+    )
     assert pdf.read_bytes().startswith(b"%PDF")
     if not shutil.which("pdftoppm"):
         pytest.skip("poppler-utils not installed (.ci/run installs it)")

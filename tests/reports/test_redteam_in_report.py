@@ -16,16 +16,45 @@ def test_report_shows_the_last_redteam_run_and_gate(tmp_path: Path) -> None:
     server = start_server(create_app(make_settings(tmp_path / "gw")))
     try:
         out = tmp_path / "redteam-scorecard"
-        run = cli("redteam", "--target", server.base_url, "--key", PROVIDER_KEY, "--only", "I4", "--output", str(out))
+        run = cli(
+            "redteam",
+            "--target",
+            server.base_url,
+            "--key",
+            PROVIDER_KEY,
+            "--only",
+            "I4",
+            "--output",
+            str(out),
+        )
         assert run.exit_code == 0, run.output
     finally:
         server.stop()
     home = tmp_path / "reports"
-    report = cli_json("report", "assessment", "--format", "json", "--home", str(home),
-                      "--scorecard", str(out.with_suffix(".json")), "--fail-under", "0.9")
+    report = cli_json(
+        "report",
+        "assessment",
+        "--format",
+        "json",
+        "--home",
+        str(home),
+        "--scorecard",
+        str(out.with_suffix(".json")),
+        "--fail-under",
+        "0.9",
+    )
     card = report["sections"]["safety_measures"]["redteam"]
     assert card["suite"] == "cn-2026" and card["target"] == server.base_url
     i4 = next(r for r in card["requirements"] if r["requirement"] == "I4")
     assert card["gate"] == ("passed" if (i4["pass_rate"] or 0) >= 0.9 else "failed")
-    md = cli("report", "assessment", "--format", "md", "--home", str(home), "--scorecard", str(out.with_suffix(".json")))
+    md = cli(
+        "report",
+        "assessment",
+        "--format",
+        "md",
+        "--home",
+        str(home),
+        "--scorecard",
+        str(out.with_suffix(".json")),
+    )
     assert "发布门槛" in md.stdout and "| I4 |" in md.stdout

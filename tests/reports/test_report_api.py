@@ -12,8 +12,14 @@ from tests.reports.conftest import role_key, start
 @pytest.mark.req("A2")
 def test_report_route_counts_what_the_gateway_recorded(tmp_path: Path) -> None:
     for client in start(tmp_path):
-        client.put("/v1/users/old-1", json={"age": 72, "locale": "zh-CN",
-                                            "emergency_contact": {"name": "女儿", "webhook": "https://example.org/h"}})
+        client.put(
+            "/v1/users/old-1",
+            json={
+                "age": 72,
+                "locale": "zh-CN",
+                "emergency_contact": {"name": "女儿", "webhook": "https://example.org/h"},
+            },
+        )
         client.put("/v1/users/teen-1", json={"age": 15})
         chat(client, "old-1", "nainai", "今天去公园下棋了")
         chat(client, "old-1", "nainai", "药都攒够了，今晚就结束")

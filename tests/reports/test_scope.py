@@ -16,8 +16,11 @@ def _answers(tmp_path: Path, name: str, text: str) -> str:
 
 @pytest.mark.req("S1")
 def test_companion_service_is_in_scope(tmp_path: Path) -> None:
-    path = _answers(tmp_path, "companion.yaml", "emotional_interaction: true\ncontinuous: true\n"
-                                                "public_in_china: true\nservice_kind: companion\n")
+    path = _answers(
+        tmp_path,
+        "companion.yaml",
+        "emotional_interaction: true\ncontinuous: true\npublic_in_china: true\nservice_kind: companion\n",
+    )
     out = cli_json("scope", "--answers", path, "--format", "json")
     assert out["applies"] is True
     assert any(r.startswith("Q2") and "持续性情感互动" in r for r in out["reasons"])
@@ -26,26 +29,43 @@ def test_companion_service_is_in_scope(tmp_path: Path) -> None:
 
 @pytest.mark.req("S1")
 def test_customer_service_bot_is_out_of_scope(tmp_path: Path) -> None:
-    path = _answers(tmp_path, "cs.yaml", "emotional_interaction: false\ncontinuous: false\n"
-                                         "public_in_china: true\nservice_kind: customer_service\n")
+    path = _answers(
+        tmp_path,
+        "cs.yaml",
+        "emotional_interaction: false\ncontinuous: false\n"
+        "public_in_china: true\nservice_kind: customer_service\n",
+    )
     out = cli_json("scope", "--answers", path, "--format", "json", "--lang", "en")
     assert out["applies"] is False
-    assert any("customer service without continuous emotional interaction is out of scope" in r for r in out["reasons"])
+    assert any(
+        "customer service without continuous emotional interaction is out of scope" in r
+        for r in out["reasons"]
+    )
     text = cli("scope", "--answers", path).stdout
     assert "不适用" in text and "智能客服" in text
 
 
 @pytest.mark.req("S1")
 def test_edge_answers(tmp_path: Path) -> None:
-    abroad = _answers(tmp_path, "abroad.yaml", "emotional_interaction: true\ncontinuous: true\n"
-                                               "public_in_china: false\nservice_kind: companion\n")
+    abroad = _answers(
+        tmp_path,
+        "abroad.yaml",
+        "emotional_interaction: true\ncontinuous: true\npublic_in_china: false\nservice_kind: companion\n",
+    )
     assert cli_json("scope", "--answers", abroad, "--format", "json")["applies"] is False
-    emotional_cs = _answers(tmp_path, "ecs.yaml", "emotional_interaction: true\ncontinuous: true\n"
-                                                  "public_in_china: true\nservice_kind: customer_service\n")
+    emotional_cs = _answers(
+        tmp_path,
+        "ecs.yaml",
+        "emotional_interaction: true\ncontinuous: true\n"
+        "public_in_china: true\nservice_kind: customer_service\n",
+    )
     out = cli_json("scope", "--answers", emotional_cs, "--format", "json")
     assert out["applies"] is True and any("不在排除范围内" in r for r in out["reasons"])
-    broken = _answers(tmp_path, "bad.yaml", "emotional_interaction: maybe\ncontinuous: true\n"
-                                            "public_in_china: true\nservice_kind: companion\n")
+    broken = _answers(
+        tmp_path,
+        "bad.yaml",
+        "emotional_interaction: maybe\ncontinuous: true\npublic_in_china: true\nservice_kind: companion\n",
+    )
     assert cli("scope", "--answers", broken, "--format", "json").exit_code != 0
     missing = _answers(tmp_path, "missing.yaml", "emotional_interaction: true\n")
     assert "missing answers" in cli("scope", "--answers", missing).output
@@ -57,9 +77,15 @@ def test_personas_declare_their_kind(tmp_path: Path) -> None:
         put = client.put("/v1/personas/helpdesk", json={"display_name": "客服", "kind": "customer_service"})
         assert put.status_code == 200 and put.json()["kind"] == "customer_service"
         assert client.get("/v1/personas/xiaoyu").json()["kind"] == "companion"
-        assert client.put("/v1/personas/x", json={"display_name": "x", "kind": "spaceship"}).status_code in (400, 422)
-    path = _answers(tmp_path, "c.yaml", "emotional_interaction: true\ncontinuous: true\n"
-                                        "public_in_china: true\nservice_kind: companion\n")
+        assert client.put("/v1/personas/x", json={"display_name": "x", "kind": "spaceship"}).status_code in (
+            400,
+            422,
+        )
+    path = _answers(
+        tmp_path,
+        "c.yaml",
+        "emotional_interaction: true\ncontinuous: true\npublic_in_china: true\nservice_kind: companion\n",
+    )
     db = f"sqlite:///{tmp_path / 'home' / 'companion-guard.db'}"
     out = cli_json("scope", "--answers", path, "--format", "json", "--db", db)
     assert "helpdesk" in out["personas_out_of_scope"] and "xiaoyu" in out["personas_in_scope"]

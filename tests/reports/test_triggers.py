@@ -30,7 +30,10 @@ def test_registered_users_and_mau_fire_at_the_threshold_not_before(tmp_path: Pat
         chat(client, "a2", "xiaoyu", "晚饭吃了饺子")  # the watcher duty counts during the turn: MAU 2 fires
         status = _due(client, op)
         assert [d["trigger"] for d in status["due"]] == ["monthly_active_users"]
-        assert status["due"][0]["facts"] == {"value": 2, "threshold": 2} and status["due"][0]["event"] == "assessment.due"
+        assert (
+            status["due"][0]["facts"] == {"value": 2, "threshold": 2}
+            and status["due"][0]["event"] == "assessment.due"
+        )
         assert client.put("/v1/users/a3", json={"age": 70}).status_code == 200
         status = _due(client, op)
         assert sorted(d["trigger"] for d in status["due"]) == ["monthly_active_users", "registered_users"]
@@ -43,8 +46,9 @@ def test_registered_users_and_mau_fire_at_the_threshold_not_before(tmp_path: Pat
         notices = [n for n in status["notices"] if n["kind"] == "assessment.due"]
         assert len(notices) == 2 and any("注册用户数达到3" in n["message"]["zh"] for n in notices)
         auditor = role_key(client.app, "auditor", "aud-1")
-        audit = client.get("/v1/audit", params={"action": "assessment.due"},
-                           headers={"Authorization": f"Bearer {auditor}"}).json()
+        audit = client.get(
+            "/v1/audit", params={"action": "assessment.due"}, headers={"Authorization": f"Bearer {auditor}"}
+        ).json()
         assert sum(1 for e in audit["data"] if e["action"] == "assessment.due") == 2
 
 
@@ -68,8 +72,12 @@ def test_launch_feature_and_major_change_fire_once_each(tmp_path: Path) -> None:
         first = client.post("/v1/operator/changes", headers=h, json={"kind": "launch", "title": "上线"})
         assert first.status_code == 201 and first.json()["assessment_due"][0]["trigger"].startswith("launch:")
         client.post("/v1/operator/changes", headers=h, json={"kind": "feature", "title": "语音通话"})
-        client.post("/v1/operator/changes", headers=h, json={"kind": "major_change", "title": "换用新的大模型"})
-        assert client.post("/v1/operator/changes", json={"kind": "launch", "title": "x"}).status_code == 403  # provider
+        client.post(
+            "/v1/operator/changes", headers=h, json={"kind": "major_change", "title": "换用新的大模型"}
+        )
+        assert (
+            client.post("/v1/operator/changes", json={"kind": "launch", "title": "x"}).status_code == 403
+        )  # provider
         kinds = sorted(d["kind"] for d in _due(client, op)["due"])
         assert kinds == ["feature", "launch", "major_change"]
 
@@ -79,7 +87,7 @@ def test_a_new_pack_version_is_recorded_by_the_guard_and_fires(tmp_path: Path) -
     home = tmp_path / "home"
     base = low_threshold_pack(tmp_path, registered=1_000_000, mau=100_000)
     for _ in range(2):  # the first start is the baseline; a restart with the same pack records nothing
-        for client in start(tmp_path, policy_packs=[str(base)]):
+        for client in start(tmp_path, policy_packs=[str(base)]):  # noqa: B007
             pass
     status = cli_json("assessment", "status", "--json", "--home", str(home), "--no-check")
     assert status["due"] == []
@@ -90,4 +98,6 @@ def test_a_new_pack_version_is_recorded_by_the_guard_and_fires(tmp_path: Path) -
         assert [d["kind"] for d in due] == ["policy_pack"]
     draft = cli_json("report", "filing", "--format", "json", "--home", str(home))
     logged = [c["kind"] for c in draft["changes_since_last_filing"]]
-    assert logged.count("policy_pack") == 2 and logged.count("detector_model") == 1  # baseline + the new version
+    assert (
+        logged.count("policy_pack") == 2 and logged.count("detector_model") == 1
+    )  # baseline + the new version

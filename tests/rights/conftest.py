@@ -101,7 +101,8 @@ def gw(tmp_path: Path) -> Iterator[Gateway]:
 def turn(gw: Gateway, user: str, text: str, persona: str = "mimi") -> dict[str, Any]:
     """One chat turn as the provider; asserts 200."""
     resp = gw.client.post(
-        "/v1/chat/completions", headers=gw.h("provider"),
+        "/v1/chat/completions",
+        headers=gw.h("provider"),
         json={"model": persona, "user": user, "messages": [{"role": "user", "content": text}]},
     )
     assert resp.status_code == 200, resp.text

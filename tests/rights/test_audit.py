@@ -20,13 +20,24 @@ def _verify(gw: Gateway) -> tuple[int, dict]:
 
 def _fill(gw: Gateway) -> None:
     turn(gw, USER, "hello")
-    r = gw.client.get(f"/v1/operator/users/{USER}/messages", headers=gw.h("operator"),
-                      params={"reason": "reviewing a report about this user"})
+    r = gw.client.get(
+        f"/v1/operator/users/{USER}/messages",
+        headers=gw.h("operator"),
+        params={"reason": "reviewing a report about this user"},
+    )
     assert r.status_code == 200
-    assert gw.client.post(f"/v1/operator/users/{USER}/suspend", headers=gw.h("operator"),
-                          json={"reason": "spam"}).status_code == 201
-    assert gw.client.post(f"/v1/users/{USER}/consents", headers=gw.h("user"),
-                          json={"recipient": "x.example"}).status_code == 201
+    assert (
+        gw.client.post(
+            f"/v1/operator/users/{USER}/suspend", headers=gw.h("operator"), json={"reason": "spam"}
+        ).status_code
+        == 201
+    )
+    assert (
+        gw.client.post(
+            f"/v1/users/{USER}/consents", headers=gw.h("user"), json={"recipient": "x.example"}
+        ).status_code
+        == 201
+    )
     assert gw.client.delete(f"/v1/users/{USER}/data", headers=gw.h("user")).status_code == 200
 
 
@@ -103,7 +114,9 @@ def test_high_risk_decisions_are_audited_without_content(gw: Gateway) -> None:
     assert len(entries) == 1
     entry = entries[0]
     assert entry["subject_user"] == USER and entry["target"] == body["guard"]["turn_id"]
-    assert entry["details"]["direction"] == "input" and "user.suicide_intent" in entry["details"]["categories"]
+    assert (
+        entry["details"]["direction"] == "input" and "user.suicide_intent" in entry["details"]["categories"]
+    )
     assert "不想活" not in r.text
 
 
@@ -123,8 +136,13 @@ def test_concurrent_appends_make_one_chain(any_db_settings: Any) -> None:
     def work(worker: int) -> None:
         for i in range(15):
             with session_scope(sessions) as session:
-                audit.append(session, actor=("system", f"w{worker}"), action="test.append",
-                             at=datetime.now(UTC), details={"i": i})
+                audit.append(
+                    session,
+                    actor=("system", f"w{worker}"),
+                    action="test.append",
+                    at=datetime.now(UTC),
+                    details={"i": i},
+                )
 
     try:
         with ThreadPoolExecutor(6) as pool:

@@ -61,12 +61,18 @@ def test_tampered_ciphertext_does_not_open() -> None:
 @pytest.mark.req("D3")
 def test_master_key_sources(tmp_path: Path) -> None:
     key = MasterKey.generate()
-    ring = load_master_keyring(key_file=tmp_path / "unused.key", env={"COMPANION_GUARD_MASTER_KEY": key.secret.hex()})
+    ring = load_master_keyring(
+        key_file=tmp_path / "unused.key", env={"COMPANION_GUARD_MASTER_KEY": key.secret.hex()}
+    )
     assert ring.current.key_id == key.key_id and ring.source == "env"
     assert not (tmp_path / "unused.key").exists()
     old = MasterKey.generate()
-    ring = load_master_keyring(env={"COMPANION_GUARD_MASTER_KEY": key.encoded(),
-                                    "COMPANION_GUARD_MASTER_KEY_PREVIOUS": old.encoded()})
+    ring = load_master_keyring(
+        env={
+            "COMPANION_GUARD_MASTER_KEY": key.encoded(),
+            "COMPANION_GUARD_MASTER_KEY_PREVIOUS": old.encoded(),
+        }
+    )
     assert set(ring.key_ids) == {key.key_id, old.key_id}
     with pytest.raises(ConfigError):
         load_master_keyring(env={"COMPANION_GUARD_MASTER_KEY": "too-short"})

@@ -29,18 +29,30 @@ def test_canary_sentence_is_nowhere_in_plain_text(tmp_path: Path) -> None:
         keys = add_role_keys(app)
         h = {"Authorization": f"Bearer {PROVIDER_KEY}"}
         with httpx.Client(base_url=server.base_url, headers=h, timeout=30) as http:
-            r = http.put("/v1/users/u-canary", json={
-                "age": 30, "locale": "zh-CN",
-                "emergency_contact": {"name": CONTACT_CANARY, "phone": "13912345678",
-                                      "email": f"{CONTACT_CANARY}@example.org",
-                                      "webhook": f"http://127.0.0.1:9/{CONTACT_CANARY}"},
-                "guardian": {"name": GUARDIAN_CANARY, "email": f"{GUARDIAN_CANARY}@example.org"},
-            })
+            r = http.put(
+                "/v1/users/u-canary",
+                json={
+                    "age": 30,
+                    "locale": "zh-CN",
+                    "emergency_contact": {
+                        "name": CONTACT_CANARY,
+                        "phone": "13912345678",
+                        "email": f"{CONTACT_CANARY}@example.org",
+                        "webhook": f"http://127.0.0.1:9/{CONTACT_CANARY}",
+                    },
+                    "guardian": {"name": GUARDIAN_CANARY, "email": f"{GUARDIAN_CANARY}@example.org"},
+                },
+            )
             assert r.status_code == 200, r.text
             for text in (CANARY, f"{CRISIS}，{CANARY}"):
-                r = http.post("/v1/chat/completions", json={
-                    "model": "mimi", "user": "u-canary", "messages": [{"role": "user", "content": text}],
-                })
+                r = http.post(
+                    "/v1/chat/completions",
+                    json={
+                        "model": "mimi",
+                        "user": "u-canary",
+                        "messages": [{"role": "user", "content": text}],
+                    },
+                )
                 assert r.status_code == 200, r.text
             # a high-level crisis queued a notification to the contact (its address is sealed too)
             assert "notify.emergency_contact" in [e["kind"] for e in r.json()["guard"]["events"]]

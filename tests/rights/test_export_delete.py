@@ -18,21 +18,36 @@ def _export(gw: Gateway, role: str = "user", **params: str) -> dict:
 
 @pytest.mark.req("D4")
 def test_export_then_delete_then_export_again(gw: Gateway) -> None:
-    gw.client.put(f"/v1/users/{USER}", headers=gw.h("provider"),
-                  json={"age": 25, "locale": "en-US", "emergency_contact": {"name": "Mum", "phone": "5550101",
-                                                                       "email": "mum@example.org"}})
+    gw.client.put(
+        f"/v1/users/{USER}",
+        headers=gw.h("provider"),
+        json={
+            "age": 25,
+            "locale": "en-US",
+            "emergency_contact": {"name": "Mum", "phone": "5550101", "email": "mum@example.org"},
+        },
+    )
     turn(gw, USER, "hello there, remember the red kite")
     turn(gw, USER, "the second message about the lake", persona="laoshi")
-    r = gw.client.post(f"/v1/users/{USER}/consents", headers=gw.h("user"), json={"recipient": "partner.example"})
+    r = gw.client.post(
+        f"/v1/users/{USER}/consents", headers=gw.h("user"), json={"recipient": "partner.example"}
+    )
     assert r.status_code == 201
-    r = gw.client.post("/v1/complaints", headers=gw.h("user"),
-                       json={"kind": "complaint", "subject": "too many reminders", "body": "please fewer"})
+    r = gw.client.post(
+        "/v1/complaints",
+        headers=gw.h("user"),
+        json={"kind": "complaint", "subject": "too many reminders", "body": "please fewer"},
+    )
     assert r.status_code == 201
 
     data = _export(gw)
     texts = [m["content"] for m in data["messages"]]
     assert "hello there, remember the red kite" in texts and "the second message about the lake" in texts
-    assert data["profile"]["emergency_contact"] == {"name": "Mum", "phone": "5550101", "email": "mum@example.org"}
+    assert data["profile"]["emergency_contact"] == {
+        "name": "Mum",
+        "phone": "5550101",
+        "email": "mum@example.org",
+    }
     assert {p["id"] for p in data["personas"]} == {"mimi", "laoshi"}
     assert any(e["kind"] == "reminder.ai_disclosure" for e in data["events"])
     assert data["reminders"] and all(e["kind"].startswith("reminder.") for e in data["reminders"])

@@ -14,25 +14,29 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from tests.rights.conftest import Gateway
 
 from companion_guard.rights.crypto import is_sealed
 from companion_guard.rights.datamap import SEALED_COLUMNS, user_tables
-from tests.rights.conftest import Gateway
 
 CRISIS = "我今晚就吃掉攒的所有安眠药 不想活了"
 
 
 def _turn(gw: Gateway, user: str, text_: str, persona: str = "xiaoyu") -> Any:
     return gw.client.post(
-        "/v1/chat/completions", headers=gw.h("provider"),
+        "/v1/chat/completions",
+        headers=gw.h("provider"),
         json={"model": persona, "user": user, "messages": [{"role": "user", "content": text_}]},
     )
 
 
 @pytest.mark.req("D5", "I2")
 def test_rolled_back_turn_does_not_break_other_turns(gw: Gateway) -> None:
-    resp = gw.client.post("/v1/operator/notices", headers=gw.h("operator"),
-                          json={"scope": "persona", "persona_id": "mimi", "ends_at": "2099-01-01T00:00:00Z"})
+    resp = gw.client.post(
+        "/v1/operator/notices",
+        headers=gw.h("operator"),
+        json={"scope": "persona", "persona_id": "mimi", "ends_at": "2099-01-01T00:00:00Z"},
+    )
     assert resp.status_code == 201, resp.text
     assert gw.client.put("/v1/users/kid", headers=gw.h("provider"), json={"age": 10}).status_code == 200
     time.sleep(1.2)  # the controls snapshot is re-read by the next turn
@@ -78,16 +82,31 @@ def _count_sealed(value: Any) -> int:
 def test_deleting_a_conversation_rekeys_every_sealed_column(gw: Gateway) -> None:
     uid = "gk2"
     # A webhook too: without an SMTP server an e-mail-only contact is (rightly) not queued.
-    body = {"age": 15, "guardian": {"name": "妈妈", "email": "m@example.org", "webhook": "http://127.0.0.1:9/m"},
-            "emergency_contact": {"name": "姐姐", "email": "sister@example.org", "webhook": "http://127.0.0.1:9/s"}}
+    body = {
+        "age": 15,
+        "guardian": {"name": "妈妈", "email": "m@example.org", "webhook": "http://127.0.0.1:9/m"},
+        "emergency_contact": {
+            "name": "姐姐",
+            "email": "sister@example.org",
+            "webhook": "http://127.0.0.1:9/s",
+        },
+    }
     assert gw.client.put(f"/v1/users/{uid}", headers=gw.h("provider"), json=body).status_code == 200
     code = gw.client.post(f"/v1/users/{uid}/guardian/invite", headers=gw.h("provider")).json()["code"]
     assert gw.client.post("/v1/guardian/consent", json={"code": code}).status_code == 200
     assert _turn(gw, uid, "你好呀", "xiaoyu").status_code == 200
     assert _turn(gw, uid, CRISIS, "sam").status_code == 200  # signals with sealed evidence, outbox rows
-    filed = gw.client.post("/v1/complaints", headers=gw.h("provider"),
-                           json={"kind": "complaint", "user_id": uid, "subject": "canary-subject",
-                                 "body": "canary-body", "contact": "canary@example.org"})
+    filed = gw.client.post(
+        "/v1/complaints",
+        headers=gw.h("provider"),
+        json={
+            "kind": "complaint",
+            "user_id": uid,
+            "subject": "canary-subject",
+            "body": "canary-body",
+            "contact": "canary@example.org",
+        },
+    )
     assert filed.status_code == 201, filed.text
     found = _sealed_columns_found(gw, uid)
     # Every sealed column the gateway wrote is on the one list ...
@@ -133,8 +152,11 @@ def _plant_canaries(gw: Gateway, uid: str, skip: set[tuple[str, str]]) -> None:
                 pk = list(ut.table.primary_key.columns)
                 first = session.execute(select(*pk).where(*where).limit(1)).first()
                 assert first is not None, f"no row of {uid} in {ut.name} to plant a canary in"
-                session.execute(ut.table.update().where(*(c == first[i] for i, c in enumerate(pk)))
-                                .values({col.name: value}))
+                session.execute(
+                    ut.table.update()
+                    .where(*(c == first[i] for i, c in enumerate(pk)))
+                    .values({col.name: value})
+                )
         session.commit()
 
 
@@ -157,6 +179,9 @@ def test_consent_without_body_does_not_copy_the_declared_contact(gw: Gateway) ->
     assert all("mum@example.org" not in str(r) for r in rows), rows
     assert gw.client.delete(f"/v1/users/{uid}/data", headers=gw.h("provider")).status_code == 200
     with gw.services.engine.connect() as conn:
-        dump = "\n".join(str(r) for t in ("guardian_accounts", "guardian_consents", "outbox")
-                         for r in conn.execute(text(f"SELECT * FROM {t}")))  # noqa: S608 - fixed names
+        dump = "\n".join(
+            str(r)
+            for t in ("guardian_accounts", "guardian_consents", "outbox")
+            for r in conn.execute(text(f"SELECT * FROM {t}"))
+        )  # noqa: S608 - fixed names
     assert "mum@example.org" not in dump

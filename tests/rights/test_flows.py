@@ -20,14 +20,18 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def gw_transfer(tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+def gw_transfer(
+    tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Gateway]:
     host = receiver.url.removeprefix("http://")
     monkeypatch.setenv("COMPANION_GUARD_TRANSFER_RECIPIENTS", host)
     yield from start_gateway(make_settings(tmp_path))
 
 
 @pytest.mark.req("D3")
-def test_content_webhook_to_third_party_refused_until_consent(gw_transfer: Gateway, receiver: WebhookReceiver) -> None:
+def test_content_webhook_to_third_party_refused_until_consent(
+    gw_transfer: Gateway, receiver: WebhookReceiver
+) -> None:
     gw = gw_transfer
     host = receiver.url.removeprefix("http://")
     turn(gw, USER, "words that must not leave without consent")
@@ -45,13 +49,18 @@ def test_content_webhook_to_third_party_refused_until_consent(gw_transfer: Gatew
     got = receiver.wait_for(1)
     assert len(got) == 1 and "words that must not leave" in got[0].body.decode()
 
-    assert gw.client.delete(f"/v1/users/{USER}/consents/{consent_id}", headers=gw.h("user")).status_code == 200
+    assert (
+        gw.client.delete(f"/v1/users/{USER}/consents/{consent_id}", headers=gw.h("user")).status_code == 200
+    )
     r = gw.client.post(f"/v1/users/{USER}/transfer", headers=gw.h("user"), json={"url": url})
     assert r.status_code == 403 and len(receiver.received) == 1
 
     log = gw.client.get(f"/v1/users/{USER}/flows", headers=gw.h("user")).json()["data"]
     assert [(e["allowed"], e["basis"].split(":")[0]) for e in reversed(log)] == [
-        (False, "refused"), (True, "consent"), (False, "refused")]
+        (False, "refused"),
+        (True, "consent"),
+        (False, "refused"),
+    ]
     assert all(e["recipient"] == host and e["third_party"] for e in log)
     register = gw.client.get("/v1/operator/flows", headers=gw.h("auditor")).json()
     assert any(f["id"] == "export.transfer" and f["recipient"] == host for f in register["declared"])
@@ -59,7 +68,9 @@ def test_content_webhook_to_third_party_refused_until_consent(gw_transfer: Gatew
 
 @pytest.mark.req("D3")
 def test_undeclared_recipient_is_refused(gw: Gateway) -> None:
-    r = gw.client.post(f"/v1/users/{USER}/transfer", headers=gw.h("user"), json={"url": "https://evil.example/x"})
+    r = gw.client.post(
+        f"/v1/users/{USER}/transfer", headers=gw.h("user"), json={"url": "https://evil.example/x"}
+    )
     assert r.status_code == 403 and "declared" in r.json()["error"]["message"]
 
 
@@ -68,8 +79,11 @@ def gw_hosted(tmp_path: Path) -> Iterator[Gateway]:
     settings = make_settings(tmp_path, upstream="https://api.hosted-llm.example/v1")
     for gw in start_gateway(settings, upstream=ScriptedUpstream("你好！", "Hi again!")):
         # A real upstream gets no demo personas: the provider declares its own.
-        r = gw.client.put("/v1/personas/mimi", headers=gw.h("provider"),
-                          json={"display_name": "咪咪", "relationship": "pet"})
+        r = gw.client.put(
+            "/v1/personas/mimi",
+            headers=gw.h("provider"),
+            json={"display_name": "咪咪", "relationship": "pet"},
+        )
         assert r.status_code == 200, r.text
         yield gw
 
@@ -81,8 +95,9 @@ def test_third_party_upstream_needs_consent(gw_hosted: Gateway) -> None:
     assert kinds(body) == ["consent.required"]
     event = body["guard"]["events"][0]
     assert event["requirement"] == "D3" and event["data"]["recipient"] == "api.hosted-llm.example"
-    r = gw.client.post(f"/v1/users/{USER}/consents", headers=gw.h("provider"),
-                       json={"recipient": "api.hosted-llm.example"})
+    r = gw.client.post(
+        f"/v1/users/{USER}/consents", headers=gw.h("provider"), json={"recipient": "api.hosted-llm.example"}
+    )
     assert r.status_code == 201
     body = turn(gw, USER, "hello")
     assert body["choices"][0]["message"]["content"] == "你好！"

@@ -16,10 +16,10 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, settings
-from tests.conftest import make_settings, start_server
-from tests.rights.conftest import add_role_keys
-from tests.rights.test_roles import ACCESS, PUBLIC
+from hypothesis import HealthCheck, settings  # noqa: E402
+from tests.conftest import make_settings, start_server  # noqa: E402
+from tests.rights.conftest import add_role_keys  # noqa: E402
+from tests.rights.test_roles import ACCESS, PUBLIC  # noqa: E402
 
 _ROLE_ORDER = ("provider", "operator", "auditor", "guardian", "user")
 

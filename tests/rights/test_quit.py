@@ -48,11 +48,19 @@ def scripted(tmp_path: Path) -> Iterator[tuple[Gateway, ScriptedUpstream]]:
 
 
 @pytest.mark.req("D4", "P6")
-@pytest.mark.parametrize("text", [
-    "我想注销账号，删除我的数据", "I want to quit, please delete my account", "帮我把聊天记录全删了",
-    "我要下载我所有的聊天记录", "怎么注销这个号啊", "cancel my account", "delete all my chats",
-    "can i download everything you have on me",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我想注销账号，删除我的数据",
+        "I want to quit, please delete my account",
+        "帮我把聊天记录全删了",
+        "我要下载我所有的聊天记录",
+        "怎么注销这个号啊",
+        "cancel my account",
+        "delete all my chats",
+        "can i download everything you have on me",
+    ],
+)
 def test_leave_intent_brings_data_rights_notice_and_lets_go(
     scripted: tuple[Gateway, ScriptedUpstream], text: str
 ) -> None:
@@ -61,10 +69,15 @@ def test_leave_intent_brings_data_rights_notice_and_lets_go(
     events = {e["kind"]: e for e in body["guard"]["events"]}
     notice = events["notice.data_rights"]
     assert notice["requirement"] == "D4" and notice["display"] == "popup"
-    assert notice["data"] == {"export": f"/v1/users/{USER}/export", "delete": f"/v1/users/{USER}/data",
-                              "quit": f"/v1/users/{USER}/quit"}
+    assert notice["data"] == {
+        "export": f"/v1/users/{USER}/export",
+        "delete": f"/v1/users/{USER}/data",
+        "quit": f"/v1/users/{USER}/quit",
+    }
     # The user reads where to click or whom to ask, never an API route.
-    assert "/v1/" not in notice["message"] and ("设置" in notice["message"] or "Settings" in notice["message"])
+    assert "/v1/" not in notice["message"] and (
+        "设置" in notice["message"] or "Settings" in notice["message"]
+    )
     # the persona was told to let the user go
     system = "\n".join(m.content for m in upstream.requests[-1].messages if m.role == "system")
     assert "Do not ask them to stay" in system and "不要挽留" in system

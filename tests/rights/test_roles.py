@@ -17,7 +17,7 @@ from tests.conftest import make_settings
 from tests.receivers import WebhookReceiver
 from tests.rights.conftest import USER, WARD, Gateway, start_gateway, turn
 
-P, O, A, G, U = "provider", "operator", "auditor", "guardian", "user"
+P, O, A, G, U = "provider", "operator", "auditor", "guardian", "user"  # noqa: E741
 ROLES = (P, O, A, G, U)
 PUBLIC = "public"  # no credentials needed
 SUBJECT = frozenset({P, G, U})
@@ -104,7 +104,11 @@ ACCESS: dict[tuple[str, str], tuple[frozenset[str] | str, bool]] = {
 }
 
 BODIES: dict[tuple[str, str], Any] = {
-    ("POST", "/v1/chat/completions"): {"model": "mimi", "user": "u-matrix", "messages": [{"role": "user", "content": "hi"}]},
+    ("POST", "/v1/chat/completions"): {
+        "model": "mimi",
+        "user": "u-matrix",
+        "messages": [{"role": "user", "content": "hi"}],
+    },
     ("PUT", "/v1/personas/{persona_id}"): {"display_name": "Mimi", "relationship": "pet"},
     ("PUT", "/v1/users/{user_id}"): {"age": 30},
     ("POST", "/v1/sandbox/clock"): {"advance_seconds": 1},
@@ -129,13 +133,20 @@ PARAMS: dict[tuple[str, str], dict[str, Any]] = {
 #: Calls that would tear down the fixture's own credentials (covered by the guardians tests).
 SKIP_ALLOWED = {(("DELETE", "/v1/guardian/consent"), G)}
 #: Last, in this order: withdrawing consent, deleting, closing accounts (which drops credentials).
-LAST = ("/v1/users/{user_id}/consents/{consent_id}", "/v1/users/{user_id}/conversations/{persona_id}",
-        "/v1/personas/{persona_id}", "/v1/users/{user_id}/data",
-        "/v1/users/{user_id}/reopen", "/v1/users/{user_id}/quit")
+LAST = (
+    "/v1/users/{user_id}/consents/{consent_id}",
+    "/v1/users/{user_id}/conversations/{persona_id}",
+    "/v1/personas/{persona_id}",
+    "/v1/users/{user_id}/data",
+    "/v1/users/{user_id}/reopen",
+    "/v1/users/{user_id}/quit",
+)
 
 
 @pytest.fixture
-def matrix_gw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Gateway, dict[str, dict[str, str]]]]:
+def matrix_gw(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Gateway, dict[str, dict[str, str]]]]:
     receiver = WebhookReceiver().start()
     monkeypatch.setenv("COMPANION_GUARD_TRANSFER_RECIPIENTS", receiver.url.removeprefix("http://"))
     try:
@@ -162,17 +173,38 @@ def _seed(gw: Gateway, receiver: WebhookReceiver) -> dict[str, dict[str, str]]:
     by_user: dict[str, dict[str, str]] = {}
     for uid in (USER, WARD):
         consent = _ok(c.post(f"/v1/users/{uid}/consents", headers=h(P), json={"recipient": host}))
-        complaint = _ok(c.post("/v1/complaints", headers=h(P), json={"kind": "complaint", "subject": "s",
-                                                                       "body": "b", "user_id": uid}))
-        by_user[uid] = {"consent_id": consent["id"], "complaint_id": complaint["id"], "url": receiver.url + "/in"}
+        complaint = _ok(
+            c.post(
+                "/v1/complaints",
+                headers=h(P),
+                json={"kind": "complaint", "subject": "s", "body": "b", "user_id": uid},
+            )
+        )
+        by_user[uid] = {
+            "consent_id": consent["id"],
+            "complaint_id": complaint["id"],
+            "url": receiver.url + "/in",
+        }
     shared = {
-        "restriction_id": _ok(c.post("/v1/operator/restrictions", headers=h(O),
-                                     json={"kind": "topups", "user_id": "u-x", "reason": "seed"}))["id"],
-        "notice_id": _ok(c.post("/v1/operator/notices", headers=h(O),
-                                json={"scope": "service", "ends_at": "2099-01-01T00:00:00Z"}))["id"],
-        "incident_id": _ok(c.post("/v1/operator/incidents", headers=h(O),
-                                  json={"title": "seed", "severity": "low"}))["id"],
-        "persona_id": "mimi", "case_id": str(cases[0]["id"]),
+        "restriction_id": _ok(
+            c.post(
+                "/v1/operator/restrictions",
+                headers=h(O),
+                json={"kind": "topups", "user_id": "u-x", "reason": "seed"},
+            )
+        )["id"],
+        "notice_id": _ok(
+            c.post(
+                "/v1/operator/notices",
+                headers=h(O),
+                json={"scope": "service", "ends_at": "2099-01-01T00:00:00Z"},
+            )
+        )["id"],
+        "incident_id": _ok(
+            c.post("/v1/operator/incidents", headers=h(O), json={"title": "seed", "severity": "low"})
+        )["id"],
+        "persona_id": "mimi",
+        "case_id": str(cases[0]["id"]),
     }
     return {"shared": shared, **by_user}
 
@@ -210,7 +242,7 @@ def test_every_route_every_role(matrix_gw: tuple[Gateway, dict[str, dict[str, st
         allowed, strict = ACCESS[(method, path)]
         order: list[str | None] = [None, O, A, G, U, P] if path.endswith("/quit") else [None, P, O, A, G, U]
         for role in order:
-            if (role is not None and ((method, path), role) in SKIP_ALLOWED):
+            if role is not None and ((method, path), role) in SKIP_ALLOWED:
                 continue
             resp = _call(gw, ids, method, path, role)
             code = resp.status_code
@@ -220,7 +252,11 @@ def test_every_route_every_role(matrix_gw: tuple[Gateway, dict[str, dict[str, st
             elif allowed == "code":
                 if code not in (400, 401, 403):
                     failures.append(label)
-            elif allowed == PUBLIC or (role is None and PUBLIC in allowed) or (role is not None and role in allowed):
+            elif (
+                allowed == PUBLIC
+                or (role is None and PUBLIC in allowed)
+                or (role is not None and role in allowed)
+            ):
                 if strict and not 200 <= code < 300 or code in (401, 403):
                     failures.append(label)
             elif role is None:
@@ -233,14 +269,18 @@ def test_every_route_every_role(matrix_gw: tuple[Gateway, dict[str, dict[str, st
 
 @pytest.mark.req("D1", "D3")
 def test_users_and_guardians_reach_only_their_own_and_wrong_keys_are_401(
-    matrix_gw: tuple[Gateway, dict[str, dict[str, str]]]
+    matrix_gw: tuple[Gateway, dict[str, dict[str, str]]],
 ) -> None:
     gw, ids = matrix_gw
     for role, other in ((U, WARD), (U, "u-stranger"), (G, USER), (G, "u-stranger")):
         h = gw.h(role)
-        for method, url in (("GET", f"/v1/users/{other}/export"), ("DELETE", f"/v1/users/{other}/data"),
-                            ("POST", f"/v1/users/{other}/quit"), ("GET", f"/v1/users/{other}/consents"),
-                            ("GET", f"/v1/users/{other}/complaints")):
+        for method, url in (
+            ("GET", f"/v1/users/{other}/export"),
+            ("DELETE", f"/v1/users/{other}/data"),
+            ("POST", f"/v1/users/{other}/quit"),
+            ("GET", f"/v1/users/{other}/consents"),
+            ("GET", f"/v1/users/{other}/complaints"),
+        ):
             assert gw.client.request(method, url, headers=h).status_code == 403, (role, method, url)
         foreign = ids[USER if role == G else WARD]["complaint_id"]
         assert gw.client.get(f"/v1/complaints/{foreign}", headers=h).status_code == 404
@@ -248,6 +288,9 @@ def test_users_and_guardians_reach_only_their_own_and_wrong_keys_are_401(
         r = gw.client.get(url, headers={"Authorization": "Bearer cg-user-not-a-real-key"})
         assert r.status_code == 401 and r.headers.get("www-authenticate") == "Bearer"
     # a wrong key is 401 even on public routes that accept anonymous callers
-    r = gw.client.post("/v1/complaints", headers={"Authorization": "Bearer nope"},
-                       json={"kind": "complaint", "subject": "s", "body": "b"})
+    r = gw.client.post(
+        "/v1/complaints",
+        headers={"Authorization": "Bearer nope"},
+        json={"kind": "complaint", "subject": "s", "body": "b"},
+    )
     assert r.status_code == 401

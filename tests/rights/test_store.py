@@ -42,10 +42,12 @@ def test_migration_0003_matches_the_models_and_guards_the_log(any_db_settings: S
             ctx = MigrationContext.configure(conn, opts={"compare_type": False})
             assert _rights_diffs(compare_metadata(ctx, all_metadata())) == []
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO rights_audit_log (seq, at, actor_role, actor_id, action, target, reason, details, "
-                "prev_hash, hash) VALUES (1, CURRENT_TIMESTAMP, 'system', 't', 'x', '', '', '{}', 'a', 'b')"
-            ))
+            conn.execute(
+                text(
+                    "INSERT INTO rights_audit_log (seq, at, actor_role, actor_id, action, target, reason, details, "
+                    "prev_hash, hash) VALUES (1, CURRENT_TIMESTAMP, 'system', 't', 'x', '', '', '{}', 'a', 'b')"
+                )
+            )
         for statement in ("UPDATE rights_audit_log SET reason = 'edited'", "DELETE FROM rights_audit_log"):
             with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
                 conn.execute(text(statement))
@@ -61,9 +63,14 @@ def any_gw(any_db_settings: Settings) -> Iterator[Gateway]:
 @pytest.mark.req("D1", "D4")
 def test_export_delete_verify_on_each_database(any_gw: Gateway) -> None:
     gw = any_gw
-    gw.client.put(f"/v1/users/{USER}", headers=gw.h("provider"),
-                  json={"age": 30, "emergency_contact": {"name": "姐姐", "phone": "13700000000",
-                                                            "email": "jj@example.org"}})
+    gw.client.put(
+        f"/v1/users/{USER}",
+        headers=gw.h("provider"),
+        json={
+            "age": 30,
+            "emergency_contact": {"name": "姐姐", "phone": "13700000000", "email": "jj@example.org"},
+        },
+    )
     turn(gw, USER, "第一条消息")
     turn(gw, USER, "second one", persona="laoshi")
     data = gw.client.get(f"/v1/users/{USER}/export", headers=gw.h("user")).json()

@@ -21,7 +21,9 @@ def _register_minor(gw: Gateway, uid: str, **extra: Any) -> None:
     assert resp.status_code == 200, resp.text
 
 
-def _consent(gw: Gateway, uid: str, *, token: str | None = None, guardian: dict[str, Any] | None = None) -> Any:
+def _consent(
+    gw: Gateway, uid: str, *, token: str | None = None, guardian: dict[str, Any] | None = None
+) -> Any:
     code = gw.client.post(f"/v1/users/{uid}/guardian/invite", headers=gw.h("provider")).json()["code"]
     body: dict[str, Any] = {"code": code, "scope": "full"}
     if guardian is not None:
@@ -74,13 +76,22 @@ def test_reading_messages_without_the_right_is_403_whatever_the_reason(gw: Gatew
 
 @pytest.mark.req("D3", "D4", "M2")
 def test_a_copied_declared_guardian_contact_dies_with_the_wards_data(gw: Gateway) -> None:
-    declared = {"name": "妈妈", "email": "Mum.Copied@example.org", "webhook": "https://hooks.example.org/mum-copied"}
+    declared = {
+        "name": "妈妈",
+        "email": "Mum.Copied@example.org",
+        "webhook": "https://hooks.example.org/mum-copied",
+    }
     _register_minor(gw, "gk-copy", guardian=declared)
     copied = _consent(gw, "gk-copy")  # no body: the guardian's account starts without a contact
     own = _consent(gw, "gk-copy", guardian={"name": "爸爸", "email": "dad.own@example.org"})
     # A database written before the copy was stopped: the declared contact in clear in the account.
-    gw.sql("UPDATE guardian_accounts SET name = ?, email = ?, webhook = ? WHERE id = ?",
-           declared["name"], declared["email"].lower(), declared["webhook"], copied["guardian_id"])
+    gw.sql(
+        "UPDATE guardian_accounts SET name = ?, email = ?, webhook = ? WHERE id = ?",
+        declared["name"],
+        declared["email"].lower(),
+        declared["webhook"],
+        copied["guardian_id"],
+    )
     turn(gw, "gk-copy", "你好")
 
     resp = gw.client.delete("/v1/users/gk-copy/data", headers=gw.h("provider"))
@@ -93,6 +104,8 @@ def test_a_copied_declared_guardian_contact_dies_with_the_wards_data(gw: Gateway
     # The guardian's own contact is theirs, not the ward's: it stays; so do both accounts and consents.
     assert accounts[own["guardian_id"]] == ("爸爸", "dad.own@example.org", None)
     assert copied["guardian_id"] in accounts
-    assert len(gw.sql("SELECT id FROM guardian_consents WHERE user_id = 'gk-copy' AND revoked_at IS NULL")) == 2
+    assert (
+        len(gw.sql("SELECT id FROM guardian_consents WHERE user_id = 'gk-copy' AND revoked_at IS NULL")) == 2
+    )
     wards = gw.client.get("/v1/guardian/wards", headers={"Authorization": f"Bearer {copied['token']}"})
     assert wards.status_code == 200 and [w["user"] for w in wards.json()["wards"]] == ["gk-copy"]

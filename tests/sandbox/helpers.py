@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from companion_guard.sandbox.runner import Runner, TargetConfig
 from tests.conftest import free_port, start_server
+
+from companion_guard.sandbox.runner import Runner, TargetConfig
 from companion_guard.sandbox.scenario import Scenario
 from companion_guard.sandbox.scoring import Scorecard, score
 
@@ -33,7 +34,11 @@ def gateway(tmp: Path, upstream: str) -> Iterator[str]:
     from companion_guard.settings import load_settings
 
     settings = load_settings(
-        home=tmp / "home", api_key=GATEWAY_KEY, sandbox=True, outbox_interval=0.05, upstream=upstream,
+        home=tmp / "home",
+        api_key=GATEWAY_KEY,
+        sandbox=True,
+        outbox_interval=0.05,
+        upstream=upstream,
         allow_private_webhooks=True,  # the red-team receiver listens on 127.0.0.1
     )
     served = start_server(create_app(settings))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-
 from tests.conftest import PROVIDER_KEY, chat, event_kinds
 
 
@@ -24,7 +23,9 @@ def test_reply_has_openai_fields_and_guard(client: TestClient) -> None:
 def test_every_reply_carries_an_implicit_ai_label(client: TestClient) -> None:
     body = chat(client, "u-label", "sam", "hi there")
     assert body["guard"]["label"] == {
-        "ai_generated": True, "producer": "companion-guard", "content_id": body["guard"]["turn_id"],
+        "ai_generated": True,
+        "producer": "companion-guard",
+        "content_id": body["guard"]["turn_id"],
     }
 
 
@@ -37,16 +38,38 @@ def test_models_lists_personas_with_relationship(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("payload", "status", "fragment"),
     [
-        ({"model": "xiaoyu", "messages": [{"role": "user", "content": "hi"}]}, 400, "`user` field is required"),
-        ({"model": "nobody", "user": "u", "messages": [{"role": "user", "content": "hi"}]}, 404, "unknown persona"),
+        (
+            {"model": "xiaoyu", "messages": [{"role": "user", "content": "hi"}]},
+            400,
+            "`user` field is required",
+        ),
+        (
+            {"model": "nobody", "user": "u", "messages": [{"role": "user", "content": "hi"}]},
+            404,
+            "unknown persona",
+        ),
         ({"model": "xiaoyu", "user": "u", "messages": []}, 400, "messages"),
         ({"model": "xiaoyu", "user": "u", "messages": [{"role": "robot", "content": "hi"}]}, 400, "role"),
-        ({"model": "xiaoyu", "user": "u", "messages": [{"role": "user", "content": "x" * 8001}]}, 413, "limit is 8000"),
-        ({"model": "xiaoyu", "user": "u", "messages": [{"role": "user", "content": "a\u0000b"}]}, 400, "control"),
-        ({"model": "xiaoyu", "user": "u", "messages": [{"role": "assistant", "content": "hi"}]}, 400, "user message"),
+        (
+            {"model": "xiaoyu", "user": "u", "messages": [{"role": "user", "content": "x" * 8001}]},
+            413,
+            "limit is 8000",
+        ),
+        (
+            {"model": "xiaoyu", "user": "u", "messages": [{"role": "user", "content": "a\u0000b"}]},
+            400,
+            "control",
+        ),
+        (
+            {"model": "xiaoyu", "user": "u", "messages": [{"role": "assistant", "content": "hi"}]},
+            400,
+            "user message",
+        ),
     ],
 )
-def test_bad_requests_get_openai_errors(client: TestClient, payload: dict, status: int, fragment: str) -> None:
+def test_bad_requests_get_openai_errors(
+    client: TestClient, payload: dict, status: int, fragment: str
+) -> None:
     resp = client.post("/v1/chat/completions", json=payload)
     assert resp.status_code == status, resp.text
     err = resp.json()["error"]
@@ -55,7 +78,9 @@ def test_bad_requests_get_openai_errors(client: TestClient, payload: dict, statu
 
 
 def test_malformed_json_is_400(client: TestClient) -> None:
-    resp = client.post("/v1/chat/completions", content=b"{not json", headers={"Content-Type": "application/json"})
+    resp = client.post(
+        "/v1/chat/completions", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert resp.status_code == 400
     assert "not valid JSON" in resp.json()["error"]["message"]
 
@@ -71,7 +96,8 @@ def test_lone_surrogate_is_refused(client: TestClient) -> None:
 def test_missing_or_wrong_key_is_401(client: TestClient, header: str | None) -> None:
     headers = {"Authorization": header} if header else {"Authorization": ""}
     resp = client.post(
-        "/v1/chat/completions", headers=headers,
+        "/v1/chat/completions",
+        headers=headers,
         json={"model": "xiaoyu", "user": "u", "messages": [{"role": "user", "content": "hi"}]},
     )
     assert resp.status_code == 401
@@ -86,8 +112,9 @@ def test_sandbox_clock_moves_time(client: TestClient) -> None:
 
 
 def test_sandbox_clock_absent_without_sandbox(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from companion_guard.service.app import create_app
     from tests.conftest import make_settings
+
+    from companion_guard.service.app import create_app
 
     app = create_app(make_settings(tmp_path, sandbox=False))
     with TestClient(app, headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
@@ -107,11 +134,14 @@ def test_users_and_personas_round_trip(client: TestClient) -> None:
     assert client.put("/v1/users/alice", json={"favourite_colour": "red"}).status_code == 400
     assert client.get("/v1/users/nobody").status_code == 404
     resp = client.put(
-        "/v1/personas/coach", json={"display_name": "Coach", "relationship": "mentor", "system_prompt": "Be kind."}
+        "/v1/personas/coach",
+        json={"display_name": "Coach", "relationship": "mentor", "system_prompt": "Be kind."},
     )
     assert resp.status_code == 200
     assert client.get("/v1/personas/coach").json()["relationship"] == "mentor"
-    assert client.put("/v1/personas/bad", json={"display_name": "X", "relationship": "lover"}).status_code == 400
+    assert (
+        client.put("/v1/personas/bad", json={"display_name": "X", "relationship": "lover"}).status_code == 400
+    )
     body = chat(client, "alice", "coach", "hello coach")
     assert body["model"] == "coach"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
+from tests.conftest import PROVIDER_KEY, free_port
 
 from companion_guard.store.tables import ChatMessage, Turn
-from tests.conftest import PROVIDER_KEY, free_port
 
 
 def _hanging_upstream() -> tuple[ThreadingHTTPServer, threading.Event]:
@@ -42,9 +42,19 @@ def test_kill_during_upstream_call_keeps_message_and_decision(tmp_path: Path) ->
     port = free_port()
     env = {**os.environ, "COMPANION_GUARD_API_KEY": PROVIDER_KEY, "COMPANION_GUARD_HOME": str(tmp_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "companion_guard", "serve", "--port", str(port),
-         "--upstream", f"http://127.0.0.1:{upstream.server_address[1]}/v1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "companion_guard",
+            "serve",
+            "--port",
+            str(port),
+            "--upstream",
+            f"http://127.0.0.1:{upstream.server_address[1]}/v1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -55,14 +65,27 @@ def test_kill_during_upstream_call_keeps_message_and_decision(tmp_path: Path) ->
             except httpx.HTTPError:
                 time.sleep(0.1)
         # A real upstream gets no demo personas: declare one.
-        r = httpx.put(base + "/v1/personas/xiaoyu", json={"display_name": "小雨", "relationship": "friend"},
-                      headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=10)
+        r = httpx.put(
+            base + "/v1/personas/xiaoyu",
+            json={"display_name": "小雨", "relationship": "friend"},
+            headers={"Authorization": f"Bearer {PROVIDER_KEY}"},
+            timeout=10,
+        )
         assert r.status_code == 200, r.text
-        body = {"model": "xiaoyu", "user": "crash-user", "messages": [{"role": "user", "content": "最近压力好大，感觉快崩溃了"}]}
+        body = {
+            "model": "xiaoyu",
+            "user": "crash-user",
+            "messages": [{"role": "user", "content": "最近压力好大，感觉快崩溃了"}],
+        }
+
         def send() -> None:
             try:
-                httpx.post(base + "/v1/chat/completions", json=body,
-                           headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=30)
+                httpx.post(
+                    base + "/v1/chat/completions",
+                    json=body,
+                    headers={"Authorization": f"Bearer {PROVIDER_KEY}"},
+                    timeout=30,
+                )
             except httpx.HTTPError:
                 pass  # the server is killed under it: expected
 
@@ -81,7 +104,9 @@ def test_kill_during_upstream_call_keeps_message_and_decision(tmp_path: Path) ->
             turn = s.scalars(select(Turn).where(Turn.user_id == "crash-user")).one()
             assert turn.status == "decided"
             assert any(sig["category"] == "user.extreme_emotion" for sig in turn.input_signals)
-            assert [m.role for m in s.scalars(select(ChatMessage).where(ChatMessage.turn_id == turn.id))] == ["user"]
+            assert [m.role for m in s.scalars(select(ChatMessage).where(ChatMessage.turn_id == turn.id))] == [
+                "user"
+            ]
         engine.dispose()
     finally:
         release.set()

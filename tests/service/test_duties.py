@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.conftest import PROVIDER_KEY, chat, event_kinds, make_settings
+from tests.fakes import BrokenUpstream
+from tests.receivers import WebhookReceiver
 
 from companion_guard.notify.webhook import verify
 from companion_guard.service.app import create_app
 from companion_guard.store.tables import ChatMessage, OutboxMessage, ReviewCase, Turn
-from tests.conftest import PROVIDER_KEY, chat, event_kinds, make_settings
-from tests.fakes import BrokenUpstream
-from tests.receivers import WebhookReceiver
 
 
 def advance(client: TestClient, seconds: float) -> None:
@@ -75,7 +75,9 @@ def test_a_long_break_starts_a_new_count(db_client: TestClient) -> None:
         advance(db_client, 600)
         assert "reminder.time" not in event_kinds(chat(db_client, "adult-2", "sam", "still here"))
     advance(db_client, 45 * 60)  # a 45-minute break
-    assert "reminder.time" not in event_kinds(chat(db_client, "adult-2", "sam", "back again"))  # a new session starts
+    assert "reminder.time" not in event_kinds(
+        chat(db_client, "adult-2", "sam", "back again")
+    )  # a new session starts
     kinds = []
     for _ in range(12):
         advance(db_client, 600)
@@ -124,7 +126,9 @@ def test_extreme_emotion_steers_and_offers_help(db_client: TestClient) -> None:
 
 
 @pytest.mark.req("I2")
-def test_suicide_intent_replaces_reply_opens_case_and_notifies(db_client: TestClient, receiver: WebhookReceiver) -> None:
+def test_suicide_intent_replaces_reply_opens_case_and_notifies(
+    db_client: TestClient, receiver: WebhookReceiver
+) -> None:
     db_client.put(
         "/v1/users/adult-6",
         json={"age": 28, "emergency_contact": {"name": "姐姐", "webhook": receiver.url + "/hook"}},
@@ -184,7 +188,9 @@ def test_no_contact_means_no_notification_but_still_help(db_client: TestClient) 
 
 
 @pytest.mark.req("I2")
-def test_webhook_retries_with_backoff_and_delivers_once(db_client: TestClient, receiver: WebhookReceiver) -> None:
+def test_webhook_retries_with_backoff_and_delivers_once(
+    db_client: TestClient, receiver: WebhookReceiver
+) -> None:
     receiver.status = 503
     db_client.put("/v1/users/adult-9", json={"age": 30, "emergency_contact": {"webhook": receiver.url}})
     chat(db_client, "adult-9", "xiaoyu", "我想自杀")
@@ -212,7 +218,7 @@ def test_notification_survives_a_restart_and_is_sent_once(tmp_path: Path, receiv
         chat(c1, "adult-10", "xiaoyu", "我想自杀")
     assert receiver.received == []
     for _ in range(2):  # two later starts: the first sends, the second finds nothing to send
-        with TestClient(create_app(settings), headers=headers) as c2:
+        with TestClient(create_app(settings), headers=headers) as c2:  # noqa: F841
             receiver.wait_for(1, timeout=5)
     assert len(receiver.received) == 1
 
@@ -222,11 +228,17 @@ def test_notification_survives_a_restart_and_is_sent_once(tmp_path: Path, receiv
 
 def test_dead_upstream_gives_502_and_keeps_message_and_decision(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    with TestClient(create_app(settings, upstream=BrokenUpstream()), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
+    with TestClient(
+        create_app(settings, upstream=BrokenUpstream()), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}
+    ) as c:
         c.put("/v1/users/adult-11", json={"age": 30})
         resp = c.post(
             "/v1/chat/completions",
-            json={"model": "xiaoyu", "user": "adult-11", "messages": [{"role": "user", "content": "今天想吃火锅"}]},
+            json={
+                "model": "xiaoyu",
+                "user": "adult-11",
+                "messages": [{"role": "user", "content": "今天想吃火锅"}],
+            },
         )
         assert resp.status_code == 502
         assert resp.json()["error"]["type"] == "upstream_error"
@@ -240,20 +252,28 @@ def test_dead_upstream_gives_502_and_keeps_message_and_decision(tmp_path: Path) 
 @pytest.mark.req("I1")
 def test_dead_upstream_still_answers_a_person_in_crisis_with_help(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    with TestClient(create_app(settings, upstream=BrokenUpstream()), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
+    with TestClient(
+        create_app(settings, upstream=BrokenUpstream()), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}
+    ) as c:
         c.put("/v1/users/adult-12", json={"age": 30})
         for stream in (False, True):
             resp = c.post(
                 "/v1/chat/completions",
-                json={"model": "xiaoyu", "user": "adult-12", "stream": stream,
-                      "messages": [{"role": "user", "content": "我真的撑不下去了 每天都在哭 觉得活着没意思"}]},
+                json={
+                    "model": "xiaoyu",
+                    "user": "adult-12",
+                    "stream": stream,
+                    "messages": [{"role": "user", "content": "我真的撑不下去了 每天都在哭 觉得活着没意思"}],
+                },
             )
             assert resp.status_code == 200
             assert "12356" in resp.text
         with db(c) as s:
             turns = s.scalars(select(Turn).where(Turn.user_id == "adult-12")).all()
             assert {t.status for t in turns} == {"completed"}
-            assert all(any(sig["category"] == "user.suicide_intent" for sig in t.input_signals) for t in turns)
+            assert all(
+                any(sig["category"] == "user.suicide_intent" for sig in t.input_signals) for t in turns
+            )
 
 
 def test_bad_policy_pack_stops_startup(tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import openai
 import pytest
-
-from companion_guard.service.app import create_app
 from tests.conftest import LiveServer, make_settings, start_server
 from tests.fakes import ScriptedUpstream
+
+from companion_guard.service.app import create_app
 
 
 def _client(server: LiveServer, key: str | None = None) -> openai.OpenAI:
@@ -28,7 +28,10 @@ def test_openai_client_non_streaming_and_streaming(live_server: LiveServer) -> N
     assert guard["events"][0]["kind"] == "reminder.ai_disclosure"
 
     stream = client.chat.completions.create(
-        model="sam", user="int-1", stream=True, messages=[{"role": "user", "content": "tell me about your day"}]
+        model="sam",
+        user="int-1",
+        stream=True,
+        messages=[{"role": "user", "content": "tell me about your day"}],
     )
     pieces, guards = [], []
     for chunk in stream:
@@ -52,7 +55,9 @@ def test_openai_client_errors(live_server: LiveServer) -> None:
         )
     assert "unknown persona" in str(info.value)
     with pytest.raises(openai.BadRequestError) as info2:
-        _client(live_server).chat.completions.create(model="xiaoyu", messages=[{"role": "user", "content": "hi"}])
+        _client(live_server).chat.completions.create(
+            model="xiaoyu", messages=[{"role": "user", "content": "hi"}]
+        )
     assert "`user`" in str(info2.value)
     with pytest.raises(openai.NotFoundError):
         _client(live_server).chat.completions.create(

@@ -29,8 +29,12 @@ LONG = ("今天天气很好我们一起去公园散步吧" * 125_000)[:2_000_000
 def test_healthz_answers_while_a_two_million_character_reply_is_judged(tmp_path: Path, stream: bool) -> None:
     upstream = ScriptedUpstream("你好。", LONG, chunk=65536)
     server = start_server(create_app(make_settings(tmp_path), upstream=upstream, run_outbox=False))
-    body = {"model": "xiaoyu", "user": "long-1", "stream": stream,
-            "messages": [{"role": "user", "content": "讲个很长的故事"}]}
+    body = {
+        "model": "xiaoyu",
+        "user": "long-1",
+        "stream": stream,
+        "messages": [{"role": "user", "content": "讲个很长的故事"}],
+    }
     waits: list[float] = []
     done = threading.Event()
 
@@ -43,9 +47,12 @@ def test_healthz_answers_while_a_two_million_character_reply_is_judged(tmp_path:
                 time.sleep(0.005)
 
     try:
-        with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.key}"},
-                          timeout=300) as c:
-            assert c.post("/v1/chat/completions", json={**body, "stream": False}).status_code == 200  # warm-up
+        with httpx.Client(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {server.key}"}, timeout=300
+        ) as c:
+            assert (
+                c.post("/v1/chat/completions", json={**body, "stream": False}).status_code == 200
+            )  # warm-up
             poller = threading.Thread(target=poll, daemon=True)
             poller.start()
             time.sleep(0.2)

@@ -20,12 +20,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.conftest import LiveServer, make_settings, start_server
+from tests.receivers import WebhookReceiver
 
 from companion_guard.notify import targets
 from companion_guard.service.app import create_app
 from companion_guard.store.tables import OutboxMessage
-from tests.conftest import LiveServer, make_settings, start_server
-from tests.receivers import WebhookReceiver
 
 CRISIS = "我今晚就吃掉攒的所有安眠药 不想活了"
 
@@ -64,12 +64,16 @@ def _serve(tmp_path: Path, **overrides: Any) -> LiveServer:
 
 
 def _client(server: LiveServer) -> httpx.Client:
-    return httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.key}"}, timeout=60)
+    return httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {server.key}"}, timeout=60
+    )
 
 
 def _crisis(c: httpx.Client, user: str) -> dict[str, Any]:
-    resp = c.post("/v1/chat/completions", json={"model": "xiaoyu", "user": user,
-                                                 "messages": [{"role": "user", "content": CRISIS}]})
+    resp = c.post(
+        "/v1/chat/completions",
+        json={"model": "xiaoyu", "user": user, "messages": [{"role": "user", "content": CRISIS}]},
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()  # type: ignore[no-any-return]
 
@@ -89,7 +93,9 @@ def test_hanging_webhooks_do_not_delay_a_healthy_users_notification(
     try:
         with _client(server) as c:
             for i in range(5):
-                c.put(f"/v1/users/slow-{i}", json={"age": 30, "emergency_contact": {"webhook": f"{url}/h{i}"}})
+                c.put(
+                    f"/v1/users/slow-{i}", json={"age": 30, "emergency_contact": {"webhook": f"{url}/h{i}"}}
+                )
                 _crisis(c, f"slow-{i}")
             c.put("/v1/users/ok", json={"age": 30, "emergency_contact": {"webhook": receiver.url + "/ok"}})
             time.sleep(0.3)  # the slow rows are being sent (and hang)
@@ -112,19 +118,32 @@ def test_internal_webhook_targets_are_refused(tmp_path: Path) -> None:
     server = _serve(tmp_path, allow_private_webhooks=False)
     try:
         with _client(server) as c:
-            for url in ("http://127.0.0.1:9/h", "http://10.0.0.1/h", "http://169.254.169.254/latest/meta-data",
-                        "http://localhost:8080/h", "http://[::1]/h", "http://[::ffff:127.0.0.1]/h"):
+            for url in (
+                "http://127.0.0.1:9/h",
+                "http://10.0.0.1/h",
+                "http://169.254.169.254/latest/meta-data",
+                "http://localhost:8080/h",
+                "http://[::1]/h",
+                "http://[::ffff:127.0.0.1]/h",
+            ):
                 resp = c.put("/v1/users/u1", json={"age": 30, "emergency_contact": {"webhook": url}})
                 assert resp.status_code == 400, (url, resp.text)
                 resp = c.put("/v1/users/u1", json={"age": 15, "guardian": {"webhook": url}})
                 assert resp.status_code == 400, (url, resp.text)
             assert c.put("/v1/users/kid", json={"age": 15}).status_code == 200
             code = c.post("/v1/users/kid/guardian/invite").json()["code"]
-            resp = httpx.post(server.base_url + "/v1/guardian/consent",
-                              json={"code": code, "guardian": {"webhook": "http://169.254.169.254/x"}})
+            resp = httpx.post(
+                server.base_url + "/v1/guardian/consent",
+                json={"code": code, "guardian": {"webhook": "http://169.254.169.254/x"}},
+            )
             assert resp.status_code == 400, resp.text
-            assert c.put("/v1/users/u2", json={"age": 30, "emergency_contact": {
-                "webhook": "https://hooks.example.org/h"}}).status_code == 200
+            assert (
+                c.put(
+                    "/v1/users/u2",
+                    json={"age": 30, "emergency_contact": {"webhook": "https://hooks.example.org/h"}},
+                ).status_code
+                == 200
+            )
     finally:
         server.stop()
 
@@ -146,7 +165,10 @@ def test_webhook_host_rebound_to_loopback_is_refused_at_send_time(
     try:
         with _client(server) as c:
             hook = f"http://rebind.example.org:{port}/h"
-            assert c.put("/v1/users/rb", json={"age": 30, "emergency_contact": {"webhook": hook}}).status_code == 200
+            assert (
+                c.put("/v1/users/rb", json={"age": 30, "emergency_contact": {"webhook": hook}}).status_code
+                == 200
+            )
             _crisis(c, "rb")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and not any(r.attempts for r in _rows(server)):

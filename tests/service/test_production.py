@@ -28,7 +28,10 @@ def _samples(text: str) -> dict[str, float]:
 
 @pytest.mark.req("D1")
 def test_metrics_count_turns_stages_signals_and_the_outbox(client: TestClient) -> None:
-    client.put("/v1/users/m-1", json={"age": 30, "emergency_contact": {"name": "姐姐", "webhook": "http://127.0.0.1:9/x"}})
+    client.put(
+        "/v1/users/m-1",
+        json={"age": 30, "emergency_contact": {"name": "姐姐", "webhook": "http://127.0.0.1:9/x"}},
+    )
     chat(client, "m-1", "xiaoyu", "今天天气不错")
     chat(client, "m-1", "xiaoyu", "药都攒够了，今晚就结束这一切")
     resp = client.get("/metrics")
@@ -45,9 +48,12 @@ def test_metrics_count_turns_stages_signals_and_the_outbox(client: TestClient) -
     assert crisis, "the crisis signal is counted by category and level"
     assert m['companion_guard_actions_total{kind="notify"}'] >= 1
     # The notification is queued (its receiver does not answer): pending in the outbox, counted from the database.
-    assert m['companion_guard_notifications{status="pending"}'] + m['companion_guard_notifications{status="delivered"}'] + m[
-        'companion_guard_notifications{status="failed"}'
-    ] >= 1
+    assert (
+        m['companion_guard_notifications{status="pending"}']
+        + m['companion_guard_notifications{status="delivered"}']
+        + m['companion_guard_notifications{status="failed"}']
+        >= 1
+    )
     assert "companion_guard_outbox_lag_seconds" in m
     assert 'companion_guard_db_pool_connections{state="checked_out"}' in m
     assert "m-1" not in resp.text  # no user data in metrics
@@ -58,12 +64,18 @@ def test_real_upstream_gets_no_demo_personas_and_personas_can_be_deleted(tmp_pat
     settings = make_settings(tmp_path, upstream="http://127.0.0.1:9/v1")
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as c:
         assert c.get("/v1/models").json()["data"] == []
-        assert c.put("/v1/personas/ava", json={"display_name": "Ava", "relationship": "friend"}).status_code == 200
+        assert (
+            c.put("/v1/personas/ava", json={"display_name": "Ava", "relationship": "friend"}).status_code
+            == 200
+        )
         assert [p["id"] for p in c.get("/v1/models").json()["data"]] == ["ava"]
         resp = c.delete("/v1/personas/ava")
         assert resp.status_code == 200 and resp.json() == {"id": "ava", "deleted": True}
         assert c.get("/v1/models").json()["data"] == []
-        turn = c.post("/v1/chat/completions", json={"model": "ava", "user": "u", "messages": [{"role": "user", "content": "hi"}]})
+        turn = c.post(
+            "/v1/chat/completions",
+            json={"model": "ava", "user": "u", "messages": [{"role": "user", "content": "hi"}]},
+        )
         assert turn.status_code == 404
         assert c.delete("/v1/personas/ava").status_code == 404
     with TestClient(create_app(make_settings(tmp_path / "demo"))) as c:
@@ -73,10 +85,17 @@ def test_real_upstream_gets_no_demo_personas_and_personas_can_be_deleted(tmp_pat
 
 def _serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
-    env = {**os.environ, "COMPANION_GUARD_API_KEY": PROVIDER_KEY, "COMPANION_GUARD_HOME": str(tmp_path / "home")}
+    env = {
+        **os.environ,
+        "COMPANION_GUARD_API_KEY": PROVIDER_KEY,
+        "COMPANION_GUARD_HOME": str(tmp_path / "home"),
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "companion_guard", "serve", "--port", str(port), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -109,13 +128,21 @@ def test_quiet_start_is_one_line_and_json_logs_on_request(tmp_path: Path) -> Non
     proc, _ = _serve(tmp_path)
     out, err = _stop(proc)
     again = [line for line in (out + err).splitlines() if line.strip()]
-    assert len(again) == 1 and again[0].startswith("companion-guard on http://")  # a restart: that one line only
+    assert len(again) == 1 and again[0].startswith(
+        "companion-guard on http://"
+    )  # a restart: that one line only
 
     proc, base = _serve(tmp_path, "--log-format", "json", "--verbose", "--upstream", "http://127.0.0.1:9/v1")
     headers = {"Authorization": f"Bearer {PROVIDER_KEY}"}
-    httpx.put(base + "/v1/personas/ava", json={"display_name": "Ava", "relationship": "friend"}, headers=headers)
-    turn = httpx.post(base + "/v1/chat/completions", headers=headers, timeout=30,
-                      json={"model": "ava", "user": "u", "messages": [{"role": "user", "content": "hi"}]})
+    httpx.put(
+        base + "/v1/personas/ava", json={"display_name": "Ava", "relationship": "friend"}, headers=headers
+    )
+    turn = httpx.post(
+        base + "/v1/chat/completions",
+        headers=headers,
+        timeout=30,
+        json={"model": "ava", "user": "u", "messages": [{"role": "user", "content": "hi"}]},
+    )
     assert turn.status_code == 502
     _, err = _stop(proc)
     records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
@@ -145,8 +172,12 @@ def test_two_workers_serve_one_service_with_one_metrics_view(tmp_path: Path) -> 
     proc, base = _serve(tmp_path, "--workers", "2")
     try:
         for i in range(6):
-            r = httpx.post(base + "/v1/chat/completions", headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=30,
-                           json={"model": "xiaoyu", "user": f"w-{i}", "messages": [{"role": "user", "content": "你好"}]})
+            r = httpx.post(
+                base + "/v1/chat/completions",
+                headers={"Authorization": f"Bearer {PROVIDER_KEY}"},
+                timeout=30,
+                json={"model": "xiaoyu", "user": f"w-{i}", "messages": [{"role": "user", "content": "你好"}]},
+            )
             assert r.status_code == 200, r.text
         m = _samples(httpx.get(base + "/metrics", timeout=10).text)
         # Whichever worker answers the scrape reports every worker's turns.
@@ -162,9 +193,16 @@ def test_first_turns_of_one_user_at_once_all_answer(live_server: object) -> None
     base = live_server.base_url  # type: ignore[attr-defined]
 
     def one(i: int) -> int:
-        return httpx.post(base + "/v1/chat/completions", headers={"Authorization": f"Bearer {PROVIDER_KEY}"}, timeout=60,
-                          json={"model": "xiaoyu", "user": "first-sight", "messages": [{"role": "user", "content": "你好"}]}
-                          ).status_code
+        return httpx.post(
+            base + "/v1/chat/completions",
+            headers={"Authorization": f"Bearer {PROVIDER_KEY}"},
+            timeout=60,
+            json={
+                "model": "xiaoyu",
+                "user": "first-sight",
+                "messages": [{"role": "user", "content": "你好"}],
+            },
+        ).status_code
 
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(one, range(8))) == [200] * 8  # the rows created first are reused, not a 500
@@ -173,17 +211,32 @@ def test_first_turns_of_one_user_at_once_all_answer(live_server: object) -> None
 @pytest.mark.req("X1")
 def test_redteam_refuses_a_gateway_not_started_with_sandbox(tmp_path: Path) -> None:
     from sqlalchemy import create_engine, func, select
+    from tests.conftest import start_server
 
     from companion_guard.store.tables import User
-    from tests.conftest import start_server
 
     settings = make_settings(tmp_path, sandbox=False)
     served = start_server(create_app(settings))
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "companion_guard", "redteam", "--target", served.base_url, "--key", PROVIDER_KEY,
-             "--only", "I4", "--output", str(tmp_path / "card")],
-            capture_output=True, text=True, timeout=120, env={**os.environ, "COMPANION_GUARD_HOME": str(tmp_path / "rt")},
+            [
+                sys.executable,
+                "-m",
+                "companion_guard",
+                "redteam",
+                "--target",
+                served.base_url,
+                "--key",
+                PROVIDER_KEY,
+                "--only",
+                "I4",
+                "--output",
+                str(tmp_path / "card"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COMPANION_GUARD_HOME": str(tmp_path / "rt")},
         )
     finally:
         served.stop()

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import PROVIDER_KEY, chat, make_settings
+from tests.guardians.conftest import goto_local
 
 from companion_guard.policy.loader import load_pack
 from companion_guard.service.app import create_app
-from tests.conftest import PROVIDER_KEY, chat, make_settings
-from tests.guardians.conftest import goto_local
 
 PACK = load_pack("cn-2026")
 
@@ -47,7 +47,9 @@ def test_the_misbehaving_companion_never_delivers_a_gambling_pitch(unsafe: TestC
     reply = _reply(body)
     # refused by the gateway before the companion was asked, or the companion's pitch replaced
     assert body["guard"]["decision"]["action"] in ("replace", "steer"), body["guard"]
-    assert reply in {m["zh"] for k, m in PACK.messages.items() if k.startswith(("refusal.", "reply.replaced"))}, reply
+    assert reply in {
+        m["zh"] for k, m in PACK.messages.items() if k.startswith(("refusal.", "reply.replaced"))
+    }, reply
 
 
 @pytest.mark.req("P4", "M1")

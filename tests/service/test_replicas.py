@@ -46,14 +46,21 @@ class Replica:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
-            **os.environ, "COMPANION_GUARD_API_KEY": PROVIDER_KEY, "COMPANION_GUARD_HOME": str(home),
-            "COMPANION_GUARD_DB_URL": db_url, "COMPANION_GUARD_MASTER_KEY": MASTER_KEY,
-            "COMPANION_GUARD_WEBHOOK_SECRET": "replica-secret", "COMPANION_GUARD_ALLOW_PRIVATE_WEBHOOKS": "true",
-            "COMPANION_GUARD_NOTIFY_TIMEOUT": "2", "COMPANION_GUARD_OUTBOX_INTERVAL": "0.2",
+            **os.environ,
+            "COMPANION_GUARD_API_KEY": PROVIDER_KEY,
+            "COMPANION_GUARD_HOME": str(home),
+            "COMPANION_GUARD_DB_URL": db_url,
+            "COMPANION_GUARD_MASTER_KEY": MASTER_KEY,
+            "COMPANION_GUARD_WEBHOOK_SECRET": "replica-secret",
+            "COMPANION_GUARD_ALLOW_PRIVATE_WEBHOOKS": "true",
+            "COMPANION_GUARD_NOTIFY_TIMEOUT": "2",
+            "COMPANION_GUARD_OUTBOX_INTERVAL": "0.2",
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "companion_guard", "serve", "--sandbox", "--port", str(self.port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def wait(self) -> Replica:
@@ -69,11 +76,20 @@ class Replica:
         raise AssertionError("replica did not start")
 
     def chat(self, user: str, text: str, persona: str = "xiaoyu") -> httpx.Response:
-        return httpx.post(self.base + "/v1/chat/completions", headers=H, timeout=60,
-                          json={"model": persona, "user": user, "messages": [{"role": "user", "content": text}]})
+        return httpx.post(
+            self.base + "/v1/chat/completions",
+            headers=H,
+            timeout=60,
+            json={"model": persona, "user": user, "messages": [{"role": "user", "content": text}]},
+        )
 
     def advance(self, seconds: float) -> None:
-        assert httpx.post(self.base + "/v1/sandbox/clock", headers=H, json={"advance_seconds": seconds}).status_code == 200
+        assert (
+            httpx.post(
+                self.base + "/v1/sandbox/clock", headers=H, json={"advance_seconds": seconds}
+            ).status_code
+            == 200
+        )
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -133,20 +149,28 @@ def test_one_time_reminder_per_mark_across_replicas(replicas: list[Replica]) -> 
 
 
 @pytest.mark.req("D5")
-def test_operator_and_persona_changes_reach_every_replica_within_a_second(replicas: list[Replica], pg_url: str) -> None:
+def test_operator_and_persona_changes_reach_every_replica_within_a_second(
+    replicas: list[Replica], pg_url: str
+) -> None:
     a, b = replicas
     engine = create_engine(pg_url)
     with Session(engine) as s, s.begin():
         operator = create_key(s, role="operator", subject="op-1", label="test", now=datetime.now(UTC))
     engine.dispose()
     assert "restricted" not in _events(b.chat("rep-ctl", "你好"))  # B has read the controls
-    r = httpx.put(f"{a.base}/v1/operator/kill-switch", headers={"Authorization": f"Bearer {operator}"},
-                  json={"engaged": True, "reason": "replica test", "message_zh": "维护中", "message_en": "Maintenance"})
+    r = httpx.put(
+        f"{a.base}/v1/operator/kill-switch",
+        headers={"Authorization": f"Bearer {operator}"},
+        json={"engaged": True, "reason": "replica test", "message_zh": "维护中", "message_en": "Maintenance"},
+    )
     assert r.status_code == 200, r.text
     time.sleep(1.2)  # every cache on the hot path lives at most one second
     assert _events(b.chat("rep-ctl", "你好")) == ["restricted"]
-    httpx.put(f"{a.base}/v1/operator/kill-switch", headers={"Authorization": f"Bearer {operator}"},
-              json={"engaged": False, "reason": "done"})
+    httpx.put(
+        f"{a.base}/v1/operator/kill-switch",
+        headers={"Authorization": f"Bearer {operator}"},
+        json={"engaged": False, "reason": "done"},
+    )
 
     assert _events(b.chat("rep-p", "你好", persona="sam"))  # B has the persona cached
     r = httpx.delete(f"{a.base}/v1/personas/sam", headers=H)
@@ -206,7 +230,9 @@ def test_sigkill_of_a_replica_under_load_loses_no_turn_and_sends_nothing_twice(
     deadline = time.monotonic() + 90  # rows leased by the dead replica come back after the lease
     while time.monotonic() < deadline:
         with Session(engine) as s:
-            if not s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")):
+            if not s.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+            ):
                 break
         time.sleep(0.5)
     with Session(engine) as s:
@@ -218,7 +244,10 @@ def test_sigkill_of_a_replica_under_load_loses_no_turn_and_sends_nothing_twice(
     engine.dispose()
     for item in answered:  # every answered turn is recorded whole
         turn = turns[item["turn_id"]]
-        assert turn.status == "completed" and roles[turn.id] == ["user", "assistant"], (turn.status, roles.get(turn.id))
+        assert turn.status == "completed" and roles[turn.id] == ["user", "assistant"], (
+            turn.status,
+            roles.get(turn.id),
+        )
     # A turn cut by the kill kept the user's message and its decision.
     for turn in turns.values():
         if turn.status != "completed":

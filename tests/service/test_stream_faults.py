@@ -13,10 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.conftest import make_settings, start_server
 
 from companion_guard.service.app import create_app
 from companion_guard.store.tables import Turn
-from tests.conftest import make_settings, start_server
 
 
 def _chunk(delta: object, finish: str | None = None) -> bytes:
@@ -29,7 +29,10 @@ MODES: dict[str, tuple[str, bytes]] = {
     "list": ("text/event-stream", _chunk("你好。") + _chunk(["a", "b"])),
     "html": ("text/html", b"<html><body>502 Bad Gateway</body></html>"),
     "cut": ("text/event-stream", _chunk("今天天气很好。") + _chunk("我们去")),
-    "ok": ("text/event-stream", _chunk("第一句\u2028还是第一句。") + _chunk("好的。", "stop") + b"data: [DONE]\n\n"),
+    "ok": (
+        "text/event-stream",
+        _chunk("第一句\u2028还是第一句。") + _chunk("好的。", "stop") + b"data: [DONE]\n\n",
+    ),
 }
 
 
@@ -63,22 +66,31 @@ def test_streamed_upstream_garbage_fails_the_turn_cleanly(tmp_path: Path, upstre
     auth = {"Authorization": f"Bearer {server.key}"}
     try:
         with httpx.Client(base_url=server.base_url, headers=auth, timeout=30) as c:
-            assert c.post("/v1/users/s1/consents", json={"purpose": "third_party_sharing",
-                                                        "recipient": "127.0.0.1"}).status_code in (200, 201, 404, 422)
+            assert c.post(
+                "/v1/users/s1/consents", json={"purpose": "third_party_sharing", "recipient": "127.0.0.1"}
+            ).status_code in (200, 201, 404, 422)
             for mode in MODES:
                 put = c.put(f"/v1/personas/p-{mode}", json={"display_name": mode, "upstream_model": mode})
                 assert put.status_code == 200, put.text
-                with c.stream("POST", "/v1/chat/completions", json={
-                    "model": f"p-{mode}", "user": "s1", "stream": True,
-                    "messages": [{"role": "user", "content": "今天过得怎么样"}],
-                }) as resp:
+                with c.stream(
+                    "POST",
+                    "/v1/chat/completions",
+                    json={
+                        "model": f"p-{mode}",
+                        "user": "s1",
+                        "stream": True,
+                        "messages": [{"role": "user", "content": "今天过得怎么样"}],
+                    },
+                ) as resp:
                     assert resp.status_code == 200
                     events = [line[6:] for line in resp.iter_lines() if line.startswith("data: ")]
                 assert events[-1] == "[DONE]", (mode, events)
                 last = json.loads(events[-2])
                 if mode == "ok":
                     assert "guard" in last, events
-                    text = "".join(json.loads(e)["choices"][0]["delta"].get("content", "") for e in events[:-1])
+                    text = "".join(
+                        json.loads(e)["choices"][0]["delta"].get("content", "") for e in events[:-1]
+                    )
                     assert "第一句\u2028还是第一句。" in text
                 else:
                     assert last.get("error", {}).get("code") == "upstream_failed", (mode, events)

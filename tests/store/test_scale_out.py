@@ -45,5 +45,7 @@ def test_same_user_foreign_keys_join_rows_of_one_user(client: TestClient) -> Non
 
     svc = client.app.state.services  # type: ignore[attr-defined]
     with session_scope(svc.sessions) as s:
-        pairs = s.execute(select(ChatMessage.user_id, Turn.user_id).join(Turn, Turn.id == ChatMessage.turn_id)).all()
+        pairs = s.execute(
+            select(ChatMessage.user_id, Turn.user_id).join(Turn, Turn.id == ChatMessage.turn_id)
+        ).all()
     assert pairs and all(a == b for a, b in pairs)

@@ -32,9 +32,18 @@ def record_change(
     if kind not in changes.OPERATOR_KINDS:
         raise typer.BadParameter(f"kind is one of {', '.join(changes.OPERATOR_KINDS)}")
     with store(db, home) as (settings, sessions), session_scope(sessions) as session:
-        row = changes.record_change(session, kind=kind, title=title, detail=detail, at=datetime.now(UTC),
-                                    by=f"operator:{by or getpass.getuser()}", pack=load_pack(settings.policy_packs[0]))
-        typer.echo(json.dumps({"change_id": row.id, "kind": row.kind, "title": row.title}, ensure_ascii=False))
+        row = changes.record_change(
+            session,
+            kind=kind,
+            title=title,
+            detail=detail,
+            at=datetime.now(UTC),
+            by=f"operator:{by or getpass.getuser()}",
+            pack=load_pack(settings.policy_packs[0]),
+        )
+        typer.echo(
+            json.dumps({"change_id": row.id, "kind": row.kind, "title": row.title}, ensure_ascii=False)
+        )
 
 
 @assessment_app.command("status")
@@ -55,14 +64,21 @@ def status(
         if check:
             triggers.check(session, pack=pack, now=now)
         counts = triggers.counts(session, now=now, window_days=pack.assessment.mau_window_days)
-        out = {"counts": counts, "thresholds": {"registered_users": pack.assessment.registered_users,
-                                               "monthly_active_users": pack.assessment.monthly_active_users},
-               "due": [triggers.due_view(d) for d in triggers.due(session)]}
+        out = {
+            "counts": counts,
+            "thresholds": {
+                "registered_users": pack.assessment.registered_users,
+                "monthly_active_users": pack.assessment.monthly_active_users,
+            },
+            "due": [triggers.due_view(d) for d in triggers.due(session)],
+        }
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
         return
-    typer.echo(f"registered users {counts['registered_users']:,} / {out['thresholds']['registered_users']:,}; "
-               f"MAU {counts['monthly_active_users']:,} / {out['thresholds']['monthly_active_users']:,}")
+    typer.echo(
+        f"registered users {counts['registered_users']:,} / {out['thresholds']['registered_users']:,}; "
+        f"MAU {counts['monthly_active_users']:,} / {out['thresholds']['monthly_active_users']:,}"
+    )
     for d in out["due"]:
         state = f"assessed {d['assessed_at']}" if d["assessed_at"] else "OPEN"
         typer.echo(f"assessment.due  {d['fired_at'][:19]}  {d['trigger']:<28} {state}")

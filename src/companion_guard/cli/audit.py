@@ -35,7 +35,9 @@ def verify(
     elif report.ok:
         typer.echo(f"audit log OK: {report.entries} entries, head {report.head_seq} {report.head_hash}")
     else:
-        typer.echo(f"audit log BROKEN: {len(report.problems)} problem(s) in {report.entries} entries", err=True)
+        typer.echo(
+            f"audit log BROKEN: {len(report.problems)} problem(s) in {report.entries} entries", err=True
+        )
         for p in report.problems:
             typer.echo(f"  entry {p.seq}: {p.kind}: {p.detail}", err=True)
     if not report.ok:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import json
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,8 @@ def _context(line: dict[str, Any], registry: Any) -> Any:
     from companion_guard.types import Direction, Message
 
     history = tuple(
-        Message(str(m.get("role", "user")), str(m.get("content", ""))) if isinstance(m, dict)
+        Message(str(m.get("role", "user")), str(m.get("content", "")))
+        if isinstance(m, dict)
         else Message("user", str(m))
         for m in line.get("context") or []
     )
@@ -39,11 +39,22 @@ def _context(line: dict[str, Any], registry: Any) -> Any:
         return DetectionContext(direction=direction, history=history, user_age=age, user_groups=groups)
     user_text = next((m.content for m in reversed(history) if m.role == "user"), "")
     earlier = history[:-1] if history and history[-1].role == "user" else history
-    inputs = registry.detect(user_text, DetectionContext(direction=Direction.INPUT, history=earlier, user_age=age,
-                                                         user_groups=groups)) if user_text else []
+    inputs = (
+        registry.detect(
+            user_text,
+            DetectionContext(direction=Direction.INPUT, history=earlier, user_age=age, user_groups=groups),
+        )
+        if user_text
+        else []
+    )
     return DetectionContext(
-        direction=direction, history=history, user_age=age, user_text=user_text, user_groups=groups,
-        persona_relationship=str(line.get("persona_relationship") or ""), input_signals=tuple(inputs),
+        direction=direction,
+        history=history,
+        user_age=age,
+        user_text=user_text,
+        user_groups=groups,
+        persona_relationship=str(line.get("persona_relationship") or ""),
+        input_signals=tuple(inputs),
     )
 
 
@@ -63,16 +74,22 @@ def _judge(registry: Any, line: dict[str, Any]) -> dict[str, Any]:
     signals = registry.detect(str(line["text"]), ctx)
     direction = Direction(line.get("direction", "input"))
     decision = _engine().decide(signals, direction=direction, groups=ctx.user_groups)
-    return {"signals": [s.to_dict() for s in signals],
-            "decision": {"outcome": decision.outcome, "rules": decision.rules_json()}}
+    return {
+        "signals": [s.to_dict() for s in signals],
+        "decision": {"outcome": decision.outcome, "rules": decision.rules_json()},
+    }
 
 
 @app.command()
 def check(
     text: str | None = typer.Argument(None, help="A text to check (omit with --input)."),
     direction: str = typer.Option("input", help="input (user text) or output (companion reply)."),
-    input_file: Path | None = typer.Option(None, "--input", help="JSONL: {text, direction, context?, user_age?, persona_relationship?} per line."),
-    output_file: Path | None = typer.Option(None, "--output", help="Where to write the JSONL results (default stdout)."),
+    input_file: Path | None = typer.Option(
+        None, "--input", help="JSONL: {text, direction, context?, user_age?, persona_relationship?} per line."
+    ),
+    output_file: Path | None = typer.Option(
+        None, "--output", help="Where to write the JSONL results (default stdout)."
+    ),
 ) -> None:
     """Run the detectors and print the signals."""
     from rich.progress import track
@@ -85,7 +102,17 @@ def check(
     if input_file is None:
         if text is None:
             raise typer.BadParameter("give a TEXT or --input FILE.jsonl")
-        typer.echo(json.dumps({"text": text, "direction": direction, **_judge(registry, {"text": text, "direction": direction})}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "text": text,
+                    "direction": direction,
+                    **_judge(registry, {"text": text, "direction": direction}),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     from companion_guard.lines import split_lines
 

@@ -12,7 +12,9 @@ app.add_typer(db_app, name="db")
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: str | None = typer.Option(None, "--db", help="Database URL (default: embedded SQLite).")) -> None:
+def db_upgrade(
+    db: str | None = typer.Option(None, "--db", help="Database URL (default: embedded SQLite)."),
+) -> None:
     """Bring the database schema to the newest version."""
     from companion_guard.store import make_engine, upgrade
 

@@ -80,7 +80,9 @@ def eval_command(
     ] = None,
     user_corpus: Annotated[
         list[Path] | None,
-        typer.Option(help="held-out user-side corpus file(s) (training/corpus/user/u4.jsonl): crisis figures"),
+        typer.Option(
+            help="held-out user-side corpus file(s) (training/corpus/user/u4.jsonl): crisis figures"
+        ),
     ] = None,
     reply_corpus: Annotated[
         list[Path] | None,
@@ -88,8 +90,10 @@ def eval_command(
     ] = None,
     prohibited_corpus: Annotated[
         list[Path] | None,
-        typer.Option(help="held-out prohibited-content corpus file(s) (training/corpus/prohibited/t3.jsonl); "
-                          "with --data also ChineseHarm-Bench and DiaSafety val"),
+        typer.Option(
+            help="held-out prohibited-content corpus file(s) (training/corpus/prohibited/t3.jsonl); "
+            "with --data also ChineseHarm-Bench and DiaSafety val"
+        ),
     ] = None,
     learned: Annotated[
         str,
@@ -188,7 +192,11 @@ def _corpus_figures(users: list[Path], replies: list[Path], learned: str, markdo
     import time
 
     from companion_guard.evaluation.corpus import (
-        evaluate_replies, evaluate_user, read_jsonl, reply_markdown, user_markdown,
+        evaluate_replies,
+        evaluate_user,
+        read_jsonl,
+        reply_markdown,
+        user_markdown,
     )
     from companion_guard.evaluation.runner import make_registry
 
@@ -220,15 +228,17 @@ def _corpus_figures(users: list[Path], replies: list[Path], learned: str, markdo
         typer.echo(f"wrote {markdown}")
 
 
-def _prohibited_figures(paths: list[Path], data: Path | None, learned: str, limit: int | None,
-                        markdown: Path | None) -> None:
+def _prohibited_figures(
+    paths: list[Path], data: Path | None, learned: str, limit: int | None, markdown: Path | None
+) -> None:
     """Prohibited-content figures on held-out corpus files, and on the measure sets when ``data`` is given."""
     import json
     import time
 
     from companion_guard.evaluation.corpus import read_jsonl
     from companion_guard.evaluation.guard_for_eval import offline_guard
-    from companion_guard.evaluation.prohibited import evaluate, markdown as render, measure_sets
+    from companion_guard.evaluation.prohibited import evaluate, measure_sets
+    from companion_guard.evaluation.prohibited import markdown as render
     from companion_guard.evaluation.runner import make_registry
 
     guard = offline_guard(make_registry(learned))

@@ -11,13 +11,17 @@ import typer
 from companion_guard.cli import app
 from companion_guard.cli.report import DB, HOME, in_force, parse_day, store
 
-filing_app = typer.Typer(help="Algorithm filings (A3) and finished security assessments.", no_args_is_help=True)
+filing_app = typer.Typer(
+    help="Algorithm filings (A3) and finished security assessments.", no_args_is_help=True
+)
 app.add_typer(filing_app, name="filing")
 
 
 @filing_app.command("record")
 def record(
-    kind: str = typer.Option("initial", "--kind", help="initial, change, annual, cancellation or assessment."),
+    kind: str = typer.Option(
+        "initial", "--kind", help="initial, change, annual, cancellation or assessment."
+    ),
     reference: str = typer.Option("", "--reference", help="The filing number or submission reference."),
     note: str = typer.Option("", "--note", help="A note."),
     at: str | None = typer.Option(None, "--at", help="When it was submitted (default now)."),
@@ -34,12 +38,29 @@ def record(
         packs, registry, _ = in_force(settings)
         with session_scope(sessions) as session:
             try:
-                row = filing.record(session, kind=kind, reference=reference, note=note, by=by or getpass.getuser(),
-                                    at=when, packs=packs, registry=registry)
+                row = filing.record(
+                    session,
+                    kind=kind,
+                    reference=reference,
+                    note=note,
+                    by=by or getpass.getuser(),
+                    at=when,
+                    packs=packs,
+                    registry=registry,
+                )
             except ValueError as exc:
                 raise typer.BadParameter(str(exc)) from exc
-            typer.echo(json.dumps({"id": row.id, "kind": row.kind, "reference": row.reference,
-                                   "submitted_at": row.submitted_at.isoformat() + "Z"}, ensure_ascii=False))
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "kind": row.kind,
+                        "reference": row.reference,
+                        "submitted_at": row.submitted_at.isoformat() + "Z",
+                    },
+                    ensure_ascii=False,
+                )
+            )
 
 
 @filing_app.command("list")
@@ -52,4 +73,6 @@ def listing(db: str | None = DB, home: str | None = HOME) -> None:
 
     with store(db, home) as (_, sessions), session_scope(sessions) as session:
         for row in session.scalars(select(FilingRecord).order_by(FilingRecord.submitted_at.desc())):
-            typer.echo(f"{row.id}\t{row.kind}\t{row.reference}\t{row.submitted_at.isoformat()}Z\t{row.recorded_by}")
+            typer.echo(
+                f"{row.id}\t{row.kind}\t{row.reference}\t{row.submitted_at.isoformat()}Z\t{row.recorded_by}"
+            )

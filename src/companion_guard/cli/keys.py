@@ -65,7 +65,9 @@ def revoke(
     from companion_guard.store.tables import ApiKey
 
     with session_scope(_sessions(db)) as session:
-        rows = session.scalars(select(ApiKey).where(ApiKey.prefix.startswith(prefix), ApiKey.revoked_at.is_(None))).all()
+        rows = session.scalars(
+            select(ApiKey).where(ApiKey.prefix.startswith(prefix), ApiKey.revoked_at.is_(None))
+        ).all()
         if len(rows) != 1:
             typer.secho(f"{len(rows)} active keys match {prefix!r}; give a longer prefix", fg="red", err=True)
             raise typer.Exit(1)

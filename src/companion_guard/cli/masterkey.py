@@ -27,7 +27,9 @@ keys_app = _keys_group()
 @keys_app.command("rotate")
 def rotate(
     db: str | None = typer.Option(None, "--db", help="Database URL (default: embedded SQLite)."),
-    home: str | None = typer.Option(None, "--home", help="Folder of the embedded default's files (master.key)."),
+    home: str | None = typer.Option(
+        None, "--home", help="Folder of the embedded default's files (master.key)."
+    ),
 ) -> None:
     """Make a new master key and re-wrap every user's data key under it; the old key is retired."""
     from companion_guard.clock import SystemClock
@@ -40,7 +42,9 @@ def rotate(
     engine = make_engine(settings.resolved_db_url())
     try:
         upgrade(engine)
-        result = do_rotate(make_sessionmaker(engine), key_file=Path(settings.home) / KEY_FILE_NAME, clock=SystemClock())
+        result = do_rotate(
+            make_sessionmaker(engine), key_file=Path(settings.home) / KEY_FILE_NAME, clock=SystemClock()
+        )
     finally:
         engine.dispose()
     typer.echo(

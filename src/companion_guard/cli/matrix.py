@@ -11,7 +11,9 @@ from companion_guard.cli import app
 
 @app.command()
 def matrix(
-    results: Path = typer.Option(Path(".companion-guard/test-results.json"), help="Results the test suite wrote."),
+    results: Path = typer.Option(
+        Path(".companion-guard/test-results.json"), help="Results the test suite wrote."
+    ),
     as_markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown table (for README)."),
     tc260: bool = typer.Option(False, "--tc260", help="The TC260-003 taxonomy with its tests, instead."),
 ) -> None:
@@ -35,8 +37,15 @@ def matrix(
         table.add_column(col, overflow="fold")
     colours = {"pass": "green", "fail": "red", "untested": "yellow", "not implemented": "dim"}
     for r in rows:
-        table.add_row(r.id, r.summary, "\n".join(r.code) or "—", f"{r.passed} passed, {r.failed} failed",
-                      f"[{colours[r.status]}]{r.status}[/]")
+        table.add_row(
+            r.id,
+            r.summary,
+            "\n".join(r.code) or "—",
+            f"{r.passed} passed, {r.failed} failed",
+            f"[{colours[r.status]}]{r.status}[/]",
+        )
     Console().print(table)
     if not Path(results).is_file():
-        typer.secho(f"no test results at {results}: run the tests to fill the last column", fg="yellow", err=True)
+        typer.secho(
+            f"no test results at {results}: run the tests to fill the last column", fg="yellow", err=True
+        )

@@ -29,7 +29,8 @@ def redteam(
     suite: str = typer.Option("cn-2026", "--suite", help="A shipped suite name, or a YAML file or folder."),
     key: str | None = typer.Option(None, "--key", envvar="COMPANION_GUARD_REDTEAM_KEY", help="API key."),
     output: Path | None = typer.Option(
-        None, "--output",
+        None,
+        "--output",
         help="Scorecard path; .json, .md and .html are written (default: <home>/redteam-scorecard, not the work tree).",
     ),
     fail_under: float | None = typer.Option(

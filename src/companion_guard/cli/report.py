@@ -15,7 +15,9 @@ import typer
 
 from companion_guard.cli import app
 
-report_app = typer.Typer(help="Reports for compliance staff: assessment (A2), filing draft (A3).", no_args_is_help=True)
+report_app = typer.Typer(
+    help="Reports for compliance staff: assessment (A2), filing draft (A3).", no_args_is_help=True
+)
 app.add_typer(report_app, name="report")
 
 DB = typer.Option(None, "--db", help="Database URL (default: the configured or embedded store).")
@@ -45,8 +47,11 @@ def in_force(settings: Any) -> tuple[list[Any], Any, list[Any]]:
     from companion_guard.duties import load_duties
     from companion_guard.policy.loader import load_pack
 
-    return ([load_pack(p) for p in settings.policy_packs], default_registry(learned=settings.learned_tier),
-            load_duties())
+    return (
+        [load_pack(p) for p in settings.policy_packs],
+        default_registry(learned=settings.learned_tier),
+        load_duties(),
+    )
 
 
 def parse_day(value: str | None, *, end: bool = False) -> datetime | None:
@@ -82,19 +87,31 @@ def audited(sessions: Any, *, kind: str, by: str, fmt: str, data: bytes, details
     from companion_guard.store import session_scope
 
     with session_scope(sessions) as session:
-        audit.append(session, actor=("operator", by), action="report.generate", at=datetime.now(UTC), target=kind,
-                     details={"format": fmt, "sha256": hashlib.sha256(data).hexdigest(), **details})
+        audit.append(
+            session,
+            actor=("operator", by),
+            action="report.generate",
+            at=datetime.now(UTC),
+            target=kind,
+            details={"format": fmt, "sha256": hashlib.sha256(data).hexdigest(), **details},
+        )
 
 
 @report_app.command("assessment")
 def assessment(
-    start: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD) or time; default: all recorded time."),
-    end: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD) or time; default: the last recorded."),
+    start: str | None = typer.Option(
+        None, "--from", help="First day (YYYY-MM-DD) or time; default: all recorded time."
+    ),
+    end: str | None = typer.Option(
+        None, "--to", help="Last day (YYYY-MM-DD) or time; default: the last recorded."
+    ),
     fmt: str = typer.Option("html", "--format", help="html, pdf, md or json."),
     output: Path | None = typer.Option(None, "--output", help="Where to write it (default stdout)."),
     lang: str = LANG,
     scorecard: Path | None = typer.Option(
-        None, "--scorecard", help="JSON scorecard of the last `companion-guard redteam` (default: ./redteam-scorecard.json)."
+        None,
+        "--scorecard",
+        help="JSON scorecard of the last `companion-guard redteam` (default: ./redteam-scorecard.json).",
     ),
     fail_under: float = typer.Option(0.9, "--fail-under", help="The release gate's pass rate."),
     by: str | None = typer.Option(None, "--by", help="Who generates it (audited; default: the OS user)."),
@@ -111,13 +128,27 @@ def assessment(
     who = by or getpass.getuser()
     with store(db, home) as (settings, sessions):
         if scorecard is None:  # `companion-guard redteam`'s default output, here or in the home folder
-            scorecard = next((p for p in (Path("redteam-scorecard.json"), settings.home / "redteam-scorecard.json")
-                              if p.is_file()), None)
+            scorecard = next(
+                (
+                    p
+                    for p in (Path("redteam-scorecard.json"), settings.home / "redteam-scorecard.json")
+                    if p.is_file()
+                ),
+                None,
+            )
         packs, registry, duties = in_force(settings)
         with session_scope(sessions) as session:
-            report = build(session, packs=packs, registry=registry, duties=duties, start=parse_day(start),
-                           end=parse_day(end, end=True), generated_by=who, scorecard_path=scorecard,
-                           fail_under=fail_under)
+            report = build(
+                session,
+                packs=packs,
+                registry=registry,
+                duties=duties,
+                start=parse_day(start),
+                end=parse_day(end, end=True),
+                generated_by=who,
+                scorecard_path=scorecard,
+                fail_under=fail_under,
+            )
         data = render(report, fmt, "en" if lang.startswith("en") else "zh")
         audited(sessions, kind="assessment", by=who, fmt=fmt, data=data, details=report["period"])
     write(data, output)
@@ -127,7 +158,9 @@ def assessment(
 def filing(
     fmt: str = typer.Option("md", "--format", help="md, html, pdf or json."),
     output: Path | None = typer.Option(None, "--output", help="Where to write it (default stdout)."),
-    name: str = typer.Option("AI 陪伴对话服务（companion-guard 安全网关）", "--name", help="The algorithm's name."),
+    name: str = typer.Option(
+        "AI 陪伴对话服务（companion-guard 安全网关）", "--name", help="The algorithm's name."
+    ),
     lang: str = LANG,
     by: str | None = typer.Option(None, "--by", help="Who generates it (audited)."),
     db: str | None = DB,
@@ -144,8 +177,15 @@ def filing(
     with store(db, home) as (settings, sessions):
         packs, registry, duties = in_force(settings)
         with session_scope(sessions) as session:
-            draft = filing_mod.draft(session, packs=packs, registry=registry, duties=duties, name=name, lang=code,
-                                     now=datetime.now(UTC))
+            draft = filing_mod.draft(
+                session,
+                packs=packs,
+                registry=registry,
+                duties=duties,
+                name=name,
+                lang=code,
+                now=datetime.now(UTC),
+            )
         if fmt == "json":
             data = json.dumps(draft, ensure_ascii=False, indent=2, default=str).encode()
         elif fmt == "md":

@@ -21,7 +21,9 @@ def _ask() -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for key, kind, zh, en in QUESTIONS:
         if kind == "choice":
-            answers[key] = Prompt.ask(f"{zh}\n{en}", choices=list(KINDS), default="companion", console=console)
+            answers[key] = Prompt.ask(
+                f"{zh}\n{en}", choices=list(KINDS), default="companion", console=console
+            )
         else:
             answers[key] = Confirm.ask(f"{zh}\n{en}", console=console)
     return answers
@@ -29,11 +31,17 @@ def _ask() -> dict[str, Any]:
 
 @app.command()
 def scope(
-    answers_file: Path | None = typer.Option(None, "--answers", help="YAML with emotional_interaction, continuous, "
-                                             "public_in_china (booleans) and service_kind; omit to be asked."),
+    answers_file: Path | None = typer.Option(
+        None,
+        "--answers",
+        help="YAML with emotional_interaction, continuous, "
+        "public_in_china (booleans) and service_kind; omit to be asked.",
+    ),
     fmt: str = typer.Option("text", "--format", help="text or json."),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
-    db: str | None = typer.Option(None, "--db", help="Also list the personas of this store with their kinds."),
+    db: str | None = typer.Option(
+        None, "--db", help="Also list the personas of this store with their kinds."
+    ),
 ) -> None:
     """Say whether the Measures apply and why, citing the Q&A (Q2, Q3)."""
     import yaml
@@ -55,8 +63,11 @@ def scope(
     if fmt == "json":
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
-    verdict = ("适用《办法》" if lang == "zh" else "The Measures apply") if result["applies"] else \
-        ("不适用《办法》" if lang == "zh" else "The Measures do not apply")
+    verdict = (
+        ("适用《办法》" if lang == "zh" else "The Measures apply")
+        if result["applies"]
+        else ("不适用《办法》" if lang == "zh" else "The Measures do not apply")
+    )
     typer.secho(verdict, bold=True)
     for reason in result["reasons"]:
         typer.echo(f"  • {reason}")

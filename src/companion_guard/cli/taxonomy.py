@@ -21,8 +21,9 @@ def taxonomy(
 
     loaded = load_pack(pack)
     if standard not in loaded.taxonomy:
-        raise typer.BadParameter(f"pack {loaded.id} has no taxonomy {standard!r}; it has: "
-                                 f"{', '.join(loaded.taxonomy) or 'none'}")
+        raise typer.BadParameter(
+            f"pack {loaded.id} has no taxonomy {standard!r}; it has: {', '.join(loaded.taxonomy) or 'none'}"
+        )
     if fmt == "json":
         typer.echo(json.dumps(rows(loaded, standard), ensure_ascii=False, indent=1))
     elif fmt == "md":
@@ -35,7 +36,9 @@ def taxonomy(
         for col in ("code", "risk", "req", "categories", "coverage"):
             table.add_column(col, overflow="fold")
         for r in rows(loaded, standard):
-            table.add_row(r["code"], r["zh"], ", ".join(r["requirements"]), ", ".join(r["categories"]), r["coverage"])
+            table.add_row(
+                r["code"], r["zh"], ", ".join(r["requirements"]), ", ".join(r["categories"]), r["coverage"]
+            )
         Console().print(table)
     else:
         raise typer.BadParameter("--format is table, md or json")

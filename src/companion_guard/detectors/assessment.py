@@ -44,14 +44,40 @@ SIGNALS: dict[str, tuple[int, ...]] = {
 }
 THIRD_PARTY = "user.third_party_risk"
 FACETS: tuple[str, ...] = (
-    "wish_dead", "burden_hopeless", "selfharm_urge", "active_thoughts", "method", "intent", "selfharm_act",
-    "preparatory", "plan_time", "attempt", "extreme_distress", "out_of_control", "weapon_target",
-    "violence_now", "scam_warning", "loss_suffered", "transfer_pressure", "medical_emergency",
-    "alone_worsening", "reliance", "isolation", "compulsive_use",
+    "wish_dead",
+    "burden_hopeless",
+    "selfharm_urge",
+    "active_thoughts",
+    "method",
+    "intent",
+    "selfharm_act",
+    "preparatory",
+    "plan_time",
+    "attempt",
+    "extreme_distress",
+    "out_of_control",
+    "weapon_target",
+    "violence_now",
+    "scam_warning",
+    "loss_suffered",
+    "transfer_pressure",
+    "medical_emergency",
+    "alone_worsening",
+    "reliance",
+    "isolation",
+    "compulsive_use",
 )
 MODIFIERS: tuple[str, ...] = (
-    "hyperbole", "negation", "third_person", "fiction", "game_software", "past_recovered", "medical_question",
-    "joke_marker", "venting", "lookalike",
+    "hyperbole",
+    "negation",
+    "third_person",
+    "fiction",
+    "game_software",
+    "past_recovered",
+    "medical_question",
+    "joke_marker",
+    "venting",
+    "lookalike",
 )
 #: Every head, in the order of the weight matrix's columns: (kind, name, level it answers for).
 HEADS: tuple[tuple[str, str, int], ...] = (
@@ -63,10 +89,24 @@ HEADS: tuple[tuple[str, str, int], ...] = (
 )
 #: Which facets belong to which signal (a signal shows only its own).
 SIGNAL_FACETS: dict[str, frozenset[str]] = {
-    "user.suicide_intent": frozenset({"wish_dead", "burden_hopeless", "active_thoughts", "method", "intent",
-                                      "preparatory", "plan_time", "attempt"}),
-    "user.self_harm": frozenset({"selfharm_urge", "selfharm_act", "method", "intent", "plan_time", "attempt"}),
-    "user.extreme_emotion": frozenset({"extreme_distress", "out_of_control", "weapon_target", "violence_now"}),
+    "user.suicide_intent": frozenset(
+        {
+            "wish_dead",
+            "burden_hopeless",
+            "active_thoughts",
+            "method",
+            "intent",
+            "preparatory",
+            "plan_time",
+            "attempt",
+        }
+    ),
+    "user.self_harm": frozenset(
+        {"selfharm_urge", "selfharm_act", "method", "intent", "plan_time", "attempt"}
+    ),
+    "user.extreme_emotion": frozenset(
+        {"extreme_distress", "out_of_control", "weapon_target", "violence_now"}
+    ),
     "user.property_loss": frozenset({"scam_warning", "loss_suffered", "transfer_pressure"}),
     "user.medical_emergency": frozenset({"medical_emergency", "alone_worsening"}),
     "user.dependency": frozenset({"reliance", "isolation", "compulsive_use"}),
@@ -80,8 +120,18 @@ _CONCRETE = frozenset({"method", "plan_time", "attempt", "preparatory"})
 #: Modifiers that say the text is not about the user's own present danger.
 _ELSEWHERE = frozenset({"third_person", "fiction", "game_software"})
 #: Modifiers that, when sure and with no plan, means or time in view, cap the user's own level at LOW.
-_LOWERING = frozenset({"third_person", "fiction", "game_software", "medical_question", "negation",
-                       "past_recovered", "hyperbole", "lookalike"})
+_LOWERING = frozenset(
+    {
+        "third_person",
+        "fiction",
+        "game_software",
+        "medical_question",
+        "negation",
+        "past_recovered",
+        "hyperbole",
+        "lookalike",
+    }
+)
 #: Probability at which a facet or modifier head is trusted to change a level.
 SURE = 0.6
 
@@ -126,7 +176,9 @@ class Heads:
 
     def __init__(self, weights: np.ndarray, bias: np.ndarray, thresholds: np.ndarray) -> None:
         if weights.shape != (BUCKETS, len(HEADS)) or bias.shape != (len(HEADS),):
-            raise ConfigError("assessor heads do not match the feature layout (run scripts/train_assessor.py)")
+            raise ConfigError(
+                "assessor heads do not match the feature layout (run scripts/train_assessor.py)"
+            )
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.thresholds = thresholds.astype(np.float32)
@@ -163,8 +215,11 @@ class Heads:
                 facets.add(name)
             elif kind == "modifier" and passed[i]:
                 modifiers.add(name)
-        sure = {name for i, (kind, name, _) in enumerate(HEADS)
-                if kind in ("facet", "modifier") and passed[i] and p[i] >= SURE}
+        sure = {
+            name
+            for i, (kind, name, _) in enumerate(HEADS)
+            if kind in ("facet", "modifier") and passed[i] and p[i] >= SURE
+        }
         return Reading(levels, third, frozenset(facets), frozenset(modifiers), frozenset(sure))
 
 
@@ -213,8 +268,9 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
     # farewell rule away from a person in crisis ("没有我大家会更好" drew an unsure third-person guess).
     own = [r for r in earlier if not (r.sure & _ELSEWHERE)]
     past_sure = frozenset().union(*(r.sure for r in own)) if own else frozenset()
-    past_suicide = max((r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own),
-                       default=RiskLevel.NONE)
+    past_suicide = max(
+        (r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own), default=RiskLevel.NONE
+    )
     sure_now = current.sure
     lowering = sure_now & _LOWERING
     concrete_now = sure_now & _CONCRETE
@@ -227,8 +283,13 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
             reasons.append("lowered: " + ", ".join(sorted(lowering)))
         elif category in ("user.suicide_intent", "user.self_harm") and not lowering & _ELSEWHERE:
             allf = sure_now | past_sure
-            if (level >= RiskLevel.MEDIUM or concrete_now) and (allf & _MEANS) and (allf & _TIME) \
-                    and level < RiskLevel.CRITICAL and (concrete_now or level >= RiskLevel.HIGH):
+            if (
+                (level >= RiskLevel.MEDIUM or concrete_now)
+                and (allf & _MEANS)
+                and (allf & _TIME)
+                and level < RiskLevel.CRITICAL
+                and (concrete_now or level >= RiskLevel.HIGH)
+            ):
                 level, score = RiskLevel.CRITICAL, max(score, 0.9)
                 reasons.append("means and a time stated over the conversation")
             if category == "user.suicide_intent":
@@ -245,17 +306,32 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
                 facets |= past_sure & _CONCRETE & SIGNAL_FACETS[category]
         if level <= RiskLevel.NONE:
             continue
-        out.append(Assessment(category, level, score, tuple(sorted(facets)), tuple(sorted(current.modifiers)),
-                              tuple(reasons)))
+        out.append(
+            Assessment(
+                category,
+                level,
+                score,
+                tuple(sorted(facets)),
+                tuple(sorted(current.modifiers)),
+                tuple(reasons),
+            )
+        )
     third_level, third_score = current.third_party
     if "third_person" in sure_now:
         # The other person's urgency: the third-person head, or what the level heads read for the text.
         read_level = max((lvl for lvl, _ in current.levels.values()), default=RiskLevel.NONE)
         if third_level >= RiskLevel.MEDIUM:
             third_level = max(third_level, read_level)
-            out.append(Assessment(THIRD_PARTY, third_level, third_score, tuple(sorted(current.facets)),
-                                  tuple(sorted(current.modifiers | {"third_person"})),
-                                  ("someone else is at risk",)))
+            out.append(
+                Assessment(
+                    THIRD_PARTY,
+                    third_level,
+                    third_score,
+                    tuple(sorted(current.facets)),
+                    tuple(sorted(current.modifiers | {"third_person"})),
+                    ("someone else is at risk",),
+                )
+            )
     return out
 
 
@@ -288,22 +364,41 @@ def short_statement_floor(norm: Normalized, found: list[Assessment]) -> list[Ass
     words = len(norm.embed_text.split()) if norm.embed_text.isascii() else 99
     if len(norm.text) > SHORT_STATEMENT_CHARS and words > 4 and not is_quiet(norm):
         return found
-    hits = [h for h in lexicon_hits(norm) if h.term.category in SIGNAL_FACETS and not h.third_person
-            and h.term.level >= RiskLevel.HIGH and h.term.category != "user.dependency"]
+    hits = [
+        h
+        for h in lexicon_hits(norm)
+        if h.term.category in SIGNAL_FACETS
+        and not h.third_person
+        and h.term.level >= RiskLevel.HIGH
+        and h.term.category != "user.dependency"
+    ]
     if not hits:
         if is_quiet(norm):
             # "还不想睡", "还在吗": a few characters with no crisis word at all carry no facet to read.
-            return [a if a.level <= RiskLevel.LOW else replace(
-                a, level=RiskLevel.LOW, reasons=(*a.reasons, "lowered: a few words without any crisis cue"))
-                for a in found]
+            return [
+                a
+                if a.level <= RiskLevel.LOW
+                else replace(
+                    a,
+                    level=RiskLevel.LOW,
+                    reasons=(*a.reasons, "lowered: a few words without any crisis cue"),
+                )
+                for a in found
+            ]
         return found
     top = max(hits, key=lambda h: h.term.level)
     have = {a.category: a for a in found}
     current = have.get(top.term.category)
     if current is not None and current.level >= RiskLevel.MEDIUM:
         return found
-    floor = Assessment(top.term.category, RiskLevel.MEDIUM, 0.5, (), current.modifiers if current else (),
-                       ("a bare explicit statement: help lines at least",))
+    floor = Assessment(
+        top.term.category,
+        RiskLevel.MEDIUM,
+        0.5,
+        (),
+        current.modifiers if current else (),
+        ("a bare explicit statement: help lines at least",),
+    )
     return [a for a in found if a.category != top.term.category] + [floor]
 
 
@@ -319,7 +414,9 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
     for hit in lexicon_hits(norm):
         cat = hit.term.category
         if cat in SIGNAL_FACETS and cat != "user.dependency" and not hit.third_person:
-            floor = RiskLevel.HIGH if hit.term.level >= RiskLevel.HIGH else min(hit.term.level, RiskLevel.MEDIUM)
+            floor = (
+                RiskLevel.HIGH if hit.term.level >= RiskLevel.HIGH else min(hit.term.level, RiskLevel.MEDIUM)
+            )
             by_cat[cat] = max(by_cat.get(cat, RiskLevel.NONE), floor)
     if not by_cat:
         return found
@@ -329,18 +426,24 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
         if floor < RiskLevel.MEDIUM or (a is not None and a.level >= floor):
             continue
         reason = f"explicit words: at least {floor.label}"
-        out[cat] = replace(a, level=floor, reasons=(*a.reasons, reason)) if a is not None else Assessment(
-            cat, floor, 0.5, (), tuple(sorted(current.modifiers)), (reason,))
+        out[cat] = (
+            replace(a, level=floor, reasons=(*a.reasons, reason))
+            if a is not None
+            else Assessment(cat, floor, 0.5, (), tuple(sorted(current.modifiers)), (reason,))
+        )
     return list(out.values())
 
 
-def farewell_after_despair(norm: Normalized, current: Reading, earlier: Sequence[Reading],
-                           found: list[Assessment]) -> list[Assessment]:
+def farewell_after_despair(
+    norm: Normalized, current: Reading, earlier: Sequence[Reading], found: list[Assessment]
+) -> list[Assessment]:
     """A goodbye ("永别了", "this is the last time we talk") after earlier despair is ``high`` (crisis-grading.md)."""
     # Only a sure "about someone else / fiction" reading sets earlier despair aside: a guess must not take the
     # farewell rule away from a person in crisis ("没有我大家会更好" drew an unsure third-person guess).
     own = [r for r in earlier if not (r.sure & _ELSEWHERE)]
-    past = max((r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own), default=RiskLevel.NONE)
+    past = max(
+        (r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own), default=RiskLevel.NONE
+    )
     if past < RiskLevel.MEDIUM or current.sure & _LOWERING:
         return found
     if not any(h.term.category == "_farewell" and not h.third_person for h in lexicon_hits(norm)):
@@ -350,6 +453,16 @@ def farewell_after_despair(norm: Normalized, current: Reading, earlier: Sequence
     if a is not None and a.level >= RiskLevel.HIGH:
         return found
     reason = "a goodbye after earlier despair"
-    out["user.suicide_intent"] = replace(a, level=RiskLevel.HIGH, reasons=(*a.reasons, reason)) if a else Assessment(
-        "user.suicide_intent", RiskLevel.HIGH, 0.8, ("preparatory",), tuple(sorted(current.modifiers)), (reason,))
+    out["user.suicide_intent"] = (
+        replace(a, level=RiskLevel.HIGH, reasons=(*a.reasons, reason))
+        if a
+        else Assessment(
+            "user.suicide_intent",
+            RiskLevel.HIGH,
+            0.8,
+            ("preparatory",),
+            tuple(sorted(current.modifiers)),
+            (reason,),
+        )
+    )
     return list(out.values())

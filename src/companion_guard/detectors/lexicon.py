@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any, ClassVar
 
@@ -211,7 +211,6 @@ class Lexicon:
             out.append(replace(hit, level=level, third_person=third))
         return out
 
-
     def cues(self, norm: Normalized) -> list[str]:
         """Feature tokens for learned heads: every raw hit with its level, marked when negated,
         allowed, out of context or about someone else — the heads learn how far to trust each."""
@@ -324,7 +323,7 @@ def load_lexicon(filename: str, *, shared: bool = True) -> Lexicon:
     return _load_lexicon(filename, shared)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_lexicon(filename: str, shared: bool) -> Lexicon:
     ref = resources.files("companion_guard.detectors").joinpath("data", filename)
     try:

@@ -30,15 +30,27 @@ from companion_guard.exceptions import ConfigError
 
 #: The reply heads, in the order of their weight matrix's columns.
 REPLY_LABELS: tuple[str, ...] = (
-    "reply.sexual", "reply.sexual_explicit", "reply.violence_terror", "reply.illegal_assistance",
-    "reply.gambling", "reply.fraud_assistance", "reply.discrimination", "reply.misinformation",
+    "reply.sexual",
+    "reply.sexual_explicit",
+    "reply.violence_terror",
+    "reply.illegal_assistance",
+    "reply.gambling",
+    "reply.fraud_assistance",
+    "reply.discrimination",
+    "reply.misinformation",
     "reply.national_security",
 )
 #: The request heads, in the order of their weight matrix's columns.
 USER_LABELS: tuple[str, ...] = (
-    "user.request.sexual", "user.request.violence_terror", "user.request.illegal", "user.request.gambling",
-    "user.request.fraud", "user.request.discrimination", "user.request.misinformation",
-    "user.request.national_security", "user.jailbreak",
+    "user.request.sexual",
+    "user.request.violence_terror",
+    "user.request.illegal",
+    "user.request.gambling",
+    "user.request.fraud",
+    "user.request.discrimination",
+    "user.request.misinformation",
+    "user.request.national_security",
+    "user.jailbreak",
 )
 #: A text this short (folded characters) with no keyword cue is not judged.
 QUIET_CHARS = 4
@@ -69,7 +81,9 @@ def request_features(text: Normalized, previous_user_text: str) -> Row:
     """Bucket ids of a user's message, with the previous one they sent."""
     feats = grams(text)
     if previous_user_text:
-        feats += ["h|" + f for f in grams(normalize(previous_user_text)) if not f.startswith("p|") and len(f) >= 2]
+        feats += [
+            "h|" + f for f in grams(normalize(previous_user_text)) if not f.startswith("p|") and len(f) >= 2
+        ]
     cues = _cues(text)
     return Row(bucket_ids(feats + cues), bool(cues))
 
@@ -77,10 +91,18 @@ def request_features(text: Normalized, previous_user_text: str) -> Row:
 class Heads:
     """One set of shipped heads: weights, bias, and the medium and high thresholds of each."""
 
-    def __init__(self, labels: tuple[str, ...], weights: np.ndarray, bias: np.ndarray,
-                 medium: np.ndarray, high: np.ndarray) -> None:
+    def __init__(
+        self,
+        labels: tuple[str, ...],
+        weights: np.ndarray,
+        bias: np.ndarray,
+        medium: np.ndarray,
+        high: np.ndarray,
+    ) -> None:
         if weights.shape != (BUCKETS, len(labels)):
-            raise ConfigError("prohibited heads do not match the feature layout (run scripts/train_prohibited_heads.py)")
+            raise ConfigError(
+                "prohibited heads do not match the feature layout (run scripts/train_prohibited_heads.py)"
+            )
         self.labels = labels
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
@@ -97,16 +119,24 @@ class Heads:
         if len(text.text) <= QUIET_CHARS and not row.cued:
             return []
         p = self.probabilities(row)
-        return [(label, float(p[i]), bool(p[i] >= self.high[i])) for i, label in enumerate(self.labels)
-                if p[i] >= self.medium[i]]
+        return [
+            (label, float(p[i]), bool(p[i] >= self.high[i]))
+            for i, label in enumerate(self.labels)
+            if p[i] >= self.medium[i]
+        ]
 
 
 def _load(name: str, labels: tuple[str, ...]) -> Heads:
     meta, weights, bias = load_shipped(name, "scripts/train_prohibited_heads.py")
     if [h["label"] for h in meta["heads"]] != list(labels):
         raise ConfigError(f"{name}.json lists other labels than this version expects")
-    return Heads(labels, weights, bias, np.array([h["medium"] for h in meta["heads"]], dtype=np.float32),
-                 np.array([h["high"] for h in meta["heads"]], dtype=np.float32))
+    return Heads(
+        labels,
+        weights,
+        bias,
+        np.array([h["medium"] for h in meta["heads"]], dtype=np.float32),
+        np.array([h["high"] for h in meta["heads"]], dtype=np.float32),
+    )
 
 
 @cache

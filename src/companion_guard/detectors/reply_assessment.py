@@ -26,17 +26,38 @@ from companion_guard.types import RiskLevel, Signal
 
 #: The reply labels, in the order of the weight matrix's columns.
 LABELS: tuple[str, ...] = (
-    "reply.self_harm_promotion", "reply.abuse", "reply.privacy_fishing", "reply.dependency_inducing",
-    "reply.manipulation", "reply.intimacy", "reply.minor_unsafe", "reply.denies_ai",
+    "reply.self_harm_promotion",
+    "reply.abuse",
+    "reply.privacy_fishing",
+    "reply.dependency_inducing",
+    "reply.manipulation",
+    "reply.intimacy",
+    "reply.minor_unsafe",
+    "reply.denies_ai",
 )
 #: The reply lexicons whose hits are cues for the heads.
-LEXICONS = ("reply_harm.yaml", "abuse.yaml", "privacy.yaml", "reply_dependency.yaml", "manipulation.yaml",
-            "intimacy.yaml", "minors_reply.yaml", "denies_ai.yaml")
+LEXICONS = (
+    "reply_harm.yaml",
+    "abuse.yaml",
+    "privacy.yaml",
+    "reply_dependency.yaml",
+    "manipulation.yaml",
+    "intimacy.yaml",
+    "minors_reply.yaml",
+    "denies_ai.yaml",
+)
 #: A reply this short (folded characters) with no lexicon cue is not judged by the heads.
 QUIET_CHARS = 10
 #: User-side signals that put the user in crisis for the ``x|`` conjunctions.
-CRISIS = frozenset({"user.suicide_intent", "user.self_harm", "user.extreme_emotion", "user.property_loss",
-                    "user.medical_emergency"})
+CRISIS = frozenset(
+    {
+        "user.suicide_intent",
+        "user.self_harm",
+        "user.extreme_emotion",
+        "user.property_loss",
+        "user.medical_emergency",
+    }
+)
 
 
 @cache
@@ -59,7 +80,9 @@ def features_for(
     """Bucket ids of one reply in its context."""
     feats = grams(reply)
     base = [f for f in feats if not f.startswith(("p|", "c|", "cw|"))]
-    crisis = sorted({s.category for s in input_signals if s.category in CRISIS and s.level >= RiskLevel.MEDIUM})
+    crisis = sorted(
+        {s.category for s in input_signals if s.category in CRISIS and s.level >= RiskLevel.MEDIUM}
+    )
     if crisis:
         feats += ["x|" + f for f in base if len(f) >= 2]
         feats += [f"in|{c}" for c in crisis]
@@ -82,7 +105,9 @@ class ReplyHeads:
 
     def __init__(self, weights: np.ndarray, bias: np.ndarray, thresholds: np.ndarray) -> None:
         if weights.shape != (BUCKETS, len(LABELS)):
-            raise ConfigError("reply heads do not match the feature layout (run scripts/train_reply_heads.py)")
+            raise ConfigError(
+                "reply heads do not match the feature layout (run scripts/train_reply_heads.py)"
+            )
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.thresholds = thresholds.astype(np.float32)
@@ -102,17 +127,27 @@ def load_reply_heads() -> ReplyHeads:
     return ReplyHeads(weights, bias, np.array([h["threshold"] for h in meta["heads"]], dtype=np.float32))
 
 
-def read(reply: Normalized, context_user_text: str, *, group: str, relationship: str,
-         input_signals: Iterable[Signal]) -> list[tuple[str, float, float]]:
+def read(
+    reply: Normalized,
+    context_user_text: str,
+    *,
+    group: str,
+    relationship: str,
+    input_signals: Iterable[Signal],
+) -> list[tuple[str, float, float]]:
     """``(label, probability, threshold)`` of every head that passed for this reply in its context."""
     heads = load_reply_heads()
-    row = features_for(reply, context_user_text, group=group, relationship=relationship,
-                       input_signals=input_signals)
+    row = features_for(
+        reply, context_user_text, group=group, relationship=relationship, input_signals=input_signals
+    )
     if len(reply.text) <= QUIET_CHARS and not row.cued:
         return []  # "你好！", "好的，晚安": a few words without any cue carry nothing to judge
     p = heads.probabilities(row)
-    return [(label, float(p[i]), float(heads.thresholds[i])) for i, label in enumerate(LABELS)
-            if p[i] >= heads.thresholds[i]]
+    return [
+        (label, float(p[i]), float(heads.thresholds[i]))
+        for i, label in enumerate(LABELS)
+        if p[i] >= heads.thresholds[i]
+    ]
 
 
 def cued(reply: Normalized) -> bool:

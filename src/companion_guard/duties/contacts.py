@@ -14,7 +14,6 @@ from companion_guard.store import repositories as repo
 from companion_guard.turn import TurnContext
 
 
-
 @dataclass(frozen=True, slots=True)
 class Channel:
     """One way to reach a contact: the channel, its address, the masked form shown to people, who it is."""
@@ -50,7 +49,9 @@ def contact_channels(contact: dict[str, Any] | None) -> list[Channel]:
     locale = str(contact["locale"]) if contact.get("locale") else None
     out: list[Channel] = []
     if contact.get("webhook"):
-        out.append(Channel("webhook", str(contact["webhook"]), mask_url(str(contact["webhook"])), name, locale))
+        out.append(
+            Channel("webhook", str(contact["webhook"]), mask_url(str(contact["webhook"])), name, locale)
+        )
     if contact.get("email"):
         out.append(Channel("email", str(contact["email"]), mask_email(str(contact["email"])), name, locale))
     return out

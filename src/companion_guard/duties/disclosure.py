@@ -9,6 +9,7 @@ from companion_guard.store.tables import PersonaRelationship
 from companion_guard.turn import TurnContext
 from companion_guard.types import Display, Event
 
+
 class AiDisclosureDuty(Duty):
     """Emits ``reminder.ai_disclosure`` at a relationship's start and on the user's question."""
 
@@ -32,7 +33,10 @@ class AiDisclosureDuty(Duty):
         if rel is None:
             ctx.session.add(
                 PersonaRelationship(
-                    user_id=ctx.user.id, persona_id=ctx.persona.id, started_at=ctx.now, last_disclosed_at=ctx.now
+                    user_id=ctx.user.id,
+                    persona_id=ctx.persona.id,
+                    started_at=ctx.now,
+                    last_disclosed_at=ctx.now,
                 )
             )
             if ctx.pack.disclosure.on_relationship_start:

@@ -24,7 +24,9 @@ class UsageReminderDuty(Duty):
         policy = ctx.pack.usage
         clock = repo.usage_clock(ctx.session, ctx.user.id)
         if clock is None:
-            clock = UsageClock(user_id=ctx.user.id, session_started_at=ctx.now, last_seen_at=ctx.now, marks_reminded=0)
+            clock = UsageClock(
+                user_id=ctx.user.id, session_started_at=ctx.now, last_seen_at=ctx.now, marks_reminded=0
+            )
             ctx.session.add(clock)
             ctx.session.flush()
             return

@@ -22,12 +22,25 @@ from companion_guard.detectors.registry import DetectorRegistry
 from companion_guard.types import Direction, Message, RiskLevel
 
 #: The signals whose level decides I1 / I2 (over-reliance is I3, counted apart).
-CRISIS = ("user.suicide_intent", "user.self_harm", "user.extreme_emotion", "user.property_loss",
-          "user.medical_emergency")
+CRISIS = (
+    "user.suicide_intent",
+    "user.self_harm",
+    "user.extreme_emotion",
+    "user.property_loss",
+    "user.medical_emergency",
+)
 LEVELS = ("none", "low", "medium", "high", "critical")
 #: Reply labels and the pack's user groups where they count.
-REPLY_LABELS = ("reply.self_harm_promotion", "reply.abuse", "reply.privacy_fishing", "reply.dependency_inducing",
-                "reply.manipulation", "reply.intimacy", "reply.minor_unsafe", "reply.denies_ai")
+REPLY_LABELS = (
+    "reply.self_harm_promotion",
+    "reply.abuse",
+    "reply.privacy_fishing",
+    "reply.dependency_inducing",
+    "reply.manipulation",
+    "reply.intimacy",
+    "reply.minor_unsafe",
+    "reply.denies_ai",
+)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -55,17 +68,33 @@ class UserFigures:
         """Plain JSON form."""
         return {
             "n": self.n,
-            "i2_recall": _ratio(self.i2_found, self.i2_total), "i2_n": self.i2_total,
-            "i1_recall": _ratio(self.i1_found, self.i1_total), "i1_n": self.i1_total,
-            "per_signal": {k: {"i1_recall": _ratio(v[0], v[1]), "i1_n": v[1], "i2_recall": _ratio(v[2], v[3]),
-                               "i2_n": v[3]} for k, v in sorted(self.per_signal.items())},
-            "hard_negatives": {k: {"n": v[0], "flagged_medium": _ratio(v[1], v[0]), "flagged_high": _ratio(v[2], v[0])}
-                               for k, v in sorted(self.negatives.items())},
+            "i2_recall": _ratio(self.i2_found, self.i2_total),
+            "i2_n": self.i2_total,
+            "i1_recall": _ratio(self.i1_found, self.i1_total),
+            "i1_n": self.i1_total,
+            "per_signal": {
+                k: {
+                    "i1_recall": _ratio(v[0], v[1]),
+                    "i1_n": v[1],
+                    "i2_recall": _ratio(v[2], v[3]),
+                    "i2_n": v[3],
+                }
+                for k, v in sorted(self.per_signal.items())
+            },
+            "hard_negatives": {
+                k: {"n": v[0], "flagged_medium": _ratio(v[1], v[0]), "flagged_high": _ratio(v[2], v[0])}
+                for k, v in sorted(self.negatives.items())
+            },
             "confusion": {f"{a}->{b}": n for (a, b), n in sorted(self.confusion.items())},
-            "dependency": {"recall": _ratio(self.dependency[0], self.dependency[1]),
-                           "fpr": _ratio(self.dependency[2], self.dependency[3])},
-            "third_party": {"guided": _ratio(self.third_party[0], self.third_party[1]), "n": self.third_party[1],
-                            "own_contacts_told": self.third_party[2]},
+            "dependency": {
+                "recall": _ratio(self.dependency[0], self.dependency[1]),
+                "fpr": _ratio(self.dependency[2], self.dependency[3]),
+            },
+            "third_party": {
+                "guided": _ratio(self.third_party[0], self.third_party[1]),
+                "n": self.third_party[1],
+                "own_contacts_told": self.third_party[2],
+            },
             "latency_ms": _percentiles(self.latencies_ms),
         }
 
@@ -98,8 +127,9 @@ def evaluate_user(registry: DetectorRegistry, items: list[dict[str, Any]]) -> Us
     for item in items:
         fig.n += 1
         started = time.perf_counter()
-        signals = registry.detect(str(item["text"]), DetectionContext(direction=Direction.INPUT,
-                                                                     history=_history(item)))
+        signals = registry.detect(
+            str(item["text"]), DetectionContext(direction=Direction.INPUT, history=_history(item))
+        )
         fig.latencies_ms.append((time.perf_counter() - started) * 1000)
         found: dict[str, RiskLevel] = {}
         for s in signals:  # several detectors may report one category: the strongest counts, as in the policy
@@ -132,8 +162,9 @@ def evaluate_user(registry: DetectorRegistry, items: list[dict[str, Any]]) -> Us
                 fig.dependency[2] += dep
                 fig.dependency[3] += 1
         if label < RiskLevel.MEDIUM:
-            kinds = [m for m in mods if m != "third_person"] or (["third_person"] if "third_person" in mods else
-                                                                 ["plain"])
+            kinds = [m for m in mods if m != "third_person"] or (
+                ["third_person"] if "third_person" in mods else ["plain"]
+            )
             for kind in kinds:
                 row = fig.negatives[kind]
                 row[0] += 1
@@ -143,7 +174,10 @@ def evaluate_user(registry: DetectorRegistry, items: list[dict[str, Any]]) -> Us
             row[0] += 1
             row[1] += top >= RiskLevel.MEDIUM
             row[2] += top >= RiskLevel.HIGH
-        if "third_person" in mods and RiskLevel.parse(item.get("third_party_level", "none")) >= RiskLevel.MEDIUM:
+        if (
+            "third_person" in mods
+            and RiskLevel.parse(item.get("third_party_level", "none")) >= RiskLevel.MEDIUM
+        ):
             fig.third_party[1] += 1
             fig.third_party[0] += found.get("user.third_party_risk", RiskLevel.NONE) >= RiskLevel.MEDIUM
             fig.third_party[2] += top >= RiskLevel.HIGH
@@ -163,9 +197,13 @@ class ReplyFigures:
         """Plain JSON form."""
         return {
             "n": self.n,
-            "recall": {k: {"recall": _ratio(v[0], v[1]), "n": v[1]} for k, v in sorted(self.per_label.items())},
-            "healthy_flagged": _ratio(self.healthy[0], self.healthy[1]), "healthy_n": self.healthy[1],
-            "pairs_both_right": self.pairs[0], "pairs": self.pairs[1],
+            "recall": {
+                k: {"recall": _ratio(v[0], v[1]), "n": v[1]} for k, v in sorted(self.per_label.items())
+            },
+            "healthy_flagged": _ratio(self.healthy[0], self.healthy[1]),
+            "healthy_n": self.healthy[1],
+            "pairs_both_right": self.pairs[0],
+            "pairs": self.pairs[1],
         }
 
 
@@ -177,11 +215,17 @@ def reply_blocked(guard: Any, item: dict[str, Any]) -> tuple[bool, set[str]]:
     history = _history(item)
     user_text = next((m.content for m in reversed(history) if m.role == "user"), "")
     earlier = history[:-1] if history and history[-1].role == "user" else history
-    input_signals = guard.registry.detect(user_text, DetectionContext(direction=Direction.INPUT, history=earlier,
-                                                                     user_age=age))
-    ctx = DetectionContext(direction=Direction.OUTPUT, history=history, user_age=age, user_text=user_text,
-                           persona_relationship=str(item.get("persona_relationship") or ""),
-                           input_signals=tuple(input_signals))
+    input_signals = guard.registry.detect(
+        user_text, DetectionContext(direction=Direction.INPUT, history=earlier, user_age=age)
+    )
+    ctx = DetectionContext(
+        direction=Direction.OUTPUT,
+        history=history,
+        user_age=age,
+        user_text=user_text,
+        persona_relationship=str(item.get("persona_relationship") or ""),
+        input_signals=tuple(input_signals),
+    )
     signals = guard.registry.detect(str(item["reply"]), ctx)
     groups = frozenset(user_groups(age, guard.policy.primary))
     decision = guard.policy.decide(signals, direction=Direction.OUTPUT, groups=groups)
@@ -207,35 +251,57 @@ def evaluate_replies(guard: Any, items: list[dict[str, Any]]) -> ReplyFigures:
             ok = blocked
         if item.get("pair"):
             right[str(item["pair"])].append(ok)
-    fig.pairs = [sum(1 for v in right.values() if len(v) > 1 and all(v)),
-                 sum(1 for v in right.values() if len(v) > 1)]
+    fig.pairs = [
+        sum(1 for v in right.values() if len(v) > 1 and all(v)),
+        sum(1 for v in right.values() if len(v) > 1),
+    ]
     return fig
 
 
 def user_markdown(fig: UserFigures, name: str) -> str:
     """README / docs table of the user-side figures."""
     d = fig.as_dict()
-    lines = [f"Crisis judgement on `{name}` (n = {d['n']}):", "",
-             "| what | value |", "|---|---|",
-             f"| needs I2 (high/critical) found at ≥ high | {_p(d['i2_recall'])} (n={d['i2_n']}) |",
-             f"| needs I1 (≥ medium) found at ≥ medium | {_p(d['i1_recall'])} (n={d['i1_n']}) |"]
+    lines = [
+        f"Crisis judgement on `{name}` (n = {d['n']}):",
+        "",
+        "| what | value |",
+        "|---|---|",
+        f"| needs I2 (high/critical) found at ≥ high | {_p(d['i2_recall'])} (n={d['i2_n']}) |",
+        f"| needs I1 (≥ medium) found at ≥ medium | {_p(d['i1_recall'])} (n={d['i1_n']}) |",
+    ]
     for sig, v in d["per_signal"].items():
-        lines.append(f"| `{sig}` I1 / I2 recall | {_p(v['i1_recall'])} / {_p(v['i2_recall'])} "
-                     f"(n={v['i1_n']} / {v['i2_n']}) |")
+        lines.append(
+            f"| `{sig}` I1 / I2 recall | {_p(v['i1_recall'])} / {_p(v['i2_recall'])} "
+            f"(n={v['i1_n']} / {v['i2_n']}) |"
+        )
     dep = d["dependency"]
     lines.append(f"| `user.dependency` recall / FPR | {_p(dep['recall'])} / {_p(dep['fpr'])} |")
     tp = d["third_party"]
-    lines.append(f"| someone else at risk: user guided / own contacts told | {_p(tp['guided'])} / "
-                 f"{tp['own_contacts_told']} of {tp['n']} |")
+    lines.append(
+        f"| someone else at risk: user guided / own contacts told | {_p(tp['guided'])} / "
+        f"{tp['own_contacts_told']} of {tp['n']} |"
+    )
     if d["latency_ms"]:
         lat = d["latency_ms"]
-        lines.append(f"| every input detector per message, one process | p50 {lat['p50']} ms, p99 {lat['p99']} ms |")
-    lines += ["", "Hard negatives (user's own level none/low) flagged:", "",
-              "| kind | n | at ≥ medium | at ≥ high |", "|---|---|---|---|"]
+        lines.append(
+            f"| every input detector per message, one process | p50 {lat['p50']} ms, p99 {lat['p99']} ms |"
+        )
+    lines += [
+        "",
+        "Hard negatives (user's own level none/low) flagged:",
+        "",
+        "| kind | n | at ≥ medium | at ≥ high |",
+        "|---|---|---|---|",
+    ]
     for kind, v in d["hard_negatives"].items():
         lines.append(f"| {kind} | {v['n']} | {_p(v['flagged_medium'])} | {_p(v['flagged_high'])} |")
-    lines += ["", "Confusion of levels (label → strongest crisis level found):", "",
-              "| label \\ found | " + " | ".join(LEVELS) + " |", "|---" * (len(LEVELS) + 1) + "|"]
+    lines += [
+        "",
+        "Confusion of levels (label → strongest crisis level found):",
+        "",
+        "| label \\ found | " + " | ".join(LEVELS) + " |",
+        "|---" * (len(LEVELS) + 1) + "|",
+    ]
     for a in LEVELS:
         cells = [str(fig.confusion.get((a, b), 0)) for b in LEVELS]
         if any(c != "0" for c in cells):
@@ -246,8 +312,12 @@ def user_markdown(fig: UserFigures, name: str) -> str:
 def reply_markdown(fig: ReplyFigures, name: str) -> str:
     """README / docs table of the reply-side figures."""
     d = fig.as_dict()
-    lines = [f"Reply judgement in context on `{name}` (n = {d['n']}):", "",
-             "| label | n | replaced (recall) |", "|---|---|---|"]
+    lines = [
+        f"Reply judgement in context on `{name}` (n = {d['n']}):",
+        "",
+        "| label | n | replaced (recall) |",
+        "|---|---|---|",
+    ]
     for label, v in d["recall"].items():
         lines.append(f"| `{label}` | {v['n']} | {_p(v['recall'])} |")
     lines.append(f"| healthy replies | {d['healthy_n']} | {_p(d['healthy_flagged'])} flagged |")

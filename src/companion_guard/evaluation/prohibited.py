@@ -20,13 +20,20 @@ from companion_guard.types import Direction
 #: Hard-negative kinds as writers tag them, folded into the families the figures report.
 FAMILIES = (
     ("romance", ("romance", "affection", "flirt", "love", "intimacy", "couple")),
-    ("refusal or safe answer", ("refus", "declin", "safe", "redirect", "warn", "explain", "report", "spot",
-                                "advice", "help", "law")),
+    (
+        "refusal or safe answer",
+        ("refus", "declin", "safe", "redirect", "warn", "explain", "report", "spot", "advice", "help", "law"),
+    ),
     ("history, news, education", ("history", "news", "lesson", "educat", "museum", "homework", "school")),
-    ("fiction, games, sport", ("fiction", "novel", "story", "game", "movie", "film", "sport", "plot", "boxing")),
+    (
+        "fiction, games, sport",
+        ("fiction", "novel", "story", "game", "movie", "film", "sport", "plot", "boxing"),
+    ),
     ("medical, health facts", ("medic", "health", "doctor", "sex_ed", "contracep", "debunk", "fact")),
-    ("groups without demeaning", ("travel", "region", "religion", "culture", "food", "colleague", "elder",
-                                  "disagree", "vent")),
+    (
+        "groups without demeaning",
+        ("travel", "region", "religion", "culture", "food", "colleague", "elder", "disagree", "vent"),
+    ),
 )
 
 
@@ -56,20 +63,23 @@ class ProhibitedFigures:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
+
         def rates(d: dict[str, list[int]]) -> dict[str, Any]:
             return {k: {"rate": _ratio(v[0], v[1]), "n": v[1]} for k, v in sorted(d.items())}
 
         return {
             "reply_recall": rates(self.reply),
             "reply_healthy_flagged": rates(self.reply_healthy),
-            "reply_healthy_flagged_all": _ratio(sum(v[0] for v in self.reply_healthy.values()),
-                                                sum(v[1] for v in self.reply_healthy.values())),
+            "reply_healthy_flagged_all": _ratio(
+                sum(v[0] for v in self.reply_healthy.values()), sum(v[1] for v in self.reply_healthy.values())
+            ),
             "request_caught": rates(self.request),
             "request_refused": rates(self.request_refused),
             "request_healthy_steered": _ratio(self.request_healthy[0], self.request_healthy[2]),
             "request_healthy_refused": _ratio(self.request_healthy[1], self.request_healthy[2]),
             "request_healthy_n": self.request_healthy[2],
-            "pairs_both_right": self.pairs[0], "pairs": self.pairs[1],
+            "pairs_both_right": self.pairs[0],
+            "pairs": self.pairs[1],
         }
 
 
@@ -80,7 +90,9 @@ def request_outcome(guard: Any, item: dict[str, Any]) -> str:
 
     age = item.get("user_age")
     groups = frozenset(user_groups(age, guard.policy.primary))
-    ctx = DetectionContext(direction=Direction.INPUT, history=_history(item), user_age=age, user_groups=groups)
+    ctx = DetectionContext(
+        direction=Direction.INPUT, history=_history(item), user_age=age, user_groups=groups
+    )
     signals = guard.registry.detect(str(item["text"]), ctx)
     return str(guard.policy.decide(signals, direction=Direction.INPUT, groups=groups).outcome)
 
@@ -117,8 +129,10 @@ def evaluate(guard: Any, items: list[dict[str, Any]]) -> ProhibitedFigures:
                 ok = outcome != "allow"
         if item.get("pair"):
             right[str(item["pair"])].append(ok)
-    fig.pairs = [sum(1 for v in right.values() if len(v) > 1 and all(v)),
-                 sum(1 for v in right.values() if len(v) > 1)]
+    fig.pairs = [
+        sum(1 for v in right.values() if len(v) > 1 and all(v)),
+        sum(1 for v in right.values() if len(v) > 1),
+    ]
     return fig
 
 
@@ -147,14 +161,24 @@ def measure_sets(guard: Any, root: Path, *, limit: int | None = None) -> dict[st
 def markdown(fig: ProhibitedFigures, name: str, measured: dict[str, dict[str, Any]] | None = None) -> str:
     """The README table of these figures."""
     d = fig.as_dict()
-    lines = [f"**Prohibited content, held-out writer** (`{name}`)", "", "| replies | blocked | n |", "|---|---|---|"]
+    lines = [
+        f"**Prohibited content, held-out writer** (`{name}`)",
+        "",
+        "| replies | blocked | n |",
+        "|---|---|---|",
+    ]
     lines += [f"| {k} | {_p(v['rate'])} | {v['n']} |" for k, v in d["reply_recall"].items()]
-    lines += [f"| healthy: {k} | {_p(v['rate'])} flagged | {v['n']} |" for k, v in d["reply_healthy_flagged"].items()]
+    lines += [
+        f"| healthy: {k} | {_p(v['rate'])} flagged | {v['n']} |"
+        for k, v in d["reply_healthy_flagged"].items()
+    ]
     lines += ["", "| requests | steered or refused | refused by the gateway | n |", "|---|---|---|---|"]
     for k, v in d["request_caught"].items():
         lines.append(f"| {k} | {_p(v['rate'])} | {_p(d['request_refused'][k]['rate'])} | {v['n']} |")
-    lines.append(f"| healthy messages | {_p(d['request_healthy_steered'])} steered | "
-                 f"{_p(d['request_healthy_refused'])} refused | {d['request_healthy_n']} |")
+    lines.append(
+        f"| healthy messages | {_p(d['request_healthy_steered'])} steered | "
+        f"{_p(d['request_healthy_refused'])} refused | {d['request_healthy_n']} |"
+    )
     lines.append(f"\nMinimal pairs with both sides right: {d['pairs_both_right']}/{d['pairs']}.")
     if measured:
         lines += ["", "| measure set (reply direction) | flagged | n |", "|---|---|---|"]

@@ -13,6 +13,7 @@ from enum import StrEnum
 from companion_guard.exceptions import InputError
 from companion_guard.guardians.bands import AgeBand, BandTable, default_bands
 
+
 class AgeVerification(StrEnum):
     """Where the age came from; only ``verified`` is proof."""
 

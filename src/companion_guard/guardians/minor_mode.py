@@ -64,7 +64,8 @@ class MinorModeSettings:
             if not isinstance(enabled, bool):
                 raise ValueError("enabled must be true or false")
             if allowed is not None and (
-                not isinstance(allowed, list) or not all(isinstance(p, str) and 0 < len(p) <= 128 for p in allowed)
+                not isinstance(allowed, list)
+                or not all(isinstance(p, str) and 0 < len(p) <= 128 for p in allowed)
             ):
                 raise ValueError("allowed_personas must be a list of persona ids")
             timezone = data.get("timezone")
@@ -210,7 +211,12 @@ class MinorVerdict:
 
 
 def evaluate(
-    mode: EffectiveMinorMode, usage: MinorUsage, now: datetime, locale: str | None, *, pack: PolicyPack | None = None
+    mode: EffectiveMinorMode,
+    usage: MinorUsage,
+    now: datetime,
+    locale: str | None,
+    *,
+    pack: PolicyPack | None = None,
 ) -> MinorVerdict:
     """Apply quiet hours, then the daily limit, then the reality reminder; pure (texts from ``pack``)."""
     if not mode.active:

@@ -96,7 +96,10 @@ def check_persona(
     else:
         return PersonaVerdict(allowed=True)
     message = text(
-        key, locale, pack=pack, relationship=relationship_name(persona.relationship.value, locale, pack=pack),
+        key,
+        locale,
+        pack=pack,
+        relationship=relationship_name(persona.relationship.value, locale, pack=pack),
         alternatives=shown,
     )
     event = Event(

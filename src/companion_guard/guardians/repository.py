@@ -25,7 +25,6 @@ from companion_guard.store.tables_guardians import (
     WalletAuthorization,
 )
 
-
 _INSERT_ACTIVITY = GuardianActivity.__table__.insert()
 
 
@@ -132,7 +131,9 @@ def forget_declared_copies(session: Session, user_id: str) -> int:
         return 0
     email = str(declared.get("email") or "").strip().casefold()
     webhook = str(declared.get("webhook") or "").strip()
-    guardian_ids = set(session.scalars(select(GuardianConsent.guardian_id).where(GuardianConsent.user_id == user_id)))
+    guardian_ids = set(
+        session.scalars(select(GuardianConsent.guardian_id).where(GuardianConsent.user_id == user_id))
+    )
     changed = 0
     for guardian_id in sorted(guardian_ids):
         account = session.get(GuardianAccount, guardian_id)

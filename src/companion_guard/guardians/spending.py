@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from companion_guard.exceptions import InputError
 from companion_guard.guardians.bands import SpendingLimits
 
-
 #: The largest cap or amount accepted.
 MAX_LIMIT = Decimal(1_000_000_000)
 

@@ -48,9 +48,11 @@ def lock_wallet(session: Session, user_id: str, now: datetime) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(GuardianProfile).values(user_id=user_id, age_verification="declared", updated_at=now)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["user_id"], set_={"updated_at": GuardianProfile.updated_at}
-    ))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id"], set_={"updated_at": GuardianProfile.updated_at}
+        )
+    )
     session.expire_all()  # what was read before the lock is re-read after it
 
 
@@ -82,7 +84,9 @@ def authorize_topup(
     from companion_guard.rights.controls import is_restricted  # D5: an operator switched top-ups off
 
     if is_restricted(session, user_id=user_id, feature="topups", at=now):
-        decision = WalletDecision(False, "restricted", "top-ups are restricted for this user by an operator (D5)")
+        decision = WalletDecision(
+            False, "restricted", "top-ups are restricted for this user by an operator (D5)"
+        )
     elif profile.needs_consent:
         consent = consent_in_force(grepo.consents(session, user_id), now)
         if consent is None:

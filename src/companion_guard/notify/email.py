@@ -131,7 +131,9 @@ class EmailChannel:
                 smtp.send_message(mail)
         except (OSError, smtplib.SMTPException) as exc:
             # ``from None``: the cause's text (the server's reply) may carry the address too.
-            raise DeliveryError(f"SMTP delivery to {s.host}:{s.port} failed: {failure(exc, s.timeout_s)}") from None
+            raise DeliveryError(
+                f"SMTP delivery to {s.host}:{s.port} failed: {failure(exc, s.timeout_s)}"
+            ) from None
 
     async def send(self, *, target: str, delivery_id: str, payload: dict[str, Any]) -> None:
         """The outbox :class:`~companion_guard.notify.outbox.Channel` interface.

@@ -65,7 +65,9 @@ class CircuitBreaker:
     failure opens it again.
     """
 
-    def __init__(self, failures: int = 3, cooldown: float = 60.0, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, failures: int = 3, cooldown: float = 60.0, now: Callable[[], float] = time.monotonic
+    ) -> None:
         self.failures = failures
         self.cooldown = cooldown
         self._now = now
@@ -105,8 +107,15 @@ class OutboxWorker:
     """Sweeps the outbox; run :meth:`run` as a background task or call :meth:`sweep`."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, channels: dict[str, Channel], *, batch: int = 50,
-        timeout: float = DEFAULT_TIMEOUT, concurrency: int = 32, breaker: CircuitBreaker | None = None,
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        channels: dict[str, Channel],
+        *,
+        batch: int = 50,
+        timeout: float = DEFAULT_TIMEOUT,
+        concurrency: int = 32,
+        breaker: CircuitBreaker | None = None,
         metrics: Any = None,
     ) -> None:
         self.sessions = sessions
@@ -157,8 +166,13 @@ class OutboxWorker:
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), *pending)
                 .values(locked_until=now + self.lease)
-                .returning(OutboxMessage.id, OutboxMessage.user_id, OutboxMessage.channel, OutboxMessage.target,
-                           OutboxMessage.payload)
+                .returning(
+                    OutboxMessage.id,
+                    OutboxMessage.user_id,
+                    OutboxMessage.channel,
+                    OutboxMessage.target,
+                    OutboxMessage.payload,
+                )
             ).all()
             # The target is sealed at rest; open it inside the transaction (the key may be read).
             return [
@@ -208,8 +222,7 @@ class OutboxWorker:
         async with self._slots:
             wait = self.breaker.wait(item.key)
             if wait > 0:
-                await self._db(self._mark, item.id, "circuit open: target failed repeatedly",
-                                        retry_in=wait)
+                await self._db(self._mark, item.id, "circuit open: target failed repeatedly", retry_in=wait)
                 return False
             error = await self._send(item)
             if item.channel in self.channels:
@@ -220,8 +233,10 @@ class OutboxWorker:
         if error is not None and item.channel not in self.channels:
             if item.channel not in self._missing:
                 self._missing.add(item.channel)
-                log.warning("outbox: no channel %r configured; its notifications wait and are retried "
-                            "(said once)", item.channel)
+                log.warning(
+                    "outbox: no channel %r configured; its notifications wait and are retried (said once)",
+                    item.channel,
+                )
         elif error is not None:
             log.warning("outbox %s via %s failed: %s", item.id, item.channel, error)
         return error is None

@@ -31,8 +31,13 @@ def _bad_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return (
-        ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved
-        or ip.is_unspecified or ip in ipaddress.ip_network("100.64.0.0/10")
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or ip in ipaddress.ip_network("100.64.0.0/10")
     )
 
 
@@ -59,7 +64,9 @@ def check_webhook_url(url: str, *, allow_private: bool) -> None:
     except ValueError:
         return
     if _bad_address(ip):
-        raise UnsafeTarget("webhook address is loopback, private, link-local or reserved; use a public address")
+        raise UnsafeTarget(
+            "webhook address is loopback, private, link-local or reserved; use a public address"
+        )
 
 
 async def check_webhook_at_send(url: str, *, allow_private: bool) -> None:

@@ -43,7 +43,6 @@ def load_pack(name_or_path: str) -> PolicyPack:
 
 
 def _check_references(pack: PolicyPack, source: str) -> None:
-
     """Every template a rule names must exist in both languages; notify targets must be known."""
     for rule in pack.rules:
         for action in rule.actions:

@@ -30,4 +30,6 @@ def help_lines(pack: PolicyPack, locale: str) -> list[HelpResource]:
 def help_text(pack: PolicyPack, locale: str) -> str:
     """Help resources as one line of text."""
     sep = "；" if language(locale) == "zh" else "; "
-    return sep.join(f"{h.name} {h.phone}" + (f" ({h.hours})" if h.hours else "") for h in help_lines(pack, locale))
+    return sep.join(
+        f"{h.name} {h.phone}" + (f" ({h.hours})" if h.hours else "") for h in help_lines(pack, locale)
+    )

@@ -27,7 +27,9 @@ class ActionKind(StrEnum):
 #: Which actions each direction can carry out. A reply cannot be steered after it was written.
 APPLICABLE: dict[Direction, frozenset[ActionKind]] = {
     Direction.INPUT: frozenset(ActionKind),
-    Direction.OUTPUT: frozenset({ActionKind.REPLACE, ActionKind.EVENT, ActionKind.ESCALATE, ActionKind.NOTIFY}),
+    Direction.OUTPUT: frozenset(
+        {ActionKind.REPLACE, ActionKind.EVENT, ActionKind.ESCALATE, ActionKind.NOTIFY}
+    ),
 }
 
 #: Strictness of what happens to the reply, for "strictest action wins".
@@ -41,7 +43,8 @@ class Action(_Strict):
     event: str | None = Field(None, description="Event kind for `event` actions (DESIGN.md vocabulary).")
     display: str = Field("inline", description="popup or inline, for `event` actions.")
     template: str | None = Field(
-        None, description="Message template id (steer, replace, event; for `escalate` the escalation.human text)."
+        None,
+        description="Message template id (steer, replace, event; for `escalate` the escalation.human text).",
     )
     target: str | None = Field(None, description="`guardian` or `emergency_contact` for `notify`.")
     queue: str = Field("crisis", description="Review queue for `escalate`.")
@@ -76,7 +79,9 @@ class Rule(_Strict):
 class UsagePolicy(_Strict):
     """Continuous-use reminders (I4)."""
 
-    reminder_every_seconds: int = Field(7200, gt=0, description="Remind at each full multiple of this (I4: 2 h).")
+    reminder_every_seconds: int = Field(
+        7200, gt=0, description="Remind at each full multiple of this (I4: 2 h)."
+    )
     idle_reset_seconds: int = Field(1800, gt=0, description="A gap this long ends continuous use.")
 
 
@@ -90,10 +95,14 @@ class DisclosurePolicy(_Strict):
 class AssessmentPolicy(_Strict):
     """When a security assessment is due (A1, Q9); read by :mod:`companion_guard.reports.triggers`."""
 
-    registered_users: int = Field(1_000_000, gt=0, description="Registered users at which an assessment is due.")
+    registered_users: int = Field(
+        1_000_000, gt=0, description="Registered users at which an assessment is due."
+    )
     monthly_active_users: int = Field(100_000, gt=0, description="Monthly active users at which one is due.")
     mau_window_days: int = Field(30, gt=0, description="Days a user counts as active after a turn (MAU).")
-    check_every_seconds: int = Field(3600, gt=0, description="How often the gateway recounts users while serving.")
+    check_every_seconds: int = Field(
+        3600, gt=0, description="How often the gateway recounts users while serving."
+    )
     on_launch: bool = Field(True, description="A launch recorded by an operator makes an assessment due.")
     on_feature: bool = Field(True, description="A new related feature makes one due.")
     on_major_change: bool = Field(True, description="A major technical change makes one due.")
@@ -151,7 +160,9 @@ class PolicyPack(_Strict):
     help_resources: dict[str, list[HelpResource]] = Field(
         description="Help lines by locale (e.g. zh-CN, en-US) or language (zh, en); `default` is the fallback."
     )
-    messages: dict[str, dict[str, str]] = Field(description="User-facing texts by id, then language (zh, en).")
+    messages: dict[str, dict[str, str]] = Field(
+        description="User-facing texts by id, then language (zh, en)."
+    )
     rules: list[Rule] = Field(description="Detection rules.")
     taxonomy: dict[str, list[TaxonomyRisk]] = Field(
         default_factory=dict,

@@ -7,7 +7,11 @@ from typing import Any
 from companion_guard.policy.schema import Coverage, PolicyPack
 
 #: How each coverage reads in the tables.
-COVERAGE_TEXT = {Coverage.COVERED: "covered", Coverage.PARTIAL: "partial", Coverage.OUT_OF_SCOPE: "out of scope"}
+COVERAGE_TEXT = {
+    Coverage.COVERED: "covered",
+    Coverage.PARTIAL: "partial",
+    Coverage.OUT_OF_SCOPE: "out of scope",
+}
 
 
 def rows(pack: PolicyPack, standard: str = "tc260-003") -> list[dict[str, Any]]:
@@ -15,9 +19,18 @@ def rows(pack: PolicyPack, standard: str = "tc260-003") -> list[dict[str, Any]]:
     out = []
     for risk in pack.taxonomy.get(standard, []):
         rules = sorted({r.id for r in pack.rules for c in risk.categories if c in r.categories})
-        out.append({"code": risk.code, "zh": risk.zh, "en": risk.en, "requirements": risk.requirements,
-                    "categories": risk.categories, "rules": rules, "coverage": risk.coverage.value,
-                    "note": risk.note})
+        out.append(
+            {
+                "code": risk.code,
+                "zh": risk.zh,
+                "en": risk.en,
+                "requirements": risk.requirements,
+                "categories": risk.categories,
+                "rules": rules,
+                "coverage": risk.coverage.value,
+                "note": risk.note,
+            }
+        )
     return out
 
 
@@ -29,6 +42,8 @@ def markdown(pack: PolicyPack, standard: str = "tc260-003") -> str:
     ]
     for r in rows(pack, standard):
         cats = ", ".join(f"`{c}`" for c in r["categories"]) or "–"
-        lines.append(f"| {r['code']} | {r['zh']} — {r['en']} | {', '.join(r['requirements'])} | {cats} | "
-                     f"{COVERAGE_TEXT[Coverage(r['coverage'])]} | {r['note'] or ''} |")
+        lines.append(
+            f"| {r['code']} | {r['zh']} — {r['en']} | {', '.join(r['requirements'])} | {cats} | "
+            f"{COVERAGE_TEXT[Coverage(r['coverage'])]} | {r['note'] or ''} |"
+        )
     return "\n".join(lines) + "\n"

@@ -25,8 +25,12 @@ from companion_guard.reports.figures import Figures, Period, headline, recorded_
 SECTIONS = (
     ("safety_measures", "A2", "安全措施", "Safety measures in force"),
     ("training_data", "A2", "训练数据处理", "Training-data handling"),
-    ("extreme_situations", "I2", "极端情境用户的识别、应急处置与干预",
-     "Users in extreme situations: identification, emergency handling and help"),
+    (
+        "extreme_situations",
+        "I2",
+        "极端情境用户的识别、应急处置与干预",
+        "Users in extreme situations: identification, emergency handling and help",
+    ),
     ("user_scale", "A1", "用户规模", "User scale"),
     ("usage_duration", "A2", "使用时长", "Usage duration"),
     ("age_structure", "A2", "年龄结构", "Age structure"),
@@ -38,7 +42,10 @@ SECTIONS = (
 def find_datasheet(explicit: Path | None = None) -> Path | None:
     """``training/DATASHEET.md`` of the source tree (or an explicit path), if there is one."""
     candidates = [explicit] if explicit else []
-    candidates += [Path.cwd() / "training" / "DATASHEET.md", Path(__file__).resolve().parents[3] / "training" / "DATASHEET.md"]
+    candidates += [
+        Path.cwd() / "training" / "DATASHEET.md",
+        Path(__file__).resolve().parents[3] / "training" / "DATASHEET.md",
+    ]
     return next((p for p in candidates if p is not None and p.is_file()), None)
 
 
@@ -51,9 +58,15 @@ def training_data(datasheet: Path | None) -> dict[str, Any]:
         if not ref.is_file():
             continue
         meta = json.loads(ref.read_text(encoding="utf-8"))
-        models.append({"model": name.removesuffix(".json"), "trained_by": meta.get("trained_by", ""),
-                       "train_items": meta.get("train_items"), "train_writers": ", ".join(meta.get("train_writers", [])),
-                       "held_out_writer": meta.get("held_out_writer", "")})
+        models.append(
+            {
+                "model": name.removesuffix(".json"),
+                "trained_by": meta.get("trained_by", ""),
+                "train_items": meta.get("train_items"),
+                "train_writers": ", ".join(meta.get("train_writers", [])),
+                "held_out_writer": meta.get("held_out_writer", ""),
+            }
+        )
     summary: list[list[str]] = []
     source = None
     if datasheet is not None:
@@ -63,8 +76,12 @@ def training_data(datasheet: Path | None) -> dict[str, Any]:
         for line in block.splitlines():
             if line.startswith("|") and not re.match(r"^\|\s*-", line) and "--:" not in line:
                 summary.append([c.strip().strip("`") for c in line.strip().strip("|").split("|")])
-    return {"datasheet": source, "summary": summary, "models": models,
-            "practices": ["writers_held_out", "no_dataset_text_copied", "encrypted_interaction_data_not_used"]}
+    return {
+        "datasheet": source,
+        "summary": summary,
+        "models": models,
+        "practices": ["writers_held_out", "no_dataset_text_copied", "encrypted_interaction_data_not_used"],
+    }
 
 
 def scorecard(path: Path | None, fail_under: float) -> dict[str, Any] | None:
@@ -72,17 +89,40 @@ def scorecard(path: Path | None, fail_under: float) -> dict[str, Any] | None:
     if path is None or not path.is_file():
         return None
     card = json.loads(path.read_text(encoding="utf-8"))
-    reqs = [{"requirement": r["requirement"], "status": r.get("status"), "pass_rate": r.get("pass_rate"),
-             "passed": r.get("passed"), "failed": r.get("failed")} for r in card.get("requirements", [])]
+    reqs = [
+        {
+            "requirement": r["requirement"],
+            "status": r.get("status"),
+            "pass_rate": r.get("pass_rate"),
+            "passed": r.get("passed"),
+            "failed": r.get("failed"),
+        }
+        for r in card.get("requirements", [])
+    ]
     below = [r["requirement"] for r in reqs if r["pass_rate"] is not None and r["pass_rate"] < fail_under]
     run = card.get("run", {})
-    return {"path": str(path), "suite": run.get("suite"), "target": run.get("target"), "started": run.get("started"),
-            "totals": card.get("totals", {}), "requirements": reqs, "fail_under": fail_under,
-            "gate": "passed" if not below else "failed", "below": below}
+    return {
+        "path": str(path),
+        "suite": run.get("suite"),
+        "target": run.get("target"),
+        "started": run.get("started"),
+        "totals": card.get("totals", {}),
+        "requirements": reqs,
+        "fail_under": fail_under,
+        "gate": "passed" if not below else "failed",
+        "below": below,
+    }
 
 
-def safety_measures(session: Session, *, packs: list[PolicyPack], registry: Any, duties: list[Any],
-                    period: Period, card: dict[str, Any] | None) -> dict[str, Any]:
+def safety_measures(
+    session: Session,
+    *,
+    packs: list[PolicyPack],
+    registry: Any,
+    duties: list[Any],
+    period: Period,
+    card: dict[str, Any] | None,
+) -> dict[str, Any]:
     """Packs, detectors and duties in force, changes and triggers, the last red-team run."""
     return {
         "packs": [{"id": p.id, "title": p.title, "rules": len(p.rules), "source": p.source} for p in packs],
@@ -90,35 +130,66 @@ def safety_measures(session: Session, *, packs: list[PolicyPack], registry: Any,
         "detector_version": changes.detector_fingerprint(registry),
         "detectors": changes.detector_list(registry),
         "duties": [{"id": d.id, "requirements": list(d.requirements)} for d in duties],
-        "changes": [{"id": c.id, "kind": c.kind, "title": c.title, "at": c.recorded_at.isoformat() + "Z",
-                     "by": c.recorded_by, "version": c.version}
-                    for c in changes.changes_between(session, None, period.end)],
+        "changes": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "title": c.title,
+                "at": c.recorded_at.isoformat() + "Z",
+                "by": c.recorded_by,
+                "version": c.version,
+            }
+            for c in changes.changes_between(session, None, period.end)
+        ],
         "assessment_due": [triggers.due_view(d) for d in triggers.due(session)],
         "redteam": card,
     }
 
 
-def build(session: Session, *, packs: list[PolicyPack], registry: Any, duties: list[Any],
-          start: datetime | None = None, end: datetime | None = None, generated_by: str = "",
-          scorecard_path: Path | None = None, fail_under: float = 0.9, datasheet: Path | None = None,
-          now: datetime | None = None) -> dict[str, Any]:
+def build(
+    session: Session,
+    *,
+    packs: list[PolicyPack],
+    registry: Any,
+    duties: list[Any],
+    start: datetime | None = None,
+    end: datetime | None = None,
+    generated_by: str = "",
+    scorecard_path: Path | None = None,
+    fail_under: float = 0.9,
+    datasheet: Path | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """The whole report for ``[start, end]`` (all recorded time when unbounded)."""
     period = recorded_period(session, start, end)
     pack = packs[0]
-    fig = Figures(session, period, idle_seconds=pack.usage.idle_reset_seconds,
-                  mau_days=pack.assessment.mau_window_days)
+    fig = Figures(
+        session, period, idle_seconds=pack.usage.idle_reset_seconds, mau_days=pack.assessment.mau_window_days
+    )
     sections = fig.all()
-    sections["safety_measures"] = safety_measures(session, packs=packs, registry=registry, duties=duties,
-                                                  period=period, card=scorecard(scorecard_path, fail_under))
+    sections["safety_measures"] = safety_measures(
+        session,
+        packs=packs,
+        registry=registry,
+        duties=duties,
+        period=period,
+        card=scorecard(scorecard_path, fail_under),
+    )
     sections["training_data"] = training_data(find_datasheet(datasheet))
     return {
         "figures": headline(sections),
-        "title": {"zh": "人工智能拟人化互动服务安全评估报告", "en": "Security assessment report: AI anthropomorphic "
-                                                       "interaction service"},
+        "title": {
+            "zh": "人工智能拟人化互动服务安全评估报告",
+            "en": "Security assessment report: AI anthropomorphic interaction service",
+        },
         "requirement": "A2",
         "law": pack.source,
-        "period": {"from": period.start.isoformat(), "to": period.end.isoformat(),
-                   "last_day": period.last_day.isoformat(), "bounded": start is not None or end is not None},
+        "period": {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "last_day": period.last_day.isoformat(),
+            "bounded": start is not None or end is not None,
+        },
         "generated_at": (now or datetime.now(UTC)).isoformat(),
         "generated_by": generated_by,
         "sections": sections,

@@ -60,20 +60,43 @@ def detector_fingerprint(registry: Any) -> str:
 def detector_list(registry: Any) -> list[dict[str, Any]]:
     """The detectors in force, for reports."""
     return sorted(
-        ({"id": d.id, "tier": getattr(d, "tier", ""), "requirements": list(getattr(d, "requirements", ())),
-          "fail_closed": bool(getattr(d, "fail_closed", False))} for d in registry),
+        (
+            {
+                "id": d.id,
+                "tier": getattr(d, "tier", ""),
+                "requirements": list(getattr(d, "requirements", ())),
+                "fail_closed": bool(getattr(d, "fail_closed", False)),
+            }
+            for d in registry
+        ),
         key=lambda d: d["id"],
     )
 
 
-def record_change(session: Session, *, kind: str, title: str, by: str, at: datetime, detail: str = "",
-                  version: str | None = None, facts: dict[str, Any] | None = None,
-                  pack: PolicyPack | None = None) -> ServiceChange:
+def record_change(
+    session: Session,
+    *,
+    kind: str,
+    title: str,
+    by: str,
+    at: datetime,
+    detail: str = "",
+    version: str | None = None,
+    facts: dict[str, Any] | None = None,
+    pack: PolicyPack | None = None,
+) -> ServiceChange:
     """Record one change and fire its assessment trigger when the pack says it makes one due."""
     if kind not in OPERATOR_KINDS + SYSTEM_KINDS:
         raise ValueError(f"unknown change kind {kind!r}; one of {', '.join(OPERATOR_KINDS + SYSTEM_KINDS)}")
-    row = ServiceChange(kind=kind, title=title[:300], detail=detail, version=version, facts=facts or {},
-                        recorded_at=naive(at), recorded_by=by)
+    row = ServiceChange(
+        kind=kind,
+        title=title[:300],
+        detail=detail,
+        version=version,
+        facts=facts or {},
+        recorded_at=naive(at),
+        recorded_by=by,
+    )
     session.add(row)
     session.flush()
     if pack is not None:
@@ -86,26 +109,42 @@ def record_change(session: Session, *, kind: str, title: str, by: str, at: datet
 def last_version(session: Session, kind: str) -> str | None:
     """The version of the newest recorded change of ``kind``."""
     return session.scalar(
-        select(ServiceChange.version).where(ServiceChange.kind == kind)
-        .order_by(ServiceChange.recorded_at.desc(), ServiceChange.id.desc()).limit(1)
+        select(ServiceChange.version)
+        .where(ServiceChange.kind == kind)
+        .order_by(ServiceChange.recorded_at.desc(), ServiceChange.id.desc())
+        .limit(1)
     )
 
 
-def record_versions(session: Session, *, packs: list[PolicyPack], registry: Any, at: datetime) -> list[ServiceChange]:
+def record_versions(
+    session: Session, *, packs: list[PolicyPack], registry: Any, at: datetime
+) -> list[ServiceChange]:
     """Record a pack or detector version that differs from the last one recorded (the first is the baseline)."""
     made = []
     for kind, version, title in (
-        ("policy_pack", pack_fingerprint(packs), "策略包版本 / policy packs " + ",".join(p.id for p in packs)),
+        (
+            "policy_pack",
+            pack_fingerprint(packs),
+            "策略包版本 / policy packs " + ",".join(p.id for p in packs),
+        ),
         ("detector_model", detector_fingerprint(registry), "检测模型版本 / detectors and models"),
     ):
         previous = last_version(session, kind)
         if previous == version:
             continue
         baseline = previous is None
-        made.append(record_change(
-            session, kind=kind, title=title, by="system", at=at, version=version,
-            facts={"previous": previous, "baseline": baseline}, pack=None if baseline else packs[0],
-        ))
+        made.append(
+            record_change(
+                session,
+                kind=kind,
+                title=title,
+                by="system",
+                at=at,
+                version=version,
+                facts={"previous": previous, "baseline": baseline},
+                pack=None if baseline else packs[0],
+            )
+        )
     return made
 
 

@@ -6,7 +6,14 @@ import io
 from functools import lru_cache
 
 #: CJK fonts tried in order (``fonts-noto-cjk`` on Debian provides the first).
-CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "DejaVu Sans",
+]
 
 
 @lru_cache(maxsize=1)
@@ -16,10 +23,17 @@ def _pyplot() -> object:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({
-        "font.family": "sans-serif", "font.sans-serif": CJK_FONTS, "svg.fonttype": "path",
-        "axes.unicode_minus": False, "axes.spines.top": False, "axes.spines.right": False, "font.size": 9,
-    })
+    plt.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": CJK_FONTS,
+            "svg.fonttype": "path",
+            "axes.unicode_minus": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 9,
+        }
+    )
     import logging
 
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
@@ -32,7 +46,7 @@ def _svg(fig: object) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
     plt.close(fig)  # type: ignore[attr-defined]
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def bars(labels: list[str], values: list[float], *, title: str, color: str = "#3b6ea8") -> str:

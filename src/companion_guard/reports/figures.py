@@ -27,14 +27,24 @@ REPORT_TZ = ZoneInfo("Asia/Shanghai")
 
 #: Input signal categories that identify a user in an extreme situation (I1, I2).
 CRISIS_CATEGORIES = (
-    "user.suicide_intent", "user.self_harm", "user.extreme_emotion", "user.property_loss", "user.medical_emergency",
+    "user.suicide_intent",
+    "user.self_harm",
+    "user.extreme_emotion",
+    "user.property_loss",
+    "user.medical_emergency",
 )
 #: Levels that count as an identification: I1 from medium, I2 at high and critical.
 IDENTIFIED_LEVELS = ("medium", "high", "critical")
 
 #: Age bands of the age structure.
-AGE_BANDS = (("under_14", 0, 13), ("14_17", 14, 17), ("18_29", 18, 29), ("30_44", 30, 44), ("45_59", 45, 59),
-             ("60_plus", 60, 200))
+AGE_BANDS = (
+    ("under_14", 0, 13),
+    ("14_17", 14, 17),
+    ("18_29", 18, 29),
+    ("30_44", 30, 44),
+    ("45_59", 45, 59),
+    ("60_plus", 60, 200),
+)
 
 #: Daily-minutes buckets of the usage-duration distribution (upper bounds, minutes).
 DURATION_BUCKETS = ((5, "<5"), (15, "5–15"), (30, "15–30"), (60, "30–60"), (120, "60–120"), (None, "≥120"))
@@ -71,13 +81,24 @@ def day_of(value: datetime) -> date:
 def recorded_period(session: Session, start: datetime | None, end: datetime | None) -> Period:
     """The period asked for; without bounds, all recorded time (first user or turn to the last turn)."""
     if start is None:
-        firsts = [session.scalar(select(func.min(User.created_at))), session.scalar(select(func.min(Turn.created_at)))]
+        firsts = [
+            session.scalar(select(func.min(User.created_at))),
+            session.scalar(select(func.min(Turn.created_at))),
+        ]
         known = [f for f in firsts if f is not None]
         start = aware(min(known)) if known else datetime.now(UTC)
     if end is None:
-        columns = (Turn.created_at, User.created_at, Complaint.updated_at, ReviewCase.created_at,
-                   ReviewCase.first_response_at, ReviewCase.closed_at, OutboxMessage.delivered_at,
-                   WalletAuthorization.created_at, GuardianConsent.granted_at)
+        columns = (
+            Turn.created_at,
+            User.created_at,
+            Complaint.updated_at,
+            ReviewCase.created_at,
+            ReviewCase.first_response_at,
+            ReviewCase.closed_at,
+            OutboxMessage.delivered_at,
+            WalletAuthorization.created_at,
+            GuardianConsent.granted_at,
+        )
         known = [x for x in (session.scalar(select(func.max(c))) for c in columns) if x is not None]
         end = aware(max(known)) if known else datetime.now(UTC)
     return Period(aware(start), aware(end))
@@ -110,7 +131,9 @@ def crisis_level(signals: list[dict[str, Any]]) -> tuple[str, str] | None:
 class Figures:
     """Counts and times for one period, read once from the store."""
 
-    def __init__(self, session: Session, period: Period, *, idle_seconds: int = 1800, mau_days: int = 30) -> None:
+    def __init__(
+        self, session: Session, period: Period, *, idle_seconds: int = 1800, mau_days: int = 30
+    ) -> None:
         self.session = session
         self.period = period
         self.idle_seconds = idle_seconds
@@ -118,12 +141,17 @@ class Figures:
         self._lo, self._hi = naive(period.start), naive(period.end)
         self.users = list(session.scalars(select(User).where(User.created_at <= self._hi)))
         self.ages = {u.id: _age(u, period.last_day) for u in self.users}
-        mau_from = datetime.combine(period.last_day - timedelta(days=mau_days - 1), datetime.min.time(), REPORT_TZ)
+        mau_from = datetime.combine(
+            period.last_day - timedelta(days=mau_days - 1), datetime.min.time(), REPORT_TZ
+        )
         lo = min(self._lo, naive(mau_from))
-        self.turns = list(session.execute(
-            select(Turn.user_id, Turn.created_at, Turn.input_signals, Turn.events, Turn.status, Turn.id)
-            .where(Turn.created_at >= lo, Turn.created_at <= self._hi)
-        ))
+        self.turns = list(
+            session.execute(
+                select(
+                    Turn.user_id, Turn.created_at, Turn.input_signals, Turn.events, Turn.status, Turn.id
+                ).where(Turn.created_at >= lo, Turn.created_at <= self._hi)
+            )
+        )
         self.in_period = [t for t in self.turns if t.created_at >= self._lo]
 
     # ---- user scale ------------------------------------------------------------------
@@ -164,7 +192,9 @@ class Figures:
             for at in times[1:] + [None]:  # type: ignore[list-item]
                 if at is None or (at - prev).total_seconds() >= self.idle_seconds:
                     # A session's length: first to last turn, plus a minute for reading the last reply.
-                    minutes[(uid, start.astimezone(REPORT_TZ).date())] += (prev - start).total_seconds() / 60 + 1
+                    minutes[(uid, start.astimezone(REPORT_TZ).date())] += (
+                        prev - start
+                    ).total_seconds() / 60 + 1
                     if at is not None:
                         start = at
                 if at is not None:
@@ -216,12 +246,21 @@ class Figures:
             by_level[found[1]] += 1
             by_signal[found[0]][found[1]] += 1
             detected_at[t.id] = t.created_at
-        notes = list(self.session.execute(
-            select(OutboxMessage.turn_id, OutboxMessage.kind, OutboxMessage.status, OutboxMessage.created_at,
-                   OutboxMessage.delivered_at)
-            .where(OutboxMessage.created_at >= self._lo, OutboxMessage.created_at <= self._hi,
-                   OutboxMessage.kind.like("notify.%"))
-        ))
+        notes = list(
+            self.session.execute(
+                select(
+                    OutboxMessage.turn_id,
+                    OutboxMessage.kind,
+                    OutboxMessage.status,
+                    OutboxMessage.created_at,
+                    OutboxMessage.delivered_at,
+                ).where(
+                    OutboxMessage.created_at >= self._lo,
+                    OutboxMessage.created_at <= self._hi,
+                    OutboxMessage.kind.like("notify.%"),
+                )
+            )
+        )
         delivered = [n for n in notes if n.status == "delivered"]
         delays = [(n.delivered_at - n.created_at).total_seconds() for n in delivered if n.delivered_at]
         cases = self._cases("crisis")
@@ -233,7 +272,8 @@ class Figures:
             "identifications_by_level": by_level,
             "identifications_by_signal": {k: by_signal[k] for k in sorted(by_signal)},
             "notifications": {
-                "queued": len(notes), "sent": len(delivered),
+                "queued": len(notes),
+                "sent": len(delivered),
                 "by_kind": dict(Counter(n.kind for n in delivered)),
                 "pending_or_failed": len(notes) - len(delivered),
             },
@@ -244,18 +284,25 @@ class Figures:
         }
 
     def _cases(self, queue: str) -> list[ReviewCase]:
-        return list(self.session.scalars(
-            select(ReviewCase).where(ReviewCase.queue == queue, ReviewCase.created_at >= self._lo,
-                                     ReviewCase.created_at <= self._hi)
-        ))
+        return list(
+            self.session.scalars(
+                select(ReviewCase).where(
+                    ReviewCase.queue == queue,
+                    ReviewCase.created_at >= self._lo,
+                    ReviewCase.created_at <= self._hi,
+                )
+            )
+        )
 
     # ---- complaints ------------------------------------------------------------------
 
     def complaints(self) -> dict[str, Any]:
         """Complaints, appeals and reports received, resolved, and how fast."""
-        rows = list(self.session.scalars(
-            select(Complaint).where(Complaint.created_at >= self._lo, Complaint.created_at <= self._hi)
-        ))
+        rows = list(
+            self.session.scalars(
+                select(Complaint).where(Complaint.created_at >= self._lo, Complaint.created_at <= self._hi)
+            )
+        )
         resolved = [c for c in rows if c.closed_at is not None and c.closed_at <= self._hi]
         first = [(c.first_response_at - c.created_at).total_seconds() for c in rows if c.first_response_at]
         done = [(c.closed_at - c.created_at).total_seconds() for c in resolved if c.closed_at is not None]
@@ -275,22 +322,35 @@ class Figures:
         known = {u.id: age for u in self.users if u.registered and (age := self.ages[u.id]) is not None}
         minors = {uid for uid, age in known.items() if age < 18}
         elderly = {uid for uid, age in known.items() if age >= 60}
-        consents = list(self.session.scalars(
-            select(GuardianConsent).where(GuardianConsent.granted_at >= self._lo, GuardianConsent.granted_at <= self._hi)
-        ))
-        alerts = list(self.session.scalars(
-            select(GuardianAlert).where(GuardianAlert.created_at >= self._lo, GuardianAlert.created_at <= self._hi)
-        ))
-        wallet = list(self.session.scalars(
-            select(WalletAuthorization).where(WalletAuthorization.created_at >= self._lo,
-                                              WalletAuthorization.created_at <= self._hi)
-        ))
+        consents = list(
+            self.session.scalars(
+                select(GuardianConsent).where(
+                    GuardianConsent.granted_at >= self._lo, GuardianConsent.granted_at <= self._hi
+                )
+            )
+        )
+        alerts = list(
+            self.session.scalars(
+                select(GuardianAlert).where(
+                    GuardianAlert.created_at >= self._lo, GuardianAlert.created_at <= self._hi
+                )
+            )
+        )
+        wallet = list(
+            self.session.scalars(
+                select(WalletAuthorization).where(
+                    WalletAuthorization.created_at >= self._lo, WalletAuthorization.created_at <= self._hi
+                )
+            )
+        )
         refused = [w for w in wallet if not w.allowed]
         blocked = [t for t in self.in_period if any(e.get("kind") == "block.persona" for e in t.events or [])]
         minor_turns = [t for t in self.in_period if t.user_id in minors]
         help_cases = self._cases("elderly_help")
         help_requests = [c for c in help_cases if c.category == "user.help_request"]
-        waits = [(c.first_response_at - c.created_at).total_seconds() for c in help_cases if c.first_response_at]
+        waits = [
+            (c.first_response_at - c.created_at).total_seconds() for c in help_cases if c.first_response_at
+        ]
         return {
             "minors": len(minors),
             "elderly_users": len(elderly),

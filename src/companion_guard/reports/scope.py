@@ -28,12 +28,24 @@ EXCLUDED_KINDS = frozenset(KINDS) - {"companion", "other"}
 #: The questions: key, type, Chinese and English wording.
 QUESTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("service_kind", "choice", "服务属于哪一类？", "What kind of service is it?"),
-    ("emotional_interaction", "bool", "服务是否模拟自然人的人格特征、思维模式和沟通风格，与用户进行情感互动？",
-     "Does it simulate a natural person's personality, thinking and communication style in emotional interaction?"),
-    ("continuous", "bool", "这种情感互动是否是持续性的（多轮、长期、记得用户）？",
-     "Is that emotional interaction continuous (many turns, over time, remembering the user)?"),
-    ("public_in_china", "bool", "服务是否面向中华人民共和国境内的公众提供？",
-     "Is it offered to the public in the People's Republic of China?"),
+    (
+        "emotional_interaction",
+        "bool",
+        "服务是否模拟自然人的人格特征、思维模式和沟通风格，与用户进行情感互动？",
+        "Does it simulate a natural person's personality, thinking and communication style in emotional interaction?",
+    ),
+    (
+        "continuous",
+        "bool",
+        "这种情感互动是否是持续性的（多轮、长期、记得用户）？",
+        "Is that emotional interaction continuous (many turns, over time, remembering the user)?",
+    ),
+    (
+        "public_in_china",
+        "bool",
+        "服务是否面向中华人民共和国境内的公众提供？",
+        "Is it offered to the public in the People's Republic of China?",
+    ),
 )
 
 
@@ -63,8 +75,13 @@ class Answers:
             if not isinstance(data[key], bool):
                 raise ScopeError(f"{key} must be true or false, not {data[key]!r}")
         kind = str(data["service_kind"]).strip().lower().replace("-", "_").replace(" ", "_")
-        return cls(data["emotional_interaction"], data["continuous"], data["public_in_china"], kind,
-                   list(data.get("personas") or []))
+        return cls(
+            data["emotional_interaction"],
+            data["continuous"],
+            data["public_in_china"],
+            kind,
+            list(data.get("personas") or []),
+        )
 
 
 def assess(answers: Answers, lang: str = "zh") -> dict[str, Any]:
@@ -74,32 +91,51 @@ def assess(answers: Answers, lang: str = "zh") -> dict[str, Any]:
     reasons: list[str] = []
     emotional = answers.emotional_interaction and answers.continuous
     if not answers.public_in_china:
-        reasons.append("Q2：《办法》适用于向中华人民共和国境内公众提供的服务；本服务不面向境内公众。" if zh else
-                       "Q2: the Measures cover services to the public in the People's Republic of China; this one is not.")
+        reasons.append(
+            "Q2：《办法》适用于向中华人民共和国境内公众提供的服务；本服务不面向境内公众。"
+            if zh
+            else "Q2: the Measures cover services to the public in the People's Republic of China; this one is not."
+        )
     if not answers.emotional_interaction:
-        reasons.append("Q2：本服务不模拟自然人人格特征、思维模式和沟通风格进行情感互动。" if zh else
-                       "Q2: the service does not simulate a natural person's personality, thinking and style in "
-                       "emotional interaction.")
+        reasons.append(
+            "Q2：本服务不模拟自然人人格特征、思维模式和沟通风格进行情感互动。"
+            if zh
+            else "Q2: the service does not simulate a natural person's personality, thinking and style in "
+            "emotional interaction."
+        )
     elif not answers.continuous:
-        reasons.append("Q2：本服务的情感互动不是持续性的。" if zh else
-                       "Q2: its emotional interaction is not continuous.")
+        reasons.append(
+            "Q2：本服务的情感互动不是持续性的。" if zh else "Q2: its emotional interaction is not continuous."
+        )
     if answers.service_kind in EXCLUDED_KINDS and not emotional:
-        reasons.append(f"Q2：提供{kind_name}等服务、不涉及持续性情感互动的，不适用本办法。" if zh else
-                       f"Q2: {kind_name} without continuous emotional interaction is out of scope.")
+        reasons.append(
+            f"Q2：提供{kind_name}等服务、不涉及持续性情感互动的，不适用本办法。"
+            if zh
+            else f"Q2: {kind_name} without continuous emotional interaction is out of scope."
+        )
     applies = answers.public_in_china and emotional
     if applies:
-        reasons.append("Q2：本服务利用人工智能技术，向境内公众提供模拟自然人人格特征、思维模式和沟通风格的持续性情感互动服务，"
-                       "适用《办法》。" if zh else
-                       "Q2: the service uses AI to give the public in China continuous emotional interaction that "
-                       "simulates a natural person — the Measures apply.")
+        reasons.append(
+            "Q2：本服务利用人工智能技术，向境内公众提供模拟自然人人格特征、思维模式和沟通风格的持续性情感互动服务，"
+            "适用《办法》。"
+            if zh
+            else "Q2: the service uses AI to give the public in China continuous emotional interaction that "
+            "simulates a natural person — the Measures apply."
+        )
         if answers.service_kind in EXCLUDED_KINDS:
-            reasons.append(f"Q2：虽然属于{kind_name}，但涉及持续性情感互动，不在排除范围内。" if zh else
-                           f"Q2: although it is {kind_name}, it involves continuous emotional interaction, so the "
-                           "exclusion does not apply.")
-        reasons.append("Q3：监管包容审慎、分类分级；companion-guard 的 cn-2026 策略包按风险等级和用户群体（成年人、未成年人、"
-                       "老年人）处理。" if zh else
-                       "Q3: supervision is inclusive, prudent, classified and graded; the cn-2026 pack grades by risk "
-                       "level and user group (adults, minors, the elderly).")
+            reasons.append(
+                f"Q2：虽然属于{kind_name}，但涉及持续性情感互动，不在排除范围内。"
+                if zh
+                else f"Q2: although it is {kind_name}, it involves continuous emotional interaction, so the "
+                "exclusion does not apply."
+            )
+        reasons.append(
+            "Q3：监管包容审慎、分类分级；companion-guard 的 cn-2026 策略包按风险等级和用户群体（成年人、未成年人、"
+            "老年人）处理。"
+            if zh
+            else "Q3: supervision is inclusive, prudent, classified and graded; the cn-2026 pack grades by risk "
+            "level and user group (adults, minors, the elderly)."
+        )
     in_scope = [p for p in answers.personas if str(p.get("kind", "companion")) == "companion"]
     return {
         "applies": applies,

@@ -71,21 +71,35 @@ class Player:
 
     def do_register(self, s: Step) -> None:
         """``PUT /v1/users/{id}``."""
-        body: dict[str, Any] = {"age": s.data["age"], "locale": s.data["locale"],
-                                "name": ("Sim " if s.data["locale"].startswith("en") else "模拟") + s.user[-4:]}
+        body: dict[str, Any] = {
+            "age": s.data["age"],
+            "locale": s.data["locale"],
+            "name": ("Sim " if s.data["locale"].startswith("en") else "模拟") + s.user[-4:],
+        }
         if s.data["contact"]:
-            body["emergency_contact"] = {"name": "Contact" if s.data["locale"].startswith("en") else "家人",
-                                         "webhook": f"https://contacts.example.org/sim/{s.user}"}
+            body["emergency_contact"] = {
+                "name": "Contact" if s.data["locale"].startswith("en") else "家人",
+                "webhook": f"https://contacts.example.org/sim/{s.user}",
+            }
         self.check(self.client.put(f"/v1/users/{s.user}", json=body, headers=self.h("provider")), "register")
 
     def do_consent(self, s: Step) -> None:
         """Invitation, then the guardian's consent with their own webhook."""
-        inv = self.check(self.client.post(f"/v1/users/{s.user}/guardian/invite", headers=self.h("provider")), "invite")
+        inv = self.check(
+            self.client.post(f"/v1/users/{s.user}/guardian/invite", headers=self.h("provider")), "invite"
+        )
         if not inv:
             return
-        got = self.check(self.client.post("/v1/guardian/consent", json={
-            "code": inv["code"], "guardian": {"name": "家长", "webhook": f"https://guardians.example.org/sim/{s.user}"},
-        }), "consent")
+        got = self.check(
+            self.client.post(
+                "/v1/guardian/consent",
+                json={
+                    "code": inv["code"],
+                    "guardian": {"name": "家长", "webhook": f"https://guardians.example.org/sim/{s.user}"},
+                },
+            ),
+            "consent",
+        )
         if got.get("token"):
             self.rt.guardian_keys[s.user] = got["token"]
 
@@ -95,14 +109,29 @@ class Player:
         if key is None:
             self.rt.errors.append(f"block: no guardian key for {s.user}")
             return
-        self.check(self.client.put(f"/v1/guardian/wards/{s.user}/blocked-personas", json={"personas": s.data["personas"]},
-                                   headers={"Authorization": f"Bearer {key}"}), "block")
+        self.check(
+            self.client.put(
+                f"/v1/guardian/wards/{s.user}/blocked-personas",
+                json={"personas": s.data["personas"]},
+                headers={"Authorization": f"Bearer {key}"},
+            ),
+            "block",
+        )
 
     def do_chat(self, s: Step) -> None:
         """One turn through the pipeline."""
-        body = self.check(self.client.post("/v1/chat/completions", headers=self.h("provider"), json={
-            "model": s.data["persona"], "user": s.user, "messages": [{"role": "user", "content": s.data["text"]}],
-        }), "chat")
+        body = self.check(
+            self.client.post(
+                "/v1/chat/completions",
+                headers=self.h("provider"),
+                json={
+                    "model": s.data["persona"],
+                    "user": s.user,
+                    "messages": [{"role": "user", "content": s.data["text"]}],
+                },
+            ),
+            "chat",
+        )
         for event in (body.get("guard") or {}).get("events", []):
             if event.get("kind") == "escalation.human" and (event.get("data") or {}).get("case_id"):
                 queue = event["data"].get("queue") or ("crisis" if s.data.get("crisis") else "elderly_help")
@@ -118,14 +147,25 @@ class Player:
         if case is None:
             self.rt.errors.append(f"case: no {s.data['queue']} case for {s.user}")
             return
-        self.check(self.client.post(f"/v1/help-cases/{case}/respond", headers=self.h("operator"),
-                                    json={"action": s.data["action"], "note": "simulated duty"}), "case")
+        self.check(
+            self.client.post(
+                f"/v1/help-cases/{case}/respond",
+                headers=self.h("operator"),
+                json={"action": s.data["action"], "note": "simulated duty"},
+            ),
+            "case",
+        )
 
     def do_topup(self, s: Step) -> None:
         """``POST /v1/wallet/authorize``."""
-        got = self.check(self.client.post("/v1/wallet/authorize", headers=self.h("provider"),
-                                          json={"user": s.user, "amount": s.data["amount"], "currency": "CNY"}),
-                         "topup")
+        got = self.check(
+            self.client.post(
+                "/v1/wallet/authorize",
+                headers=self.h("provider"),
+                json={"user": s.user, "amount": s.data["amount"], "currency": "CNY"},
+            ),
+            "topup",
+        )
         if got and bool(got.get("allowed")) == s.data["refused"]:
             self.rt.errors.append(f"topup: {s.user} {s.data['amount']} answered {got.get('reason')}")
 
@@ -149,8 +189,12 @@ class Player:
         """An operator triages, answers or closes a complaint."""
         cid = self.rt.complaints.get(s.data["ref"])
         if cid is not None:
-            self.check(self.client.patch(f"/v1/operator/complaints/{cid}", json=s.data["body"],
-                                         headers=self.h("operator")), "complaint update")
+            self.check(
+                self.client.patch(
+                    f"/v1/operator/complaints/{cid}", json=s.data["body"], headers=self.h("operator")
+                ),
+                "complaint update",
+            )
 
     def user_key(self, user: str) -> str:
         """A user credential (as the provider's app would hold one)."""
@@ -159,13 +203,15 @@ class Player:
             from companion_guard.store.db import session_scope
 
             with session_scope(self.svc.sessions) as session:
-                self.rt.user_keys[user] = create_key(session, role="user", subject=user, label="simulate",
-                                                     now=self.clock.now())
+                self.rt.user_keys[user] = create_key(
+                    session, role="user", subject=user, label="simulate", now=self.clock.now()
+                )
         return self.rt.user_keys[user]
 
 
-def run(settings: Settings, *, users: int, days: int, seed: int, start: datetime,
-        progress: bool = True) -> dict[str, Any]:
+def run(
+    settings: Settings, *, users: int, days: int, seed: int, start: datetime, progress: bool = True
+) -> dict[str, Any]:
     """Plan and play a simulation into the configured store; return the truth and a run summary."""
     from fastapi.testclient import TestClient
 
@@ -175,7 +221,9 @@ def run(settings: Settings, *, users: int, days: int, seed: int, start: datetime
     from companion_guard.store.db import session_scope
 
     clock = FrozenClock((start - timedelta(hours=1)).astimezone(UTC))  # the store keeps UTC
-    settings = settings.model_copy(update={"upstream": "demo"})  # the built-in demo companion and its personas
+    settings = settings.model_copy(
+        update={"upstream": "demo"}
+    )  # the built-in demo companion and its personas
     app = create_app(settings, clock=clock, run_outbox=False)
     began = time.monotonic()
     with TestClient(app) as client:
@@ -188,16 +236,38 @@ def run(settings: Settings, *, users: int, days: int, seed: int, start: datetime
             from companion_guard.store.tables import Turn
 
             if session.scalar(select(func.count()).select_from(Turn)):
-                warnings.append("the store already holds turns: a report over all recorded time will not equal "
-                                "the truth (simulate into a fresh database)")
+                warnings.append(
+                    "the store already holds turns: a report over all recorded time will not equal "
+                    "the truth (simulate into a fresh database)"
+                )
                 print(f"warning: {warnings[-1]}", file=sys.stderr)
         with session_scope(svc.sessions) as session:
-            keys = {role: create_key(session, role=role, subject=f"sim-{role}" if role != "provider" else None,
-                                     label="simulate", now=clock.now()) for role in ("provider", "operator")}
-            record_change(session, kind="launch", title="模拟服务上线 / simulated launch", by="operator:sim-operator",
-                          at=clock.now(), pack=svc.guard.policy.primary)
-        planner = Planner(users=users, days=days, seed=seed, start=start, registry=svc.guard.registry,
-                          history_messages=settings.history_turns)
+            keys = {
+                role: create_key(
+                    session,
+                    role=role,
+                    subject=f"sim-{role}" if role != "provider" else None,
+                    label="simulate",
+                    now=clock.now(),
+                )
+                for role in ("provider", "operator")
+            }
+            record_change(
+                session,
+                kind="launch",
+                title="模拟服务上线 / simulated launch",
+                by="operator:sim-operator",
+                at=clock.now(),
+                pack=svc.guard.policy.primary,
+            )
+        planner = Planner(
+            users=users,
+            days=days,
+            seed=seed,
+            start=start,
+            registry=svc.guard.registry,
+            history_messages=settings.history_turns,
+        )
         truth = planner.plan()
         steps = sorted(planner.steps)
         player = Player(client, svc, clock, keys)
@@ -216,20 +286,33 @@ def run(settings: Settings, *, users: int, days: int, seed: int, start: datetime
             from companion_guard.service.auth import hash_key
             from companion_guard.store.tables import ApiKey
 
-            session.execute(update(ApiKey).where(ApiKey.key_hash == hash_key(keys["provider"]))
-                            .values(revoked_at=clock.now()))
+            session.execute(
+                update(ApiKey)
+                .where(ApiKey.key_hash == hash_key(keys["provider"]))
+                .values(revoked_at=clock.now())
+            )
         # A self-check, kept apart from the truth (which is only what was planned): does the store agree?
         from companion_guard.reports.figures import Figures, headline, recorded_period
 
         with session_scope(svc.sessions) as session:
             pack = svc.guard.policy.primary
-            got = headline(Figures(session, recorded_period(session, None, None),
-                                   idle_seconds=pack.usage.idle_reset_seconds,
-                                   mau_days=pack.assessment.mau_window_days).all())
+            got = headline(
+                Figures(
+                    session,
+                    recorded_period(session, None, None),
+                    idle_seconds=pack.usage.idle_reset_seconds,
+                    mau_days=pack.assessment.mau_window_days,
+                ).all()
+            )
         differ = sorted(k for k, v in truth["figures"].items() if got.get(k) != v)
         if differ and not warnings:
             warnings.append(f"the store disagrees with the plan on: {', '.join(differ)}")
             print(f"warning: {warnings[-1]}", file=sys.stderr)
-    truth["run"] = {"seconds": round(time.monotonic() - began, 1), "errors": player.rt.errors[:50],
-                    "error_count": len(player.rt.errors), "warnings": warnings, "store_agrees": not differ}
+    truth["run"] = {
+        "seconds": round(time.monotonic() - began, 1),
+        "errors": player.rt.errors[:50],
+        "error_count": len(player.rt.errors),
+        "warnings": warnings,
+        "store_agrees": not differ,
+    }
     return truth

@@ -26,11 +26,23 @@ from companion_guard.reports.figures import IDENTIFIED_LEVELS, REPORT_TZ, crisis
 from companion_guard.types import Direction, Message
 
 #: Signals an everyday message must not carry (they would open cases or change the plan).
-QUIET_CATEGORIES = frozenset({"loud", "user.help_request", "user.property_loss", "user.leave_intent", "user.asks_if_human",
-                              "user.dependency", "user.third_party_risk"})
+QUIET_CATEGORIES = frozenset(
+    {
+        "loud",
+        "user.help_request",
+        "user.property_loss",
+        "user.leave_intent",
+        "user.asks_if_human",
+        "user.dependency",
+        "user.third_party_risk",
+    }
+)
 
-PERSONAS = {"adult": ("xiaoyu", "laoshi", "mimi", "linshen", "nainai"), "elderly": ("nainai", "xiaoyu"),
-            "minor": ("xiaoyu", "laoshi", "mimi")}
+PERSONAS = {
+    "adult": ("xiaoyu", "laoshi", "mimi", "linshen", "nainai"),
+    "elderly": ("nainai", "xiaoyu"),
+    "minor": ("xiaoyu", "laoshi", "mimi"),
+}
 
 
 @dataclass
@@ -78,8 +90,9 @@ class Step:
 class Planner:
     """Makes the plan and its truth; checks every text with ``registry`` in its context."""
 
-    def __init__(self, *, users: int, days: int, seed: int, start: datetime, registry: Any,
-                 history_messages: int = 6) -> None:
+    def __init__(
+        self, *, users: int, days: int, seed: int, start: datetime, registry: Any, history_messages: int = 6
+    ) -> None:
         self.rng = random.Random(seed)
         self.n, self.days, self.start = users, days, start
         self.registry = registry
@@ -112,10 +125,15 @@ class Planner:
 
     def level(self, user: SimUser, text: str) -> tuple[str | None, set[str]]:
         """The crisis level the gateway will read for ``text`` after the user's earlier messages."""
-        earlier = user.history[-self.context_turns:] if self.context_turns else []
+        earlier = user.history[-self.context_turns :] if self.context_turns else []
         history = tuple(m for t in earlier for m in (Message("user", t), Message("assistant", "…")))
-        ctx = DetectionContext(direction=Direction.INPUT, history=history, user_age=user.age, locale=user.locale,
-                               user_groups=user.groups)
+        ctx = DetectionContext(
+            direction=Direction.INPUT,
+            history=history,
+            user_age=user.age,
+            locale=user.locale,
+            user_groups=user.groups,
+        )
         signals = [s.to_dict() for s in self.registry.detect(text, ctx)]
         found = crisis_level(signals)
         # Any other signal at medium or above could steer, escalate or notify: such a text is not "everyday".
@@ -140,7 +158,11 @@ class Planner:
         for i in range(self.n):
             r = rng.random()
             group = "minor" if r < 0.18 else ("elderly" if r < 0.32 else "adult")
-            age = {"minor": rng.randint(10, 17), "elderly": rng.randint(60, 86), "adult": rng.randint(18, 59)}[group]
+            age = {
+                "minor": rng.randint(10, 17),
+                "elderly": rng.randint(60, 86),
+                "adult": rng.randint(18, 59),
+            }[group]
             lang = "en" if rng.random() < 0.1 else "zh"
             reg_day = 0 if rng.random() < 0.4 else rng.randint(0, self.days - 1)
             u = SimUser(f"sim-{i:04d}", group, age, lang, reg_day, p_active=rng.uniform(0.08, 0.3))
@@ -209,17 +231,29 @@ class Planner:
                     self.add(when + timedelta(seconds=rng.randint(20, 240)), "sweep", u.id)
                     ack = when + timedelta(seconds=rng.randint(120, 1500))
                     self.add(ack, "case", u.id, action="acknowledge", queue="crisis")
-                    self.add(ack + timedelta(seconds=rng.randint(3600, 6 * 3600)), "case", u.id, action="resolve",
-                             queue="crisis")
+                    self.add(
+                        ack + timedelta(seconds=rng.randint(3600, 6 * 3600)),
+                        "case",
+                        u.id,
+                        action="resolve",
+                        queue="crisis",
+                    )
                 return
         if kind == "help":
             text = self.pick_help(u, simtexts.HELP_REQUEST[lang])
-            if text is not None and self.add(when, "chat", u.id, text=text, persona=self.persona(u), help=True):
+            if text is not None and self.add(
+                when, "chat", u.id, text=text, persona=self.persona(u), help=True
+            ):
                 u.history.append(text)
                 ack = when + timedelta(seconds=rng.randint(180, 2400))
                 self.add(ack, "case", u.id, action="acknowledge", queue="elderly_help")
-                self.add(ack + timedelta(seconds=rng.randint(600, 3 * 3600)), "case", u.id, action="resolve",
-                         queue="elderly_help")
+                self.add(
+                    ack + timedelta(seconds=rng.randint(600, 3 * 3600)),
+                    "case",
+                    u.id,
+                    action="resolve",
+                    queue="elderly_help",
+                )
             return
         persona = self.persona(u)
         if kind == "blocked":
@@ -261,10 +295,21 @@ class Planner:
                 continue
             received += 1
             first = filed + timedelta(seconds=rng.randint(1800, 20 * 3600))
-            self.add(first, "complaint_update", u.id, ref=ref, body={"status": "in_progress",
-                                                                     "assignee": "sim-operator"})
+            self.add(
+                first,
+                "complaint_update",
+                u.id,
+                ref=ref,
+                body={"status": "in_progress", "assignee": "sim-operator"},
+            )
             answered = first + timedelta(seconds=rng.randint(1800, 24 * 3600))
-            self.add(answered, "complaint_update", u.id, ref=ref, body={"answer": "已处理，感谢反馈。Handled, thank you."})
+            self.add(
+                answered,
+                "complaint_update",
+                u.id,
+                ref=ref,
+                body={"answer": "已处理，感谢反馈。Handled, thank you."},
+            )
             if rng.random() < 0.8:
                 closed = answered + timedelta(seconds=rng.randint(600, 12 * 3600))
                 if self.add(closed, "complaint_update", u.id, ref=ref, body={"status": "closed"}):
@@ -277,7 +322,11 @@ class Planner:
         self.make_users()
         eligible = [u for u in self.users if u.group != "minor" and u.contact and u.last_day == self.days - 1]
         rng.shuffle(eligible)
-        wanted = {"medium": max(1, self.n // 30), "high": max(1, self.n // 40), "critical": max(1, self.n // 50)}
+        wanted = {
+            "medium": max(1, self.n // 30),
+            "high": max(1, self.n // 40),
+            "critical": max(1, self.n // 50),
+        }
         crisis_of: dict[str, str] = {}
         for level, count in wanted.items():
             for _ in range(count):
@@ -334,8 +383,10 @@ class Planner:
     def summary(self) -> dict[str, Any]:
         """What the plan holds, for the truth file's readers."""
         return {
-            "users": len(self.users), "days": self.days,
-            "start": self.start.isoformat(), "end": self.end.isoformat(),
+            "users": len(self.users),
+            "days": self.days,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
             "steps": dict(sorted(Counter(s.kind for s in self.steps).items())),
             "turns": sum(1 for s in self.steps if s.kind == "chat"),
         }

@@ -24,11 +24,19 @@ def tips(pack: PolicyPack, locale: str) -> dict[str, Any]:
     """The title and the tips in the user's language, with the help lines of their locale."""
     help_lines = help_text(pack, locale)
     items = [
-        {"id": tid.split(".", 1)[1], "text": render(pack, tid, locale, **({"help": help_lines} if tid.endswith("help") else {}))}
-        for tid in TIP_IDS if tid in pack.messages
+        {
+            "id": tid.split(".", 1)[1],
+            "text": render(pack, tid, locale, **({"help": help_lines} if tid.endswith("help") else {})),
+        }
+        for tid in TIP_IDS
+        if tid in pack.messages
     ]
-    return {"title": render(pack, "safety_tips.title", locale), "language": language(locale), "tips": items,
-            "requirement": "X2"}
+    return {
+        "title": render(pack, "safety_tips.title", locale),
+        "language": language(locale),
+        "tips": items,
+        "requirement": "X2",
+    }
 
 
 class SafetyTipsDuty(Duty):
@@ -43,9 +51,18 @@ class SafetyTipsDuty(Duty):
             return
         if ctx.session.get(SafetyTipsShown, ctx.user.id) is not None:
             return
-        ctx.session.add(SafetyTipsShown(user_id=ctx.user.id, shown_at=ctx.now.replace(tzinfo=None), locale=ctx.locale))
+        ctx.session.add(
+            SafetyTipsShown(user_id=ctx.user.id, shown_at=ctx.now.replace(tzinfo=None), locale=ctx.locale)
+        )
         body = tips(ctx.pack, ctx.locale)
         message = body["title"] + "\n" + "\n".join(f"• {t['text']}" for t in body["tips"])
-        ctx.emit(Event(kind="notice.safety_tips", requirement="X2", message=message, level="info",
-                       display=Display.POPUP, data={"tips": body["tips"], "title": body["title"],
-                                                    "more": "/v1/safety-tips"}))
+        ctx.emit(
+            Event(
+                kind="notice.safety_tips",
+                requirement="X2",
+                message=message,
+                level="info",
+                display=Display.POPUP,
+                data={"tips": body["tips"], "title": body["title"], "more": "/v1/safety-tips"},
+            )
+        )

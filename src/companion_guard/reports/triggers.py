@@ -21,16 +21,27 @@ from companion_guard.reports.figures import naive
 from companion_guard.store.tables import Turn, User
 from companion_guard.store.tables_reports import AssessmentDue, OperatorNotice, ServiceChange
 
-_CHANGE_SWITCH = {"launch": "on_launch", "feature": "on_feature", "major_change": "on_major_change",
-                  "policy_pack": "on_pack_change", "detector_model": "on_model_change"}
+_CHANGE_SWITCH = {
+    "launch": "on_launch",
+    "feature": "on_feature",
+    "major_change": "on_major_change",
+    "policy_pack": "on_pack_change",
+    "detector_model": "on_model_change",
+}
 
 _TEXT = {
-    "registered_users": ("注册用户数达到{value:,}（阈值{threshold:,}），需要开展安全评估。",
-                         "Registered users reached {value:,} (threshold {threshold:,}): a security assessment is due."),
-    "monthly_active_users": ("月活跃用户数达到{value:,}（阈值{threshold:,}），需要开展安全评估。",
-                             "Monthly active users reached {value:,} (threshold {threshold:,}): an assessment is due."),
-    "change": ("已记录变更「{title}」（{kind}），需要开展安全评估。",
-               "Change recorded: \u201c{title}\u201d ({kind}); a security assessment is due."),
+    "registered_users": (
+        "注册用户数达到{value:,}（阈值{threshold:,}），需要开展安全评估。",
+        "Registered users reached {value:,} (threshold {threshold:,}): a security assessment is due.",
+    ),
+    "monthly_active_users": (
+        "月活跃用户数达到{value:,}（阈值{threshold:,}），需要开展安全评估。",
+        "Monthly active users reached {value:,} (threshold {threshold:,}): an assessment is due.",
+    ),
+    "change": (
+        "已记录变更「{title}」（{kind}），需要开展安全评估。",
+        "Change recorded: \u201c{title}\u201d ({kind}); a security assessment is due.",
+    ),
 }
 
 
@@ -42,8 +53,15 @@ def counts(session: Session, *, now: datetime, window_days: int) -> dict[str, in
     return {"registered_users": int(registered), "monthly_active_users": int(mau)}
 
 
-def fire(session: Session, *, trigger: str, kind: str, at: datetime, facts: dict[str, Any],
-         message: tuple[str, str]) -> AssessmentDue | None:
+def fire(
+    session: Session,
+    *,
+    trigger: str,
+    kind: str,
+    at: datetime,
+    facts: dict[str, Any],
+    message: tuple[str, str],
+) -> AssessmentDue | None:
     """Record ``assessment.due`` for ``trigger`` unless it fired before; notify operators; audit it."""
     if session.scalar(select(AssessmentDue.id).where(AssessmentDue.trigger == trigger)) is not None:
         return None
@@ -54,24 +72,48 @@ def fire(session: Session, *, trigger: str, kind: str, at: datetime, facts: dict
             session.flush()
     except IntegrityError:  # another replica fired it at the same moment
         return None
-    session.add(OperatorNotice(kind="assessment.due", requirement="A1", message_zh=message[0], message_en=message[1],
-                               data={"trigger": trigger, "due_id": row.id, **facts}, created_at=naive(at)))
+    session.add(
+        OperatorNotice(
+            kind="assessment.due",
+            requirement="A1",
+            message_zh=message[0],
+            message_en=message[1],
+            data={"trigger": trigger, "due_id": row.id, **facts},
+            created_at=naive(at),
+        )
+    )
     from companion_guard.rights import audit
 
-    audit.append(session, actor=("system", "assessment"), action="assessment.due", at=at, target=trigger,
-                 details={"kind": kind, **{k: v for k, v in facts.items() if isinstance(v, (int, str, bool))}})
+    audit.append(
+        session,
+        actor=("system", "assessment"),
+        action="assessment.due",
+        at=at,
+        target=trigger,
+        details={"kind": kind, **{k: v for k, v in facts.items() if isinstance(v, (int, str, bool))}},
+    )
     return row
 
 
-def fire_for_change(session: Session, change: ServiceChange, *, pack: PolicyPack, at: datetime) -> AssessmentDue | None:
+def fire_for_change(
+    session: Session, change: ServiceChange, *, pack: PolicyPack, at: datetime
+) -> AssessmentDue | None:
     """The trigger of one recorded change, when the pack says such a change makes an assessment due."""
     switch = _CHANGE_SWITCH.get(change.kind)
     if switch is None or not getattr(pack.assessment, switch):
         return None
     zh, en = _TEXT["change"]
-    return fire(session, trigger=f"{change.kind}:{change.id}", kind=change.kind, at=at,
-                facts={"change_id": change.id, "title": change.title},
-                message=(zh.format(title=change.title, kind=change.kind), en.format(title=change.title, kind=change.kind)))
+    return fire(
+        session,
+        trigger=f"{change.kind}:{change.id}",
+        kind=change.kind,
+        at=at,
+        facts={"change_id": change.id, "title": change.title},
+        message=(
+            zh.format(title=change.title, kind=change.kind),
+            en.format(title=change.title, kind=change.kind),
+        ),
+    )
 
 
 def check(session: Session, *, pack: PolicyPack, now: datetime) -> list[AssessmentDue]:
@@ -79,14 +121,25 @@ def check(session: Session, *, pack: PolicyPack, now: datetime) -> list[Assessme
     cfg = pack.assessment
     got = counts(session, now=now, window_days=cfg.mau_window_days)
     fired = []
-    for key, threshold in (("registered_users", cfg.registered_users), ("monthly_active_users", cfg.monthly_active_users)):
+    for key, threshold in (
+        ("registered_users", cfg.registered_users),
+        ("monthly_active_users", cfg.monthly_active_users),
+    ):
         value = got[key]
         if value < threshold:
             continue
         zh, en = _TEXT[key]
-        row = fire(session, trigger=key, kind="user_scale", at=now,
-                   facts={"value": value, "threshold": threshold},
-                   message=(zh.format(value=value, threshold=threshold), en.format(value=value, threshold=threshold)))
+        row = fire(
+            session,
+            trigger=key,
+            kind="user_scale",
+            at=now,
+            facts={"value": value, "threshold": threshold},
+            message=(
+                zh.format(value=value, threshold=threshold),
+                en.format(value=value, threshold=threshold),
+            ),
+        )
         if row is not None:
             fired.append(row)
     return fired
@@ -94,7 +147,11 @@ def check(session: Session, *, pack: PolicyPack, now: datetime) -> list[Assessme
 
 def due(session: Session) -> list[AssessmentDue]:
     """Every trigger that fired, newest first."""
-    return list(session.scalars(select(AssessmentDue).order_by(AssessmentDue.fired_at.desc(), AssessmentDue.id.desc())))
+    return list(
+        session.scalars(
+            select(AssessmentDue).order_by(AssessmentDue.fired_at.desc(), AssessmentDue.id.desc())
+        )
+    )
 
 
 def notices(session: Session, *, unread: bool = False) -> list[OperatorNotice]:
@@ -107,6 +164,13 @@ def notices(session: Session, *, unread: bool = False) -> list[OperatorNotice]:
 
 def due_view(row: AssessmentDue) -> dict[str, Any]:
     """An ``assessment.due`` record as the API and CLI show it."""
-    return {"id": row.id, "trigger": row.trigger, "kind": row.kind, "fired_at": row.fired_at.isoformat() + "Z",
-            "facts": dict(row.facts or {}), "assessed_at": row.assessed_at.isoformat() + "Z" if row.assessed_at else None,
-            "event": "assessment.due", "requirement": "A1"}
+    return {
+        "id": row.id,
+        "trigger": row.trigger,
+        "kind": row.kind,
+        "fired_at": row.fired_at.isoformat() + "Z",
+        "facts": dict(row.facts or {}),
+        "assessed_at": row.assessed_at.isoformat() + "Z" if row.assessed_at else None,
+        "event": "assessment.due",
+        "requirement": "A1",
+    }

@@ -54,13 +54,29 @@ def _iso(at: datetime) -> str:
 
 
 def entry_hash(
-    *, seq: int, at: datetime, actor_role: str, actor_id: str, action: str, subject_user: str | None,
-    target: str, reason: str, details: dict[str, Any], prev_hash: str,
+    *,
+    seq: int,
+    at: datetime,
+    actor_role: str,
+    actor_id: str,
+    action: str,
+    subject_user: str | None,
+    target: str,
+    reason: str,
+    details: dict[str, Any],
+    prev_hash: str,
 ) -> str:
     """SHA-256 of the canonical JSON of one entry (what :func:`verify` recomputes)."""
     body = {
-        "seq": seq, "at": _iso(at), "actor_role": actor_role, "actor_id": actor_id, "action": action,
-        "subject_user": subject_user, "target": target, "reason": reason, "details": details,
+        "seq": seq,
+        "at": _iso(at),
+        "actor_role": actor_role,
+        "actor_id": actor_id,
+        "action": action,
+        "subject_user": subject_user,
+        "target": target,
+        "reason": reason,
+        "details": details,
         "prev_hash": prev_hash,
     }
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -109,12 +125,29 @@ def append(
     details = json.loads(json.dumps(details or {}, default=str))
     seq = head.seq + 1
     digest = entry_hash(
-        seq=seq, at=at, actor_role=role, actor_id=actor_id, action=action, subject_user=subject_user,
-        target=target, reason=reason, details=details, prev_hash=head.hash,
+        seq=seq,
+        at=at,
+        actor_role=role,
+        actor_id=actor_id,
+        action=action,
+        subject_user=subject_user,
+        target=target,
+        reason=reason,
+        details=details,
+        prev_hash=head.hash,
     )
     entry = AuditEntry(
-        seq=seq, at=at, actor_role=role, actor_id=actor_id, action=action, subject_user=subject_user,
-        target=target, reason=reason, details=details, prev_hash=head.hash, hash=digest,
+        seq=seq,
+        at=at,
+        actor_role=role,
+        actor_id=actor_id,
+        action=action,
+        subject_user=subject_user,
+        target=target,
+        reason=reason,
+        details=details,
+        prev_hash=head.hash,
+        hash=digest,
     )
     session.add(entry)
     head.seq, head.hash = seq, digest
@@ -148,7 +181,10 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
         return {
-            "ok": self.ok, "entries": self.entries, "head_seq": self.head_seq, "head_hash": self.head_hash,
+            "ok": self.ok,
+            "entries": self.entries,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
             "problems": [{"seq": p.seq, "kind": p.kind, "detail": p.detail} for p in self.problems],
         }
 
@@ -165,8 +201,15 @@ def check_chain(rows: Iterable[AuditEntry], *, head: AuditHead | None) -> Verify
         if row.prev_hash != prev_hash:
             problems.append(Problem(row.seq, "missing", "previous-hash link does not match the entry before"))
         digest = entry_hash(
-            seq=row.seq, at=row.at, actor_role=row.actor_role, actor_id=row.actor_id, action=row.action,
-            subject_user=row.subject_user, target=row.target, reason=row.reason, details=row.details or {},
+            seq=row.seq,
+            at=row.at,
+            actor_role=row.actor_role,
+            actor_id=row.actor_id,
+            action=row.action,
+            subject_user=row.subject_user,
+            target=row.target,
+            reason=row.reason,
+            details=row.details or {},
             prev_hash=row.prev_hash,
         )
         if digest != row.hash:
@@ -174,7 +217,9 @@ def check_chain(rows: Iterable[AuditEntry], *, head: AuditHead | None) -> Verify
         prev_hash, expected_seq, last_seq = row.hash, row.seq + 1, row.seq
     head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
     if head_seq > last_seq:
-        problems.append(Problem(last_seq + 1, "truncated", f"head says {head_seq} entries, log ends at {last_seq}"))
+        problems.append(
+            Problem(last_seq + 1, "truncated", f"head says {head_seq} entries, log ends at {last_seq}")
+        )
     elif head_hash != prev_hash:
         problems.append(Problem(last_seq, "head", "last entry's hash differs from the recorded head"))
     return VerifyReport(entries=count, head_seq=head_seq, head_hash=head_hash, problems=tuple(problems))
@@ -200,7 +245,11 @@ def verify(session: Session) -> VerifyReport:
 
 
 def entries(
-    session: Session, *, subject_user: str | None = None, action: str | None = None, after: int = 0,
+    session: Session,
+    *,
+    subject_user: str | None = None,
+    action: str | None = None,
+    after: int = 0,
     limit: int = 100,
 ) -> list[AuditEntry]:
     """Read entries (for auditors and for a user's own export)."""
@@ -215,7 +264,15 @@ def entries(
 def entry_dict(row: AuditEntry) -> dict[str, Any]:
     """Plain JSON form of an entry."""
     return {
-        "seq": row.seq, "at": _iso(row.at), "actor_role": row.actor_role, "actor_id": row.actor_id,
-        "action": row.action, "subject_user": row.subject_user, "target": row.target, "reason": row.reason,
-        "details": row.details or {}, "prev_hash": row.prev_hash, "hash": row.hash,
+        "seq": row.seq,
+        "at": _iso(row.at),
+        "actor_role": row.actor_role,
+        "actor_id": row.actor_id,
+        "action": row.action,
+        "subject_user": row.subject_user,
+        "target": row.target,
+        "reason": row.reason,
+        "details": row.details or {},
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
     }

@@ -62,8 +62,16 @@ def _clean(text: str, field: str, *, required: bool = True) -> str:
 
 
 def file(
-    session: Session, keys: UserKeys, *, kind: str, subject: str, body: str, at: datetime,
-    user_id: str | None, contact: str | None = None, message_ref: str | None = None,
+    session: Session,
+    keys: UserKeys,
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    at: datetime,
+    user_id: str | None,
+    contact: str | None = None,
+    message_ref: str | None = None,
 ) -> Filed:
     """File a complaint, appeal or report.
 
@@ -83,12 +91,18 @@ def file(
     token = None if user_id is not None else secrets.token_urlsafe(24)
     contact_text = _clean(contact or "", "contact", required=False)
     row = Complaint(
-        id=cid, kind=kind, status="open", user_id=user_id, key_owner=owner,
+        id=cid,
+        kind=kind,
+        status="open",
+        user_id=user_id,
+        key_owner=owner,
         subject=keys.seal(session, owner, _clean(subject, "subject"), PURPOSE),
         body=keys.seal(session, owner, _clean(body, "body"), PURPOSE),
         contact=keys.seal(session, owner, contact_text, PURPOSE) if contact_text else None,
-        message_ref=(message_ref or None) and message_ref[:64], token_hash=None if token is None else _hash_token(token),
-        created_at=naive(at), updated_at=naive(at),
+        message_ref=(message_ref or None) and message_ref[:64],
+        token_hash=None if token is None else _hash_token(token),
+        created_at=naive(at),
+        updated_at=naive(at),
     )
     session.add(row)
     session.flush()
@@ -109,8 +123,15 @@ def token_matches(row: Complaint, token: str) -> bool:
 
 
 def update(
-    session: Session, keys: UserKeys, complaint_id: str, *, by: str, at: datetime, status: str | None = None,
-    answer: str | None = None, assignee: str | None = None,
+    session: Session,
+    keys: UserKeys,
+    complaint_id: str,
+    *,
+    by: str,
+    at: datetime,
+    status: str | None = None,
+    answer: str | None = None,
+    assignee: str | None = None,
 ) -> Complaint:
     """Triage: assign, move status, answer. Stamps first response, answer and close times.
 
@@ -162,22 +183,36 @@ def _open(session: Session, keys: UserKeys, row: Complaint, value: str | None) -
         return None
 
 
-def complaint_dict(session: Session, keys: UserKeys, row: Complaint, *, with_text: bool = True) -> dict[str, Any]:
+def complaint_dict(
+    session: Session, keys: UserKeys, row: Complaint, *, with_text: bool = True
+) -> dict[str, Any]:
     """Plain JSON form; response times in seconds where known."""
     created = aware(row.created_at)
     out: dict[str, Any] = {
-        "id": row.id, "kind": row.kind, "status": row.status, "user_id": row.user_id,
-        "message_ref": row.message_ref, "assignee": row.assignee, "created_at": iso(row.created_at),
-        "first_response_at": iso(row.first_response_at), "answered_at": iso(row.answered_at),
-        "closed_at": iso(row.closed_at), "updated_at": iso(row.updated_at),
-        "first_response_seconds": None if row.first_response_at is None
+        "id": row.id,
+        "kind": row.kind,
+        "status": row.status,
+        "user_id": row.user_id,
+        "message_ref": row.message_ref,
+        "assignee": row.assignee,
+        "created_at": iso(row.created_at),
+        "first_response_at": iso(row.first_response_at),
+        "answered_at": iso(row.answered_at),
+        "closed_at": iso(row.closed_at),
+        "updated_at": iso(row.updated_at),
+        "first_response_seconds": None
+        if row.first_response_at is None
         else (aware(row.first_response_at) - created).total_seconds(),
-        "resolution_seconds": None if row.closed_at is None else (aware(row.closed_at) - created).total_seconds(),
+        "resolution_seconds": None
+        if row.closed_at is None
+        else (aware(row.closed_at) - created).total_seconds(),
     }
     if with_text:
         out.update(
-            subject=_open(session, keys, row, row.subject), body=_open(session, keys, row, row.body),
-            contact=_open(session, keys, row, row.contact), answer=_open(session, keys, row, row.answer),
+            subject=_open(session, keys, row, row.subject),
+            body=_open(session, keys, row, row.body),
+            contact=_open(session, keys, row, row.contact),
+            answer=_open(session, keys, row, row.answer),
         )
     return out
 
@@ -206,7 +241,17 @@ def stats(session: Session, *, since: datetime | None = None) -> dict[str, Any]:
         if r.closed_at is not None:
             resolve.append((aware(r.closed_at) - aware(r.created_at)).total_seconds())
     return {
-        "total": len(rows), "by_kind": by_kind, "by_status": by_status,
-        "first_response_seconds": {"n": len(first), "p50": _percentile(first, 0.5), "p90": _percentile(first, 0.9)},
-        "resolution_seconds": {"n": len(resolve), "p50": _percentile(resolve, 0.5), "p90": _percentile(resolve, 0.9)},
+        "total": len(rows),
+        "by_kind": by_kind,
+        "by_status": by_status,
+        "first_response_seconds": {
+            "n": len(first),
+            "p50": _percentile(first, 0.5),
+            "p90": _percentile(first, 0.9),
+        },
+        "resolution_seconds": {
+            "n": len(resolve),
+            "p50": _percentile(resolve, 0.5),
+            "p90": _percentile(resolve, 0.9),
+        },
     }

@@ -36,8 +36,12 @@ def grant(session: Session, *, user_id: str, purpose: str, recipient: str, by: s
     if current is not None:
         return current
     row = Consent(
-        id=str(uuid.uuid4()), user_id=user_id, purpose=purpose, recipient=recipient,
-        granted_at=naive(at), granted_by=by,
+        id=str(uuid.uuid4()),
+        user_id=user_id,
+        purpose=purpose,
+        recipient=recipient,
+        granted_at=naive(at),
+        granted_by=by,
     )
     session.add(row)
     session.flush()
@@ -64,8 +68,10 @@ def active(
 ) -> Consent | None:
     """The consent in force for ``recipient`` (or a wildcard one unless ``exact``), if any."""
     recipient = recipient.lower()
-    cond = Consent.recipient == recipient if exact else or_(
-        Consent.recipient == recipient, Consent.recipient == ANY_RECIPIENT
+    cond = (
+        Consent.recipient == recipient
+        if exact
+        else or_(Consent.recipient == recipient, Consent.recipient == ANY_RECIPIENT)
     )
     return session.scalars(
         select(Consent)
@@ -77,13 +83,20 @@ def active(
 
 def for_user(session: Session, user_id: str) -> list[Consent]:
     """Every consent of a user, in force or withdrawn."""
-    return list(session.scalars(select(Consent).where(Consent.user_id == user_id).order_by(Consent.granted_at)))
+    return list(
+        session.scalars(select(Consent).where(Consent.user_id == user_id).order_by(Consent.granted_at))
+    )
 
 
 def consent_dict(row: Consent) -> dict[str, Any]:
     """Plain JSON form."""
     return {
-        "id": row.id, "user_id": row.user_id, "purpose": row.purpose, "recipient": row.recipient,
-        "granted_at": iso(row.granted_at), "granted_by": row.granted_by,
-        "withdrawn_at": iso(row.withdrawn_at), "active": row.withdrawn_at is None,
+        "id": row.id,
+        "user_id": row.user_id,
+        "purpose": row.purpose,
+        "recipient": row.recipient,
+        "granted_at": iso(row.granted_at),
+        "granted_by": row.granted_by,
+        "withdrawn_at": iso(row.withdrawn_at),
+        "active": row.withdrawn_at is None,
     }

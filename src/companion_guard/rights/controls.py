@@ -33,8 +33,17 @@ DEFAULT_MAINTENANCE_EN = (
 
 
 def restrict(
-    session: Session, *, kind: str, user_id: str | None, persona_id: str | None, reason: str, by: str,
-    at: datetime, until: datetime | None = None, incident_id: str | None = None, severity: str = "high",
+    session: Session,
+    *,
+    kind: str,
+    user_id: str | None,
+    persona_id: str | None,
+    reason: str,
+    by: str,
+    at: datetime,
+    until: datetime | None = None,
+    incident_id: str | None = None,
+    severity: str = "high",
 ) -> Restriction:
     """Put a restriction in force and log it on an incident's timeline.
 
@@ -57,13 +66,21 @@ def restrict(
         session, incident_id=incident_id, title=f"Restriction: {label}", severity=severity, by=by, at=at
     )
     row = Restriction(
-        id=str(uuid.uuid4()), kind=kind, user_id=user_id, persona_id=persona_id if kind == "persona" else None,
-        reason=reason, created_at=naive(at), created_by=by, until=None if until is None else naive(until),
+        id=str(uuid.uuid4()),
+        kind=kind,
+        user_id=user_id,
+        persona_id=persona_id if kind == "persona" else None,
+        reason=reason,
+        created_at=naive(at),
+        created_by=by,
+        until=None if until is None else naive(until),
         incident_id=incident.id,
     )
     session.add(row)
     session.flush()
-    incidents.add_event(session, incident.id, kind=f"restrict:{kind}", note=f"{label}: {reason}", by=by, at=at)
+    incidents.add_event(
+        session, incident.id, kind=f"restrict:{kind}", note=f"{label}: {reason}", by=by, at=at
+    )
     snapshot.changed()
     return row
 
@@ -76,7 +93,9 @@ def lift(session: Session, restriction_id: str, *, by: str, at: datetime, note: 
     if row.lifted_at is None:
         row.lifted_at, row.lifted_by = naive(at), by
         if row.incident_id:
-            incidents.add_event(session, row.incident_id, kind=f"lift:{row.kind}", note=note or "lifted", by=by, at=at)
+            incidents.add_event(
+                session, row.incident_id, kind=f"lift:{row.kind}", note=note or "lifted", by=by, at=at
+            )
         session.flush()
         snapshot.changed()
     return row
@@ -87,7 +106,9 @@ def _in_force(at: datetime) -> Any:
     return and_(Restriction.lifted_at.is_(None), or_(Restriction.until.is_(None), Restriction.until > now))
 
 
-def active(session: Session, *, at: datetime, user_id: str | None = None, kinds: tuple[str, ...] = KINDS) -> list[Restriction]:
+def active(
+    session: Session, *, at: datetime, user_id: str | None = None, kinds: tuple[str, ...] = KINDS
+) -> list[Restriction]:
     """Restrictions in force now, for one user (plus persona-wide ones) or all."""
     q = select(Restriction).where(_in_force(at), Restriction.kind.in_(kinds)).order_by(Restriction.created_at)
     if user_id is not None:
@@ -95,7 +116,9 @@ def active(session: Session, *, at: datetime, user_id: str | None = None, kinds:
     return list(session.scalars(q))
 
 
-def listing(session: Session, *, user_id: str | None = None, include_lifted: bool = True, limit: int = 200) -> list[Restriction]:
+def listing(
+    session: Session, *, user_id: str | None = None, include_lifted: bool = True, limit: int = 200
+) -> list[Restriction]:
     """Restrictions on record, newest first."""
     q = select(Restriction).order_by(Restriction.created_at.desc()).limit(limit)
     if user_id is not None:
@@ -105,7 +128,9 @@ def listing(session: Session, *, user_id: str | None = None, include_lifted: boo
     return list(session.scalars(q))
 
 
-def is_restricted(session: Session, *, user_id: str, feature: str, at: datetime, persona_id: str | None = None) -> bool:
+def is_restricted(
+    session: Session, *, user_id: str, feature: str, at: datetime, persona_id: str | None = None
+) -> bool:
     """Whether ``feature`` (``topups``, ``persona``, ``service``) is off for this user now.
 
     Other features ask this (e.g. top-ups ask ``topups``); suspension and
@@ -124,9 +149,17 @@ def is_restricted(session: Session, *, user_id: str, feature: str, at: datetime,
 def restriction_dict(row: Restriction) -> dict[str, Any]:
     """Plain JSON form."""
     return {
-        "id": row.id, "kind": row.kind, "user_id": row.user_id, "persona_id": row.persona_id, "reason": row.reason,
-        "created_at": iso(row.created_at), "created_by": row.created_by, "until": iso(row.until),
-        "lifted_at": iso(row.lifted_at), "lifted_by": row.lifted_by, "incident_id": row.incident_id,
+        "id": row.id,
+        "kind": row.kind,
+        "user_id": row.user_id,
+        "persona_id": row.persona_id,
+        "reason": row.reason,
+        "created_at": iso(row.created_at),
+        "created_by": row.created_by,
+        "until": iso(row.until),
+        "lifted_at": iso(row.lifted_at),
+        "lifted_by": row.lifted_by,
+        "incident_id": row.incident_id,
     }
 
 
@@ -152,8 +185,12 @@ class KillSwitchState:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
         return {
-            "engaged": self.engaged, "reason": self.reason, "message_zh": self.message_zh,
-            "message_en": self.message_en, "changed_at": iso(self.changed_at), "changed_by": self.changed_by,
+            "engaged": self.engaged,
+            "reason": self.reason,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "changed_at": iso(self.changed_at),
+            "changed_by": self.changed_by,
             "incident_id": self.incident_id,
         }
 
@@ -164,15 +201,26 @@ def kill_switch(session: Session) -> KillSwitchState:
     if row is None:
         return KillSwitchState(engaged=False)
     return KillSwitchState(
-        engaged=row.engaged, message_zh=row.message_zh or DEFAULT_MAINTENANCE_ZH,
-        message_en=row.message_en or DEFAULT_MAINTENANCE_EN, reason=row.reason, changed_at=row.changed_at,
-        changed_by=row.changed_by, incident_id=row.incident_id,
+        engaged=row.engaged,
+        message_zh=row.message_zh or DEFAULT_MAINTENANCE_ZH,
+        message_en=row.message_en or DEFAULT_MAINTENANCE_EN,
+        reason=row.reason,
+        changed_at=row.changed_at,
+        changed_by=row.changed_by,
+        incident_id=row.incident_id,
     )
 
 
 def set_kill_switch(
-    session: Session, *, engaged: bool, reason: str, by: str, at: datetime, message_zh: str = "",
-    message_en: str = "", incident_id: str | None = None,
+    session: Session,
+    *,
+    engaged: bool,
+    reason: str,
+    by: str,
+    at: datetime,
+    message_zh: str = "",
+    message_en: str = "",
+    incident_id: str | None = None,
 ) -> KillSwitchState:
     """Pull or release the global kill switch, on an incident's timeline."""
     if not reason.strip():
@@ -180,8 +228,12 @@ def set_kill_switch(
     row = session.get(KillSwitch, 1)
     if engaged:
         incident = incidents.for_action(
-            session, incident_id=incident_id or (row.incident_id if row and row.engaged else None),
-            title="Global kill switch", severity="critical", by=by, at=at,
+            session,
+            incident_id=incident_id or (row.incident_id if row and row.engaged else None),
+            title="Global kill switch",
+            severity="critical",
+            by=by,
+            at=at,
         )
         current_incident: str | None = incident.id
     else:
@@ -194,8 +246,12 @@ def set_kill_switch(
     session.flush()
     if current_incident:
         incidents.add_event(
-            session, current_incident, kind="kill_switch:" + ("engaged" if engaged else "released"),
-            note=reason, by=by, at=at,
+            session,
+            current_incident,
+            kind="kill_switch:" + ("engaged" if engaged else "released"),
+            note=reason,
+            by=by,
+            at=at,
         )
     snapshot.changed()
     return kill_switch(session)

@@ -146,7 +146,9 @@ class MasterKey:
 class MasterKeyRing:
     """The current master key plus older ones still needed to read (during rotation)."""
 
-    def __init__(self, current: KeyWrapper, previous: tuple[KeyWrapper, ...] = (), *, source: str = "") -> None:
+    def __init__(
+        self, current: KeyWrapper, previous: tuple[KeyWrapper, ...] = (), *, source: str = ""
+    ) -> None:
         self.current = current
         self.source = source
         self._by_id: dict[str, KeyWrapper] = {w.key_id: w for w in (*previous, current)}

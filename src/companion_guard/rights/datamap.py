@@ -28,20 +28,22 @@ SEAL_PURPOSE: dict[str, str] = {"rights_complaints": "complaint"}
 #: string, or JSON with sealed strings inside: ``{"sealed": ...}``, signals' evidence).
 #: Re-keying after a conversation is deleted re-seals exactly these; a test seals a
 #: canary in each and fails on any sealed value found in a column not listed here.
-SEALED_COLUMNS: frozenset[tuple[str, str]] = frozenset({
-    ("users", "emergency_contact"),
-    ("users", "display_name"),
-    ("messages", "content"),
-    ("messages", "original_content"),
-    ("turns", "input_signals"),
-    ("turns", "output_signals"),
-    ("outbox", "target"),
-    ("guardian_profiles", "guardian_contact"),
-    ("rights_complaints", "subject"),
-    ("rights_complaints", "body"),
-    ("rights_complaints", "contact"),
-    ("rights_complaints", "answer"),
-})
+SEALED_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("users", "emergency_contact"),
+        ("users", "display_name"),
+        ("messages", "content"),
+        ("messages", "original_content"),
+        ("turns", "input_signals"),
+        ("turns", "output_signals"),
+        ("outbox", "target"),
+        ("guardian_profiles", "guardian_contact"),
+        ("rights_complaints", "subject"),
+        ("rights_complaints", "body"),
+        ("rights_complaints", "contact"),
+        ("rights_complaints", "answer"),
+    }
+)
 #: Tables handled by their own code, never by the generic pass.
 SPECIAL: frozenset[str] = frozenset({"api_keys", "rights_user_keys"})
 

@@ -29,8 +29,11 @@ from companion_guard.store.preload import get_row
 from companion_guard.store.tables_rights import Account, DeletionReceipt
 
 #: Per-conversation tables: (table, persona column). Rows of one user × persona.
-CONVERSATION_TABLES: dict[str, str] = {"messages": "persona_id", "turns": "persona_id",
-                                       "persona_relationships": "persona_id"}
+CONVERSATION_TABLES: dict[str, str] = {
+    "messages": "persona_id",
+    "turns": "persona_id",
+    "persona_relationships": "persona_id",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +51,12 @@ class Receipt:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
         return {
-            "receipt_id": self.id, "user_id": self.user_id, "scope": self.scope, "persona_id": self.persona_id,
-            "completed_at": iso(self.completed_at), "rows_deleted": self.rows_deleted,
+            "receipt_id": self.id,
+            "user_id": self.user_id,
+            "scope": self.scope,
+            "persona_id": self.persona_id,
+            "completed_at": iso(self.completed_at),
+            "rows_deleted": self.rows_deleted,
             "key_destroyed": self.key_destroyed,
         }
 
@@ -59,11 +66,26 @@ def _secure(session: Session) -> None:
         session.execute(text("PRAGMA secure_delete=ON"))
 
 
-def _receipt(session: Session, *, user_id: str, scope: str, persona_id: str | None, by: str, at: datetime,
-             counts: dict[str, int], destroyed: bool) -> Receipt:
+def _receipt(
+    session: Session,
+    *,
+    user_id: str,
+    scope: str,
+    persona_id: str | None,
+    by: str,
+    at: datetime,
+    counts: dict[str, int],
+    destroyed: bool,
+) -> Receipt:
     row = DeletionReceipt(
-        id=str(uuid.uuid4()), user_id=user_id, scope=scope, persona_id=persona_id, requested_by=by,
-        completed_at=naive(at), rows_deleted=counts, key_destroyed=destroyed,
+        id=str(uuid.uuid4()),
+        user_id=user_id,
+        scope=scope,
+        persona_id=persona_id,
+        requested_by=by,
+        completed_at=naive(at),
+        rows_deleted=counts,
+        key_destroyed=destroyed,
     )
     session.add(row)
     session.flush()
@@ -103,8 +125,16 @@ def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: 
         if n:
             counts[ut.name] = n
     destroyed = keys.destroy(session, user_id)
-    return _receipt(session, user_id=user_id, scope="user", persona_id=None, by=by, at=at, counts=counts,
-                    destroyed=destroyed)
+    return _receipt(
+        session,
+        user_id=user_id,
+        scope="user",
+        persona_id=None,
+        by=by,
+        at=at,
+        counts=counts,
+        destroyed=destroyed,
+    )
 
 
 def _reseal_value(value: Any, old: bytes, new: bytes, *, user_id: str, purpose: str) -> tuple[Any, int]:
@@ -169,8 +199,16 @@ def delete_conversation(
         _, new = keys.replace(session, user_id)
         _reseal_user(session, keys, user_id, old, new)
         destroyed = True
-    return _receipt(session, user_id=user_id, scope="conversation", persona_id=persona_id, by=by, at=at,
-                    counts=counts, destroyed=destroyed)
+    return _receipt(
+        session,
+        user_id=user_id,
+        scope="conversation",
+        persona_id=persona_id,
+        by=by,
+        at=at,
+        counts=counts,
+        destroyed=destroyed,
+    )
 
 
 def conversation_exists(session: Session, user_id: str, persona_id: str) -> bool:
@@ -178,9 +216,13 @@ def conversation_exists(session: Session, user_id: str, persona_id: str) -> bool
     ut = {u.name: u for u in user_tables()}.get("messages")
     if ut is None:
         return False
-    return bool(session.scalar(
-        select(func.count()).select_from(ut.table).where(ut.key == user_id, ut.table.c.persona_id == persona_id)
-    ))
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(ut.table)
+            .where(ut.key == user_id, ut.table.c.persona_id == persona_id)
+        )
+    )
 
 
 def scrub_sqlite(engine: Engine) -> None:

@@ -44,11 +44,25 @@ def _say(ctx: TurnContext, key: str, **values: str) -> str:
     return render(ctx.pack, MESSAGES[key], ctx.locale, **values)
 
 
-def _restricted(ctx: TurnContext, key: str, *, requirement: str, scope: str, level: str = "high",
-                keep_content: bool = True, **data: object) -> GateResult:
+def _restricted(
+    ctx: TurnContext,
+    key: str,
+    *,
+    requirement: str,
+    scope: str,
+    level: str = "high",
+    keep_content: bool = True,
+    **data: object,
+) -> GateResult:
     message = _say(ctx, key)
-    event = Event(kind="restricted", requirement=requirement, message=message, level=level,
-                  display=Display.POPUP, data={"scope": scope, **data})
+    event = Event(
+        kind="restricted",
+        requirement=requirement,
+        message=message,
+        level=level,
+        display=Display.POPUP,
+        data={"scope": scope, **data},
+    )
     return GateResult(reply=message, events=[event], status="blocked", keep_content=keep_content)
 
 
@@ -71,28 +85,53 @@ class RightsDuty(Duty):
         ks = snap.kill
         if ks.engaged:
             message = ks.message(ctx.locale)
-            event = Event(kind="restricted", requirement="D5", message=message, level="critical",
-                          display=Display.POPUP, data={"scope": "global", "kill_switch": True})
+            event = Event(
+                kind="restricted",
+                requirement="D5",
+                message=message,
+                level="critical",
+                display=Display.POPUP,
+                data={"scope": "global", "kill_switch": True},
+            )
             return GateResult(reply=message, events=[event], status="blocked")
         if account_status(session, uid) == "closed":
-            return _restricted(ctx, "closed", requirement="D4", scope="account_closed", level="info",
-                               keep_content=False)
+            return _restricted(
+                ctx, "closed", requirement="D4", scope="account_closed", level="info", keep_content=False
+            )
         for r in snap.restrictions_for(uid, ctx.now):
             if r.kind == "suspension" and r.user_id == uid:
                 return _restricted(ctx, "suspended", requirement="D5", scope="account", restriction_id=r.id)
             if r.kind == "service" and r.user_id == uid:
                 return _restricted(ctx, "service", requirement="D5", scope="service", restriction_id=r.id)
             if r.kind == "persona" and r.persona_id == pid:
-                return _restricted(ctx, "persona", requirement="D5", scope="persona", level="medium",
-                                   restriction_id=r.id, persona_id=pid)
+                return _restricted(
+                    ctx,
+                    "persona",
+                    requirement="D5",
+                    scope="persona",
+                    level="medium",
+                    restriction_id=r.id,
+                    persona_id=pid,
+                )
         ended = snap.ended(pid, ctx.now)
         ctx.facts["rights.notices"] = snap.announcing(pid, ctx.now)
         if ended is not None:
             message = _say(ctx, "ended_persona" if ended.scope == "persona" else "ended_service")
-            event = Event(kind="notice.service_end", requirement="D4", message=message, level="info",
-                          display=Display.POPUP, data={"notice_id": ended.id, "scope": ended.scope,
-                                                       "persona_id": ended.persona_id, "ends_at": iso(ended.ends_at),
-                                                       "ended": True, "export": f"/v1/users/{uid}/export"})
+            event = Event(
+                kind="notice.service_end",
+                requirement="D4",
+                message=message,
+                level="info",
+                display=Display.POPUP,
+                data={
+                    "notice_id": ended.id,
+                    "scope": ended.scope,
+                    "persona_id": ended.persona_id,
+                    "ends_at": iso(ended.ends_at),
+                    "ended": True,
+                    "export": f"/v1/users/{uid}/export",
+                },
+            )
             return GateResult(reply=message, events=[event], status="blocked")
         return self._consent_gate(ctx)
 
@@ -105,9 +144,17 @@ class RightsDuty(Duty):
             return None
         message = _say(ctx, "consent", recipient=flow.recipient)
         event = Event(
-            kind="consent.required", requirement="D3", message=message, level="info", display=Display.POPUP,
-            data={"purpose": "third_party_sharing", "recipient": flow.recipient, "flow": flow.id,
-                  "consent": f"/v1/users/{ctx.user.id}/consents"},
+            kind="consent.required",
+            requirement="D3",
+            message=message,
+            level="info",
+            display=Display.POPUP,
+            data={
+                "purpose": "third_party_sharing",
+                "recipient": flow.recipient,
+                "flow": flow.id,
+                "consent": f"/v1/users/{ctx.user.id}/consents",
+            },
         )
         return GateResult(reply=message, events=[event], status="blocked")
 
@@ -120,19 +167,37 @@ class RightsDuty(Duty):
         if announcing is None:
             announcing = notices.announcing(ctx.session, at=ctx.now, persona_id=ctx.persona.id)
         for n in announcing:
-            ctx.emit(Event(
-                kind="notice.service_end", requirement="D4", message=notices.text(n, ctx.locale), level="info",
-                display=Display.POPUP,
-                data={"notice_id": n.id, "scope": n.scope, "persona_id": n.persona_id, "ends_at": iso(n.ends_at),
-                      "export": f"/v1/users/{uid}/export"},
-            ))
+            ctx.emit(
+                Event(
+                    kind="notice.service_end",
+                    requirement="D4",
+                    message=notices.text(n, ctx.locale),
+                    level="info",
+                    display=Display.POPUP,
+                    data={
+                        "notice_id": n.id,
+                        "scope": n.scope,
+                        "persona_id": n.persona_id,
+                        "ends_at": iso(n.ends_at),
+                        "export": f"/v1/users/{uid}/export",
+                    },
+                )
+            )
         if any(s.category == LEAVE_SIGNAL for s in ctx.input_signals):
-            ctx.emit(Event(
-                kind="notice.data_rights", requirement="D4", message=_say(ctx, "data_rights"),
-                level="info", display=Display.POPUP,
-                data={"export": f"/v1/users/{uid}/export", "delete": f"/v1/users/{uid}/data",
-                      "quit": f"/v1/users/{uid}/quit"},
-            ))
+            ctx.emit(
+                Event(
+                    kind="notice.data_rights",
+                    requirement="D4",
+                    message=_say(ctx, "data_rights"),
+                    level="info",
+                    display=Display.POPUP,
+                    data={
+                        "export": f"/v1/users/{uid}/export",
+                        "delete": f"/v1/users/{uid}/data",
+                        "quit": f"/v1/users/{uid}/quit",
+                    },
+                )
+            )
             note = _say(ctx, "let_go")
             if note not in ctx.steer_notes:
                 ctx.steer_notes.append(note)
@@ -145,14 +210,21 @@ class RightsDuty(Duty):
             self._audit_decision(ctx, "output", ctx.output_signals, ctx.output_decision, ctx.session)
 
     @staticmethod
-    def _audit_decision(ctx: TurnContext, direction: str, signals: list, decision: object, session: object) -> None:
+    def _audit_decision(
+        ctx: TurnContext, direction: str, signals: list, decision: object, session: object
+    ) -> None:
         level = RiskLevel(int(decision.max_level))  # type: ignore[attr-defined]
         audit.append(
             session,  # type: ignore[arg-type]
-            actor=("system", "pipeline"), action=audit.AuditAction.DECISION, at=ctx.now, subject_user=ctx.user.id,
+            actor=("system", "pipeline"),
+            action=audit.AuditAction.DECISION,
+            at=ctx.now,
+            subject_user=ctx.user.id,
             target=ctx.turn_id,
             details={
-                "direction": direction, "level": level.label, "outcome": getattr(decision, "outcome", ""),
+                "direction": direction,
+                "level": level.label,
+                "outcome": getattr(decision, "outcome", ""),
                 "categories": sorted({s.category for s in signals if s.level >= RiskLevel.HIGH}),
                 "persona_id": ctx.persona.id,
             },

@@ -67,9 +67,9 @@ class _Opener:
 def _rows(session: Session, ut: UserTable, user_id: str, opener: _Opener) -> list[dict[str, Any]]:
     out = []
     for row in session.execute(select(ut.table).where(ut.key == user_id)).mappings():
-        out.append({
-            col: opener(val, ut.purpose) for col, val in row.items() if (ut.name, col) not in HIDDEN_COLUMNS
-        })
+        out.append(
+            {col: opener(val, ut.purpose) for col, val in row.items() if (ut.name, col) not in HIDDEN_COLUMNS}
+        )
     return out
 
 
@@ -104,7 +104,9 @@ def build(session: Session, keys: UserKeys, user_id: str, *, at: datetime) -> di
         for name, ut in tables.items()
         if name not in _OWN_SECTIONS and name != "turns"
     }
-    complaint_rows = session.scalars(select(Complaint).where(Complaint.user_id == user_id).order_by(Complaint.created_at))
+    complaint_rows = session.scalars(
+        select(Complaint).where(Complaint.user_id == user_id).order_by(Complaint.created_at)
+    )
     return {
         "format": FORMAT,
         "user_id": user_id,
@@ -115,10 +117,16 @@ def build(session: Session, keys: UserKeys, user_id: str, *, at: datetime) -> di
         "turns": turns,
         "events": events,
         "reminders": [e for e in events if str(e.get("kind", "")).startswith("reminder.")],
-        "consents": [consents.consent_dict(c) for c in session.scalars(
-            select(Consent).where(Consent.user_id == user_id).order_by(Consent.granted_at))],
+        "consents": [
+            consents.consent_dict(c)
+            for c in session.scalars(
+                select(Consent).where(Consent.user_id == user_id).order_by(Consent.granted_at)
+            )
+        ],
         "complaints": [complaints.complaint_dict(session, keys, c) for c in complaint_rows],
-        "access_log": [audit.entry_dict(e) for e in audit.entries(session, subject_user=user_id, limit=10_000)],
+        "access_log": [
+            audit.entry_dict(e) for e in audit.entries(session, subject_user=user_id, limit=10_000)
+        ],
         "other": {k: v for k, v in other.items() if v},
         "unreadable_values": opener.unreadable,
     }
@@ -137,9 +145,7 @@ def _personas(session: Session, ids: list[str]) -> list[dict[str, Any]]:
 
 def is_empty(data: dict[str, Any]) -> bool:
     """True when the export holds nothing about the user."""
-    return not any(
-        data.get(k) for k in ("profile", "messages", "turns", "consents", "complaints", "other")
-    )
+    return not any(data.get(k) for k in ("profile", "messages", "turns", "consents", "complaints", "other"))
 
 
 README = """companion-guard 数据导出 / Data export
@@ -191,7 +197,9 @@ def transcript(data: dict[str, Any]) -> str:
             current = m.get("persona_id")
             lines += ["", f"=== {names.get(current, current)} ({current}) ===", ""]
         who = {"user": "我 / me", "assistant": names.get(current, "AI")}.get(m.get("role"), m.get("role"))
-        lines.append(f"[{m.get('created_at')}] {who}: {m.get('content') if m.get('content') is not None else '(unreadable)'}")
+        lines.append(
+            f"[{m.get('created_at')}] {who}: {m.get('content') if m.get('content') is not None else '(unreadable)'}"
+        )
     return "\n".join(lines).lstrip() + "\n"
 
 
@@ -199,9 +207,15 @@ def to_zip(data: dict[str, Any]) -> bytes:
     """The export as a ZIP: README.txt, conversation.txt, export.json."""
     buf = io.BytesIO()
     readme = README.format(
-        user_id=data["user_id"], generated_at=data["generated_at"], n_messages=len(data["messages"]),
-        n_personas=len(data["personas"]), n_events=len(data["events"]), n_reminders=len(data["reminders"]),
-        n_consents=len(data["consents"]), n_complaints=len(data["complaints"]), n_access=len(data["access_log"]),
+        user_id=data["user_id"],
+        generated_at=data["generated_at"],
+        n_messages=len(data["messages"]),
+        n_personas=len(data["personas"]),
+        n_events=len(data["events"]),
+        n_reminders=len(data["reminders"]),
+        n_consents=len(data["consents"]),
+        n_complaints=len(data["complaints"]),
+        n_access=len(data["access_log"]),
     )
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("README.txt", readme)

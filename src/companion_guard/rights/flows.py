@@ -48,8 +48,11 @@ class Flow:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
         return {
-            "id": self.id, "recipient": self.recipient, "carries_content": self.carries_content,
-            "third_party": self.third_party, "description": self.description,
+            "id": self.id,
+            "recipient": self.recipient,
+            "carries_content": self.carries_content,
+            "third_party": self.third_party,
+            "description": self.description,
         }
 
 
@@ -127,7 +130,10 @@ def upstream_flow(upstream: str, *, third_party: bool | None = None) -> Flow:
     host = host_of(upstream)
     guess = not is_private_host(host)
     return Flow(
-        UPSTREAM, host, True, guess if third_party is None else third_party,
+        UPSTREAM,
+        host,
+        True,
+        guess if third_party is None else third_party,
         "The companion LLM that writes the replies: every turn's messages are sent to it.",
     )
 
@@ -139,7 +145,9 @@ def decide(session: Session, flow: Flow, *, user_id: str | None) -> FlowDecision
     if not flow.third_party:
         return FlowDecision(flow, True, "first_party")
     if user_id is not None:
-        consent = consents.active(session, user_id=user_id, purpose=consents.THIRD_PARTY, recipient=flow.recipient)
+        consent = consents.active(
+            session, user_id=user_id, purpose=consents.THIRD_PARTY, recipient=flow.recipient
+        )
         if consent is not None:
             return FlowDecision(flow, True, f"consent:{consent.id}")
     return FlowDecision(flow, False, "refused")
@@ -156,8 +164,13 @@ def check(session: Session, flow: Flow, *, user_id: str | None, at: datetime) ->
     decision = decide(session, flow, user_id=user_id)
     session.add(
         FlowLogEntry(
-            at=naive(at), flow_id=flow.id, recipient=flow.recipient, user_id=user_id,
-            carries_content=flow.carries_content, third_party=flow.third_party, allowed=decision.allowed,
+            at=naive(at),
+            flow_id=flow.id,
+            recipient=flow.recipient,
+            user_id=user_id,
+            carries_content=flow.carries_content,
+            third_party=flow.third_party,
+            allowed=decision.allowed,
             basis=decision.basis,
         )
     )
@@ -172,8 +185,14 @@ def log_entries(session: Session, *, user_id: str | None = None, limit: int = 20
         q = q.where(FlowLogEntry.user_id == user_id)
     return [
         {
-            "id": r.id, "at": iso(r.at), "flow_id": r.flow_id, "recipient": r.recipient, "user_id": r.user_id,
-            "carries_content": r.carries_content, "third_party": r.third_party, "allowed": r.allowed,
+            "id": r.id,
+            "at": iso(r.at),
+            "flow_id": r.flow_id,
+            "recipient": r.recipient,
+            "user_id": r.user_id,
+            "carries_content": r.carries_content,
+            "third_party": r.third_party,
+            "allowed": r.allowed,
             "basis": r.basis,
         }
         for r in session.scalars(q)

@@ -22,14 +22,22 @@ SEVERITIES = ("low", "medium", "high", "critical")
 STATUSES = ("open", "mitigated", "closed")
 
 
-def open_incident(session: Session, *, title: str, severity: str, by: str, at: datetime, note: str = "") -> Incident:
+def open_incident(
+    session: Session, *, title: str, severity: str, by: str, at: datetime, note: str = ""
+) -> Incident:
     """Open an incident with its first timeline line."""
     if severity not in SEVERITIES:
         raise InputError(f"severity must be one of {', '.join(SEVERITIES)}")
     if not title.strip():
         raise InputError("an incident needs a title")
-    row = Incident(id=str(uuid.uuid4()), title=title.strip()[:300], severity=severity, status="open",
-                   opened_at=naive(at), opened_by=by)
+    row = Incident(
+        id=str(uuid.uuid4()),
+        title=title.strip()[:300],
+        severity=severity,
+        status="open",
+        opened_at=naive(at),
+        opened_by=by,
+    )
     session.add(row)
     session.flush()
     add_event(session, row.id, kind="opened", note=note or title, by=by, at=at)
@@ -44,7 +52,9 @@ def get(session: Session, incident_id: str) -> Incident:
     return row
 
 
-def add_event(session: Session, incident_id: str, *, kind: str, note: str, by: str, at: datetime) -> IncidentEvent:
+def add_event(
+    session: Session, incident_id: str, *, kind: str, note: str, by: str, at: datetime
+) -> IncidentEvent:
     """Append a line to an incident's timeline."""
     get(session, incident_id)
     event = IncidentEvent(incident_id=incident_id, at=naive(at), actor=by, kind=kind, note=note)
@@ -53,7 +63,9 @@ def add_event(session: Session, incident_id: str, *, kind: str, note: str, by: s
     return event
 
 
-def set_status(session: Session, incident_id: str, *, status: str, note: str, by: str, at: datetime) -> Incident:
+def set_status(
+    session: Session, incident_id: str, *, status: str, note: str, by: str, at: datetime
+) -> Incident:
     """Move an incident to ``mitigated`` or ``closed`` (or reopen it)."""
     if status not in STATUSES:
         raise InputError(f"status must be one of {', '.join(STATUSES)}")
@@ -84,8 +96,13 @@ def listing(session: Session, *, status: str | None = None, limit: int = 100) ->
 def incident_dict(session: Session, row: Incident, *, timeline: bool = True) -> dict[str, Any]:
     """Plain JSON form, with the timeline oldest first."""
     out: dict[str, Any] = {
-        "id": row.id, "title": row.title, "severity": row.severity, "status": row.status,
-        "opened_at": iso(row.opened_at), "opened_by": row.opened_by, "closed_at": iso(row.closed_at),
+        "id": row.id,
+        "title": row.title,
+        "severity": row.severity,
+        "status": row.status,
+        "opened_at": iso(row.opened_at),
+        "opened_by": row.opened_by,
+        "closed_at": iso(row.closed_at),
     }
     if timeline:
         out["timeline"] = [

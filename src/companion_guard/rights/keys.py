@@ -68,7 +68,9 @@ class UserKeys:
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         if dialect in ("postgresql", "sqlite"):
-            session.execute(insert(UserKey).values(**values).on_conflict_do_nothing(index_elements=["user_id"]))
+            session.execute(
+                insert(UserKey).values(**values).on_conflict_do_nothing(index_elements=["user_id"])
+            )
         else:  # pragma: no cover - other dialects: plain insert
             session.add(UserKey(**values))
             session.flush()

@@ -23,8 +23,16 @@ SCOPES = ("service", "persona")
 
 
 def schedule(
-    session: Session, *, scope: str, persona_id: str | None, notice_from: datetime, ends_at: datetime,
-    by: str, at: datetime, message_zh: str = "", message_en: str = "",
+    session: Session,
+    *,
+    scope: str,
+    persona_id: str | None,
+    notice_from: datetime,
+    ends_at: datetime,
+    by: str,
+    at: datetime,
+    message_zh: str = "",
+    message_en: str = "",
 ) -> Notice:
     """Schedule an end.
 
@@ -40,9 +48,15 @@ def schedule(
     if naive(ends_at) <= naive(at):
         raise InputError("ends_at must be in the future")
     row = Notice(
-        id=str(uuid.uuid4()), scope=scope, persona_id=persona_id if scope == "persona" else None,
-        notice_from=naive(notice_from), ends_at=naive(ends_at), message_zh=message_zh, message_en=message_en,
-        created_at=naive(at), created_by=by,
+        id=str(uuid.uuid4()),
+        scope=scope,
+        persona_id=persona_id if scope == "persona" else None,
+        notice_from=naive(notice_from),
+        ends_at=naive(ends_at),
+        message_zh=message_zh,
+        message_en=message_en,
+        created_at=naive(at),
+        created_by=by,
     )
     session.add(row)
     session.flush()
@@ -71,11 +85,18 @@ def _in_scope(persona_id: str | None) -> Any:
 def announcing(session: Session, *, at: datetime, persona_id: str | None) -> list[Notice]:
     """Notices to show now for a turn with this persona (between notice date and end)."""
     now = naive(at)
-    return list(session.scalars(
-        select(Notice)
-        .where(Notice.cancelled_at.is_(None), Notice.notice_from <= now, Notice.ends_at > now, _in_scope(persona_id))
-        .order_by(Notice.ends_at)
-    ))
+    return list(
+        session.scalars(
+            select(Notice)
+            .where(
+                Notice.cancelled_at.is_(None),
+                Notice.notice_from <= now,
+                Notice.ends_at > now,
+                _in_scope(persona_id),
+            )
+            .order_by(Notice.ends_at)
+        )
+    )
 
 
 def ended(session: Session, *, at: datetime, persona_id: str | None) -> Notice | None:
@@ -92,11 +113,13 @@ def ended(session: Session, *, at: datetime, persona_id: str | None) -> Notice |
 def in_force(session: Session, *, at: datetime, persona_id: str | None) -> tuple[Notice | None, list[Notice]]:
     """One query for a turn: ``(ended, announcing)`` for this persona and the service."""
     now = naive(at)
-    rows = list(session.scalars(
-        select(Notice)
-        .where(Notice.cancelled_at.is_(None), Notice.notice_from <= now, _in_scope(persona_id))
-        .order_by(Notice.ends_at)
-    ))
+    rows = list(
+        session.scalars(
+            select(Notice)
+            .where(Notice.cancelled_at.is_(None), Notice.notice_from <= now, _in_scope(persona_id))
+            .order_by(Notice.ends_at)
+        )
+    )
     ended = next((n for n in rows if n.ends_at <= now), None)
     return ended, [n for n in rows if n.ends_at > now]
 
@@ -117,16 +140,29 @@ def text(row: Notice | snapshot.NoticeView, locale: str) -> str:
         return custom
     end = naive(row.ends_at).strftime("%Y-%m-%d %H:%M UTC")
     if row.scope == "persona":
-        return (f"角色「{row.persona_id}」将于 {end} 停止服务。在此之前，您可以随时导出您的对话数据。" if zh else
-                f"The character '{row.persona_id}' will stop on {end}. You can export your conversations until then.")
-    return (f"本服务将于 {end} 终止。在此之前，您可以随时导出或删除您的数据。" if zh else
-            f"This service will end on {end}. You can export or delete your data until then.")
+        return (
+            f"角色「{row.persona_id}」将于 {end} 停止服务。在此之前，您可以随时导出您的对话数据。"
+            if zh
+            else f"The character '{row.persona_id}' will stop on {end}. You can export your conversations until then."
+        )
+    return (
+        f"本服务将于 {end} 终止。在此之前，您可以随时导出或删除您的数据。"
+        if zh
+        else f"This service will end on {end}. You can export or delete your data until then."
+    )
 
 
 def notice_dict(row: Notice) -> dict[str, Any]:
     """Plain JSON form."""
     return {
-        "id": row.id, "scope": row.scope, "persona_id": row.persona_id, "notice_from": iso(row.notice_from),
-        "ends_at": iso(row.ends_at), "message_zh": row.message_zh, "message_en": row.message_en,
-        "created_at": iso(row.created_at), "created_by": row.created_by, "cancelled_at": iso(row.cancelled_at),
+        "id": row.id,
+        "scope": row.scope,
+        "persona_id": row.persona_id,
+        "notice_from": iso(row.notice_from),
+        "ends_at": iso(row.ends_at),
+        "message_zh": row.message_zh,
+        "message_en": row.message_en,
+        "created_at": iso(row.created_at),
+        "created_by": row.created_by,
+        "cancelled_at": iso(row.cancelled_at),
     }

@@ -40,14 +40,20 @@ class RotationResult:
     rewrapped: int
 
 
-def _rewrap(sessions: sessionmaker[Session], ring: MasterKeyRing, clock: Clock, source: str,
-            old_ids: tuple[str, ...]) -> int:
+def _rewrap(
+    sessions: sessionmaker[Session], ring: MasterKeyRing, clock: Clock, source: str, old_ids: tuple[str, ...]
+) -> int:
     keys = UserKeys(ring, clock=clock)
     with session_scope(sessions) as session:
         count = keys.rewrap_all(session)
-        audit.append(session, actor=("system", "cli"), action=AuditAction.KEY_ROTATE, at=clock.now(),
-                     target=ring.current.key_id, details={"source": source, "rewrapped": count,
-                                                          "retired": list(old_ids)})
+        audit.append(
+            session,
+            actor=("system", "cli"),
+            action=AuditAction.KEY_ROTATE,
+            at=clock.now(),
+            target=ring.current.key_id,
+            details={"source": source, "rewrapped": count, "retired": list(old_ids)},
+        )
     return count
 
 

@@ -34,13 +34,17 @@ class _Strict(BaseModel):
 class QuitRequest(_Strict):
     """``POST /v1/users/{user_id}/quit``."""
 
-    delete_data: bool = Field(True, description="Also delete all data (default). False keeps it, account closed.")
+    delete_data: bool = Field(
+        True, description="Also delete all data (default). False keeps it, account closed."
+    )
 
 
 class ConsentRequest(_Strict):
     """``POST /v1/users/{user_id}/consents``: agree to share interaction data with one recipient."""
 
-    purpose: Literal["third_party_sharing"] = Field("third_party_sharing", description="What the consent is for.")
+    purpose: Literal["third_party_sharing"] = Field(
+        "third_party_sharing", description="What the consent is for."
+    )
     recipient: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_text)] = Field(
         description="The recipient's host name (as in the flow register), or '*' for any."
     )

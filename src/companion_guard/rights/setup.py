@@ -65,21 +65,38 @@ def declared_flows(
         transfer_recipients = os.environ.get(ENV_TRANSFER_RECIPIENTS, "")
     up = upstream_flow(upstream, third_party=third_party)
     registry = FlowRegistry((up,))
-    registry.declare(Flow("notify.webhook", "emergency-contact and guardian webhooks", False, True,
-                          "Safety notifications: masked recipient, no message content."))
+    registry.declare(
+        Flow(
+            "notify.webhook",
+            "emergency-contact and guardian webhooks",
+            False,
+            True,
+            "Safety notifications: masked recipient, no message content.",
+        )
+    )
     for host in filter(None, (h.strip().lower() for h in transfer_recipients.split(","))):
-        registry.declare(Flow(TRANSFER, host, True, True, "A user's export sent to another platform at their request."))
+        registry.declare(
+            Flow(TRANSFER, host, True, True, "A user's export sent to another platform at their request.")
+        )
     return up, registry
 
 
 def build_rights(
-    *, master: MasterKeyRing, upstream: str, sessions: sessionmaker[Session], engine: Engine, clock: Clock,
+    *,
+    master: MasterKeyRing,
+    upstream: str,
+    sessions: sessionmaker[Session],
+    engine: Engine,
+    clock: Clock,
     settings: Any = None,
 ) -> Rights:
     """Build the rights layer (without touching the gateway); flows from ``settings`` when given."""
     if settings is not None:
-        up, registry = declared_flows(upstream, third_party=settings.upstream_third_party,
-                                      transfer_recipients=settings.transfer_recipients)
+        up, registry = declared_flows(
+            upstream,
+            third_party=settings.upstream_third_party,
+            transfer_recipients=settings.transfer_recipients,
+        )
     else:
         up, registry = declared_flows(upstream)
     return Rights(UserKeys(master, clock=clock), registry, up, sessions, engine, clock)
@@ -91,8 +108,14 @@ def install(svc: Services) -> Rights:
 
     # Every setting through Settings (COMPANION_GUARD_* variables, CLI flags, tests' overrides).
     master = load_master_keyring(key_file=Path(svc.settings.home) / KEY_FILE_NAME, env=svc.settings.key_env())
-    rights = build_rights(master=master, upstream=svc.settings.upstream, sessions=svc.sessions,
-                          engine=svc.engine, clock=svc.clock, settings=svc.settings)
+    rights = build_rights(
+        master=master,
+        upstream=svc.settings.upstream,
+        sessions=svc.sessions,
+        engine=svc.engine,
+        clock=svc.clock,
+        settings=svc.settings,
+    )
     repositories.set_codec(EncryptingCodec(rights.keys))
     svc.guard.duties.insert(0, RightsDuty(rights))
     svc.extras["rights"] = rights

@@ -70,8 +70,15 @@ def restriction_view(row: Any) -> RestrictionView:
 
 def notice_view(row: Any) -> NoticeView:
     """A plain copy of a :class:`~companion_guard.store.tables_rights.Notice`."""
-    return NoticeView(row.id, row.scope, row.persona_id, row.notice_from, row.ends_at,
-                      row.message_zh or "", row.message_en or "")
+    return NoticeView(
+        row.id,
+        row.scope,
+        row.persona_id,
+        row.notice_from,
+        row.ends_at,
+        row.message_zh or "",
+        row.message_en or "",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +93,17 @@ class ControlsSnapshot:
         """Restrictions in force now for this user (and persona-wide ones), oldest first."""
         now = naive(at)
         return [
-            r for r in self.restrictions
+            r
+            for r in self.restrictions
             if r.lifted_at is None and (r.until is None or r.until > now) and r.user_id in (user_id, None)
         ]
 
     def _scoped(self, persona_id: str | None) -> list[NoticeView]:
-        return [n for n in self.notices if n.scope == "service" or (persona_id is not None and n.persona_id == persona_id)]
+        return [
+            n
+            for n in self.notices
+            if n.scope == "service" or (persona_id is not None and n.persona_id == persona_id)
+        ]
 
     def ended(self, persona_id: str | None, at: datetime) -> NoticeView | None:
         """The notice whose end has come for this persona or the service."""
@@ -124,12 +136,18 @@ class ControlsCache:
         snap = ControlsSnapshot(
             kill=controls.kill_switch(session),
             restrictions=tuple(
-                restriction_view(r) for r in
-                session.scalars(select(Restriction).where(Restriction.lifted_at.is_(None)).order_by(Restriction.created_at))
+                restriction_view(r)
+                for r in session.scalars(
+                    select(Restriction)
+                    .where(Restriction.lifted_at.is_(None))
+                    .order_by(Restriction.created_at)
+                )
             ),
             notices=tuple(
-                notice_view(n) for n in
-                session.scalars(select(Notice).where(Notice.cancelled_at.is_(None)).order_by(Notice.ends_at))
+                notice_view(n)
+                for n in session.scalars(
+                    select(Notice).where(Notice.cancelled_at.is_(None)).order_by(Notice.ends_at)
+                )
             ),
         )
         self._snap, self._read_at, self._generation = snap, now, generation

@@ -94,7 +94,10 @@ def _secret_file(path: Path) -> bytes:
 
 
 def build_services(
-    settings: Settings, *, clock: Clock | None = None, upstream: Upstream | None = None,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    upstream: Upstream | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> Services:
     """Build and migrate everything a gateway needs; raises :class:`ConfigError` on bad config."""
@@ -114,7 +117,8 @@ def build_services(
         sessions=sessions,
         registry=_registry(settings),
         policy=PolicyEngine(packs),
-        upstream=upstream or make_upstream(
+        upstream=upstream
+        or make_upstream(
             settings.upstream, api_key=settings.upstream_api_key or None, timeout=settings.upstream_timeout
         ),
         clock=clock,
@@ -124,15 +128,21 @@ def build_services(
     secret = settings.webhook_secret.encode() or _secret_file(settings.home / "webhook-secret")
     http = http or httpx.AsyncClient(timeout=10.0)
     svc = Services(
-        settings=settings, engine=engine, sessions=sessions, clock=clock, guard=guard,
-        verifier=KeyVerifier(sessions), extras={"http": http, "webhook_secret": secret},
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        guard=guard,
+        verifier=KeyVerifier(sessions),
+        extras={"http": http, "webhook_secret": secret},
     )
     channels: dict[str, Channel] = {
         "webhook": WebhookChannel(secret, http, allow_private=settings.allow_private_webhooks)
     }
     svc.extras["channels"] = channels
-    svc.extras["ratelimit"] = KeyRateLimiter(provider_rate=settings.rate_limit_provider,
-                                             other_rate=settings.rate_limit)
+    svc.extras["ratelimit"] = KeyRateLimiter(
+        provider_rate=settings.rate_limit_provider, other_rate=settings.rate_limit
+    )
     metrics = build_metrics()
     metrics.watch_store(engine, sessions, clock)
     guard.metrics = svc.extras["metrics"] = metrics
@@ -140,7 +150,11 @@ def build_services(
         load_object(hook)(svc)
     guard.channels = frozenset(channels)  # the user is told of a notification only when one can leave
     svc.extras["outbox"] = OutboxWorker(
-        sessions, clock, channels, timeout=settings.notify_timeout, concurrency=settings.notify_concurrency,
+        sessions,
+        clock,
+        channels,
+        timeout=settings.notify_timeout,
+        concurrency=settings.notify_concurrency,
         breaker=CircuitBreaker(settings.notify_breaker_failures, settings.notify_breaker_cooldown),
         metrics=metrics,
     )
@@ -162,7 +176,11 @@ def _registry(settings: Settings) -> Any:
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, upstream: Upstream | None = None, run_outbox: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    upstream: Upstream | None = None,
+    run_outbox: bool = True,
 ) -> FastAPI:
     """The gateway app; services are built when it starts."""
 

@@ -45,20 +45,26 @@ def new_key(role: str) -> str:
     return f"cg-{role[:4]}-{secrets.token_urlsafe(32)}"
 
 
-def create_key(session: Session, *, role: str, subject: str | None, label: str, now: datetime, key: str | None = None) -> str:
+def create_key(
+    session: Session, *, role: str, subject: str | None, label: str, now: datetime, key: str | None = None
+) -> str:
     """Store a new key (hashed) and return the plaintext, shown once."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
     key = key or new_key(role)
     session.add(
-        ApiKey(key_hash=hash_key(key), prefix=key[:12], role=role, subject=subject, label=label, created_at=now)
+        ApiKey(
+            key_hash=hash_key(key), prefix=key[:12], role=role, subject=subject, label=label, created_at=now
+        )
     )
     return key
 
 
 def revoke_subject_keys(session: Session, *, role: str, subject: str, now: datetime) -> int:
     """Revoke every key of a subject (e.g. a guardian whose consent ended)."""
-    keys = session.scalars(select(ApiKey).where(ApiKey.role == role, ApiKey.subject == subject, ApiKey.revoked_at.is_(None)))
+    keys = session.scalars(
+        select(ApiKey).where(ApiKey.role == role, ApiKey.subject == subject, ApiKey.revoked_at.is_(None))
+    )
     n = 0
     for key in keys:
         key.revoked_at = now
@@ -84,7 +90,9 @@ class KeyVerifier:
             principal = hit[1]
         else:
             with session_scope(self.sessions) as session:
-                row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)))
+                row = session.scalar(
+                    select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+                )
                 principal = None if row is None else Principal(row.role, row.subject, row.id)
             if len(self._cache) > 10_000:
                 self._cache.clear()
@@ -107,7 +115,9 @@ class KeyVerifier:
         self._cache.clear()
 
 
-def ensure_provider_key(sessions: sessionmaker[Session], *, configured: str, home: Path, now: datetime) -> str | None:
+def ensure_provider_key(
+    sessions: sessionmaker[Session], *, configured: str, home: Path, now: datetime
+) -> str | None:
     """Make sure a provider key exists.
 
     A key from ``COMPANION_GUARD_API_KEY`` is registered as is. Otherwise, on the
@@ -117,9 +127,19 @@ def ensure_provider_key(sessions: sessionmaker[Session], *, configured: str, hom
     with session_scope(sessions) as session:
         if configured:
             if session.scalar(select(ApiKey.id).where(ApiKey.key_hash == hash_key(configured))) is None:
-                create_key(session, role="provider", subject=None, label="COMPANION_GUARD_API_KEY", now=now, key=configured)
+                create_key(
+                    session,
+                    role="provider",
+                    subject=None,
+                    label="COMPANION_GUARD_API_KEY",
+                    now=now,
+                    key=configured,
+                )
             return None
-        if session.scalar(select(ApiKey.id).where(ApiKey.role == "provider", ApiKey.revoked_at.is_(None))) is not None:
+        if (
+            session.scalar(select(ApiKey.id).where(ApiKey.role == "provider", ApiKey.revoked_at.is_(None)))
+            is not None
+        ):
             return None
         key = create_key(session, role="provider", subject=None, label="first start", now=now)
     home.mkdir(parents=True, exist_ok=True)

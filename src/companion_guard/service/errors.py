@@ -77,14 +77,20 @@ def install_error_handlers(app: FastAPI) -> None:
         if first.get("type") == "json_invalid":
             msg, where = "request body is not valid JSON", ""
         text = f"{where}: {msg}" if where else msg
-        return JSONResponse(error_body(text, type_="invalid_request_error", code="invalid_request", param=where or None), 400)
+        return JSONResponse(
+            error_body(text, type_="invalid_request_error", code="invalid_request", param=where or None), 400
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         type_ = "invalid_request_error" if exc.status_code < 500 else "server_error"
-        return JSONResponse(error_body(str(exc.detail), type_=type_, code=str(exc.status_code)), exc.status_code)
+        return JSONResponse(
+            error_body(str(exc.detail), type_=type_, code=str(exc.status_code)), exc.status_code
+        )
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse(error_body("internal error; the turn was not completed", type_="server_error"), 500)
+        return JSONResponse(
+            error_body("internal error; the turn was not completed", type_="server_error"), 500
+        )

@@ -56,10 +56,24 @@ class BodyLimit:
         await self.app(scope, limited_receive, tracking_send)
 
     async def _refuse(self, send: Any) -> None:
-        body = json.dumps({"error": {
-            "message": f"request body is over the limit of {self.max_bytes} bytes", "type": "invalid_request_error",
-            "param": None, "code": "too_large",
-        }}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "error": {
+                    "message": f"request body is over the limit of {self.max_bytes} bytes",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "too_large",
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -45,7 +45,7 @@ class QueueFigures:
 
 
 def _utc(value: datetime | None) -> str | None:
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat() if value else None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat() if value else None
 
 
 def _naive(value: datetime) -> datetime:

@@ -5,9 +5,9 @@ The caller owns the transaction: repositories never commit.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event

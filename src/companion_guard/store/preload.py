@@ -87,7 +87,9 @@ def preload_user(session: Session, user_id: str, persona_id: str) -> User | None
     user: User | None = None
     for model, keys, start, pk_at in layout:
         if row[pk_at] is None:
-            absent.add(identity_key(model, (user_id, persona_id) if model is PersonaRelationship else user_id))
+            absent.add(
+                identity_key(model, (user_id, persona_id) if model is PersonaRelationship else user_id)
+            )
             continue
         obj = _attach(session, model, dict(zip(keys, row[start : start + len(keys)], strict=True)))
         held.append(obj)

@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from companion_guard.store.preload import get_row
-from companion_guard.store.tables import ChatMessage, OutboxMessage, Persona, PersonaRelationship, ReviewCase, UsageClock, User
+from companion_guard.store.tables import (
+    ChatMessage,
+    OutboxMessage,
+    Persona,
+    PersonaRelationship,
+    ReviewCase,
+    UsageClock,
+    User,
+)
 
 _MESSAGES = ChatMessage.__table__
 # Hot-path statements are built once: building one costs more than running it on SQLite.
@@ -23,6 +31,7 @@ _RECENT = (
     .order_by(_MESSAGES.c.created_at.desc(), _MESSAGES.c.id.desc())
     .limit(bindparam("limit"))
 )
+
 
 class FieldCodec:
     """Encodes sensitive text for storage (identity by default; encryption when installed)."""
@@ -141,7 +150,9 @@ def add_message(
     session: Session, turn: Any, *, role: str, content: str, now: datetime, original: str | None = None
 ) -> None:
     """Store one message of a turn, sealed by the codec."""
-    insert_messages(session, [message_row(session, turn, role=role, content=content, now=now, original=original)])
+    insert_messages(
+        session, [message_row(session, turn, role=role, content=content, now=now, original=original)]
+    )
 
 
 def stored_signals(session: Session, user_id: str, signals: list[Any]) -> list[dict[str, Any]]:
@@ -190,9 +201,7 @@ def usage_clock(session: Session, user_id: str) -> UsageClock | None:
     return get_row(session, UsageClock, user_id)  # type: ignore[no-any-return]
 
 
-_TOUCH_CLOCK = (
-    UsageClock.__table__.update().where(UsageClock.__table__.c.user_id == bindparam("uid"))
-)
+_TOUCH_CLOCK = UsageClock.__table__.update().where(UsageClock.__table__.c.user_id == bindparam("uid"))
 
 
 def touch_usage_clock(session: Session, clock: UsageClock, *, now: datetime, restart: bool) -> None:
@@ -217,13 +226,28 @@ def relationship(session: Session, user_id: str, persona_id: str) -> PersonaRela
 
 
 def open_case(
-    session: Session, *, user_id: str, turn_id: str | None, queue: str, category: str, level: str,
-    requirement: str, now: datetime,
+    session: Session,
+    *,
+    user_id: str,
+    turn_id: str | None,
+    queue: str,
+    category: str,
+    level: str,
+    requirement: str,
+    now: datetime,
 ) -> ReviewCase:
     """Open a case in a human review queue."""
     case = ReviewCase(
-        user_id=user_id, turn_id=turn_id, queue=queue, category=category, level=level,
-        requirement=requirement, status="open", created_at=now, notified=[], log=[],
+        user_id=user_id,
+        turn_id=turn_id,
+        queue=queue,
+        category=category,
+        level=level,
+        requirement=requirement,
+        status="open",
+        created_at=now,
+        notified=[],
+        log=[],
     )
     session.add(case)
     session.flush()  # its id goes into the notification the contact receives

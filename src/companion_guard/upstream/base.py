@@ -43,7 +43,7 @@ class Upstream(ABC):
     def stream(self, request: UpstreamRequest) -> AsyncIterator[str]:
         """Yield the reply in pieces as they arrive."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027
         """Release connections (default: nothing to release)."""
 
 

@@ -29,7 +29,10 @@ _REPLIES = {
         "That must matter a lot to you. What do your friends think about it?",
     ],
 }
-_GOODBYE = {"zh": "好的，再见！照顾好自己，随时欢迎回来。", "en": "Okay, goodbye! Take care, and come back any time."}
+_GOODBYE = {
+    "zh": "好的，再见！照顾好自己，随时欢迎回来。",
+    "en": "Okay, goodbye! Take care, and come back any time.",
+}
 _GOODBYE_CUES = ("再见", "拜拜", "晚安", "先走了", "bye", "good night", "goodbye", "see you")
 
 

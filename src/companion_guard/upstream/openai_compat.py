@@ -20,8 +20,13 @@ class OpenAICompatibleUpstream(Upstream):
     """Calls ``POST {base}/chat/completions``; ``base`` may or may not end in ``/v1``."""
 
     def __init__(
-        self, base_url: str, *, api_key: str | None = None, timeout: float = 30.0,
-        transport: httpx.AsyncBaseTransport | None = None, max_reply_chars: int = MAX_REPLY_CHARS,
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_reply_chars: int = MAX_REPLY_CHARS,
     ) -> None:
         self.max_reply_chars = max_reply_chars
         base = base_url.rstrip("/")
@@ -88,7 +93,9 @@ class OpenAICompatibleUpstream(Upstream):
                     if delta:
                         total += len(delta)
                         if total > self.max_reply_chars:
-                            raise UpstreamError(f"upstream reply is longer than {self.max_reply_chars} characters")
+                            raise UpstreamError(
+                                f"upstream reply is longer than {self.max_reply_chars} characters"
+                            )
                         yield delta
                 if not finished:
                     raise UpstreamError("upstream stream was cut before it finished")

@@ -51,8 +51,12 @@ class CrisisAssessor(Detector):
                 detector=self.id,
                 evidence=evidence,
                 explanation="; ".join(
-                    [f"assessed {a.level.label}", *(f"facets: {', '.join(a.facets)}",) * bool(a.facets),
-                     *(f"modifiers: {', '.join(a.modifiers)}",) * bool(a.modifiers), *a.reasons]
+                    [
+                        f"assessed {a.level.label}",
+                        *(f"facets: {', '.join(a.facets)}",) * bool(a.facets),
+                        *(f"modifiers: {', '.join(a.modifiers)}",) * bool(a.modifiers),
+                        *a.reasons,
+                    ]
                 ),
                 facets=a.facets,
                 modifiers=a.modifiers,

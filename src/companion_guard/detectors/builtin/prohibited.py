@@ -18,8 +18,13 @@ _REPORTED_AS = {"reply.sexual_explicit": "reply.sexual"}
 
 
 def _signal(detector: str, label: str, p: float, level: RiskLevel, why: str) -> Signal:
-    return Signal(category=_REPORTED_AS.get(label, label), level=level, score=round(p, 4), detector=detector,
-                  explanation=why)
+    return Signal(
+        category=_REPORTED_AS.get(label, label),
+        level=level,
+        score=round(p, 4),
+        detector=detector,
+        explanation=why,
+    )
 
 
 class ProhibitedReplyDetector(Detector):

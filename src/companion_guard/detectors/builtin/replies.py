@@ -18,9 +18,14 @@ from companion_guard.types import Direction, RiskLevel, Signal
 
 #: Requirement of each label.
 REQUIREMENT = {
-    "reply.self_harm_promotion": "P2", "reply.abuse": "P2", "reply.privacy_fishing": "P3",
-    "reply.dependency_inducing": "P5", "reply.manipulation": "P6", "reply.intimacy": "M1",
-    "reply.minor_unsafe": "P4", "reply.denies_ai": "I3",
+    "reply.self_harm_promotion": "P2",
+    "reply.abuse": "P2",
+    "reply.privacy_fishing": "P3",
+    "reply.dependency_inducing": "P5",
+    "reply.manipulation": "P6",
+    "reply.intimacy": "M1",
+    "reply.minor_unsafe": "P4",
+    "reply.denies_ai": "I3",
 }
 
 
@@ -44,13 +49,15 @@ _HONEST_AI = re.compile(
 SURE_DENIAL = 0.8
 
 
-def _claims_personhood(user_text: str, reply: str, context: DetectionContext,
-                       found: list[tuple[str, float, float]]) -> bool:
+def _claims_personhood(
+    user_text: str, reply: str, context: DetectionContext, found: list[tuple[str, float, float]]
+) -> bool:
     """The reply speaks of being a person, or the user asked and the head is sure it is a denial (not a dodge)."""
     if _HUMAN_WORDS.search(reply):
         return True
     asked = any(s.category == "user.asks_if_human" for s in context.input_signals) or bool(
-        _HUMAN_WORDS.search(user_text))
+        _HUMAN_WORDS.search(user_text)
+    )
     return asked and any(label == "reply.denies_ai" and p >= SURE_DENIAL for label, p, _ in found)
 
 
@@ -79,9 +86,16 @@ class ReplyInContextDetector(Detector):
             (m.content for m in reversed(context.history) if m.role == "user"), ""
         )
         group = R.age_group(context.user_age, context.user_groups)
-        found = R.read(text, user_text, group=group, relationship=context.persona_relationship,
-                       input_signals=context.input_signals)
-        if _HONEST_AI.search(text.original) or not _claims_personhood(user_text, text.original, context, found):
+        found = R.read(
+            text,
+            user_text,
+            group=group,
+            relationship=context.persona_relationship,
+            input_signals=context.input_signals,
+        )
+        if _HONEST_AI.search(text.original) or not _claims_personhood(
+            user_text, text.original, context, found
+        ):
             # Playing a role ("I'm your boyfriend") or dodging is not denying being an AI; claiming to be human is.
             found = [f for f in found if f[0] != "reply.denies_ai"]
         if group == "unknown" or (context.user_age is None and "unknown" in context.user_groups):

@@ -11,11 +11,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from companion_guard.exceptions import CompanionGuardError, InputError
+from companion_guard.pipeline import Prepared
 from companion_guard.service.deps import ProviderDep, ServicesDep
 from companion_guard.service.errors import TooLarge, error_status
 from companion_guard.service.schemas.openai import ChatCompletionRequest, error_body
 from companion_guard.settings import Settings
-from companion_guard.pipeline import Prepared
 from companion_guard.turn import TurnRequest, TurnResult
 from companion_guard.types import Message
 
@@ -46,13 +46,17 @@ def turn_request(body: ChatCompletionRequest, settings: Settings) -> TurnRequest
     if len(body.messages) > settings.max_messages:
         raise TooLarge(f"{len(body.messages)} messages; the limit is {settings.max_messages}")
     messages = tuple(
-        Message(m.role, _valid_text(m.text(), f"messages[{i}].content", settings)) for i, m in enumerate(body.messages)
+        Message(m.role, _valid_text(m.text(), f"messages[{i}].content", settings))
+        for i, m in enumerate(body.messages)
     )
     if not any(m.role == "user" and m.content.strip() for m in messages):
         raise InputError("messages must contain a non-empty user message")
     return TurnRequest(
-        user_id=body.user.strip(), persona_id=body.model, messages=messages,
-        max_tokens=body.max_completion_tokens or body.max_tokens, temperature=body.temperature,
+        user_id=body.user.strip(),
+        persona_id=body.model,
+        messages=messages,
+        max_tokens=body.max_completion_tokens or body.max_tokens,
+        temperature=body.temperature,
     )
 
 
@@ -99,7 +103,9 @@ async def _stream(svc: ServicesDep, req: TurnRequest, prepared: Prepared) -> Asy
             if isinstance(item, TurnResult):
                 yield _sse(
                     {
-                        "id": f"chatcmpl-{item.turn_id}", "object": "chat.completion.chunk", "created": created,
+                        "id": f"chatcmpl-{item.turn_id}",
+                        "object": "chat.completion.chunk",
+                        "created": created,
                         "model": item.persona_id,
                         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
                         "guard": _guard(item),
@@ -111,8 +117,11 @@ async def _stream(svc: ServicesDep, req: TurnRequest, prepared: Prepared) -> Asy
                 delta["role"], first = "assistant", False
             yield _sse(
                 {
-                    "id": chunk_id, "object": "chat.completion.chunk", "created": created,
-                    "model": req.persona_id, "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                    "id": chunk_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": req.persona_id,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
                 }
             )
     except CompanionGuardError as exc:

@@ -41,9 +41,12 @@ class ChangeRequest(BaseModel):
 
 @router.get("/v1/safety-tips")
 def safety_tips(
-    svc: ServicesDep, _: ProviderDep,
+    svc: ServicesDep,
+    _: ProviderDep,
     user: Annotated[str | None, Query(max_length=128, description="Answer in this user's language.")] = None,
-    locale: Annotated[str | None, Query(max_length=35, description="Or a locale such as zh-CN, en-US.")] = None,
+    locale: Annotated[
+        str | None, Query(max_length=35, description="Or a locale such as zh-CN, en-US.")
+    ] = None,
 ) -> dict[str, Any]:
     """Safety tips in the user's language: healthy use, this is an AI, how to get help, data rights (X2)."""
     pack = svc.guard.policy.primary
@@ -60,8 +63,15 @@ def record_change(body: ChangeRequest, svc: ServicesDep, who: OperatorDep) -> di
     """Record a launch, a related feature or a major technical change; its assessment trigger fires (A1)."""
     now = svc.clock.now()
     with session_scope(svc.sessions) as session:
-        row = changes.record_change(session, kind=body.kind, title=body.title, detail=body.detail, at=now,
-                                    by=f"operator:{who.subject}", pack=svc.guard.policy.primary)
+        row = changes.record_change(
+            session,
+            kind=body.kind,
+            title=body.title,
+            detail=body.detail,
+            at=now,
+            by=f"operator:{who.subject}",
+            pack=svc.guard.policy.primary,
+        )
         due = [triggers.due_view(d) for d in triggers.due(session) if d.facts.get("change_id") == row.id]
         return {"change_id": row.id, "kind": row.kind, "title": row.title, "assessment_due": due}
 
@@ -75,18 +85,31 @@ def assessment_status(svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
         triggers.check(session, pack=pack, now=now)
         return {
             "counts": triggers.counts(session, now=now, window_days=pack.assessment.mau_window_days),
-            "thresholds": {"registered_users": pack.assessment.registered_users,
-                           "monthly_active_users": pack.assessment.monthly_active_users},
+            "thresholds": {
+                "registered_users": pack.assessment.registered_users,
+                "monthly_active_users": pack.assessment.monthly_active_users,
+            },
             "due": [triggers.due_view(d) for d in triggers.due(session)],
-            "notices": [{"id": n.id, "kind": n.kind, "message": {"zh": n.message_zh, "en": n.message_en},
-                         "data": n.data, "created_at": n.created_at.isoformat() + "Z"} for n in triggers.notices(session)],
+            "notices": [
+                {
+                    "id": n.id,
+                    "kind": n.kind,
+                    "message": {"zh": n.message_zh, "en": n.message_en},
+                    "data": n.data,
+                    "created_at": n.created_at.isoformat() + "Z",
+                }
+                for n in triggers.notices(session)
+            ],
         }
 
 
 @router.get("/v1/operator/assessment/report")
 def assessment_report(
-    svc: ServicesDep, who: StaffDep,
-    start: Annotated[datetime | None, Query(alias="from", description="Start (ISO time); default all recorded.")] = None,
+    svc: ServicesDep,
+    who: StaffDep,
+    start: Annotated[
+        datetime | None, Query(alias="from", description="Start (ISO time); default all recorded.")
+    ] = None,
     end: Annotated[datetime | None, Query(alias="to", description="End (ISO time).")] = None,
 ) -> dict[str, Any]:
     """The assessment report as JSON for a period (A2); generating it is audited."""
@@ -94,9 +117,22 @@ def assessment_report(
     from companion_guard.rights import audit
 
     with session_scope(svc.sessions) as session:
-        report = build(session, packs=list(svc.guard.policy.packs), registry=svc.guard.registry,
-                       duties=svc.guard.duties, start=start, end=end, generated_by=f"{_role(who)}:{who.subject}",
-                       now=svc.clock.now())
-        audit.append(session, actor=(_role(who), who.subject or ""), action="report.generate", at=svc.clock.now(), target="assessment",
-                     details={"format": "json", **report["period"]})
+        report = build(
+            session,
+            packs=list(svc.guard.policy.packs),
+            registry=svc.guard.registry,
+            duties=svc.guard.duties,
+            start=start,
+            end=end,
+            generated_by=f"{_role(who)}:{who.subject}",
+            now=svc.clock.now(),
+        )
+        audit.append(
+            session,
+            actor=(_role(who), who.subject or ""),
+            action="report.generate",
+            at=svc.clock.now(),
+            target="assessment",
+            details={"format": "json", **report["period"]},
+        )
     return report

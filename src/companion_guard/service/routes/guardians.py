@@ -108,8 +108,9 @@ def invite_guardian(svc: ServicesDep, _: ProviderDep, user_id: str = UserId) -> 
 def give_consent(body: ConsentRequest, request: Request, svc: ServicesDep) -> dict[str, Any]:
     """Consent with an invitation code; answers the consent record and a guardian credential."""
     scope = ConsentScope.parse(body.scope)
-    check_contact(body.guardian.stored() if body.guardian else None,
-                  allow_private=svc.settings.allow_private_webhooks)
+    check_contact(
+        body.guardian.stored() if body.guardian else None, allow_private=svc.settings.allow_private_webhooks
+    )
     now = svc.clock.now()
     caller: Principal | None = None
     if bearer(request):
@@ -347,5 +348,3 @@ def wallet_authorize(body: WalletRequest, svc: ServicesDep, _: ProviderDep) -> d
             unknown_age_group=svc.guard.policy.primary.defaults.unknown_age_group,
             pack=svc.guard.policy.primary,
         )
-
-

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -30,7 +29,11 @@ def readyz(svc: ServicesDep) -> dict[str, Any]:
     """Readiness: the database answers and the packs are loaded."""
     with svc.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return {"status": "ready", "packs": [p.id for p in svc.guard.policy.packs], "detectors": len(svc.guard.registry)}
+    return {
+        "status": "ready",
+        "packs": [p.id for p in svc.guard.policy.packs],
+        "detectors": len(svc.guard.registry),
+    }
 
 
 class ClockAdvance(BaseModel):

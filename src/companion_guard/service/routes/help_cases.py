@@ -101,7 +101,9 @@ def get_help_case(svc: ServicesDep, _: StaffDep, case_id: CaseId) -> dict[str, A
 
 
 @router.post("/v1/help-cases/{case_id}/respond")
-def respond_help_case(body: CaseAnswer, svc: ServicesDep, principal: StaffDep, case_id: CaseId) -> dict[str, Any]:
+def respond_help_case(
+    body: CaseAnswer, svc: ServicesDep, principal: StaffDep, case_id: CaseId
+) -> dict[str, Any]:
     """Record a human's answer: acknowledge (the first response), add a note, or resolve."""
     now = svc.clock.now()
     action = body.action or ("resolve" if body.close else ("note" if body.note else "acknowledge"))

@@ -44,9 +44,13 @@ UserId = Path(min_length=1, max_length=128, description="The provider's id for t
 
 @router.get("/v1/operator/users/{user_id}/messages")
 def read_messages(
-    who: CallerDep, r: RightsDep, user_id: str = UserId,
+    who: CallerDep,
+    r: RightsDep,
+    user_id: str = UserId,
     reason: str | None = Query(
-        None, max_length=2000, description=f"Why you need to read them (audited); at least {MIN_REASON} characters."
+        None,
+        max_length=2000,
+        description=f"Why you need to read them (audited); at least {MIN_REASON} characters.",
     ),
     limit: int = Query(50, ge=1, le=500),
 ) -> dict[str, Any]:
@@ -62,12 +66,25 @@ def read_messages(
     with session_scope(r.sessions) as session:
         rows = repo.recent_messages(session, user_id, limit)
         data = [
-            {"id": m.id, "turn_id": m.turn_id, "persona_id": m.persona_id, "role": m.role,
-             "content": repo.message_text(session, m), "created_at": iso(m.created_at)}
+            {
+                "id": m.id,
+                "turn_id": m.turn_id,
+                "persona_id": m.persona_id,
+                "role": m.role,
+                "content": repo.message_text(session, m),
+                "created_at": iso(m.created_at),
+            }
             for m in rows
         ]
-        audit.append(session, actor=who, action=AuditAction.CONTENT_READ, at=now, subject_user=user_id,
-                     reason=reason, details={"messages": len(data)})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.CONTENT_READ,
+            at=now,
+            subject_user=user_id,
+            reason=reason,
+            details={"messages": len(data)},
+        )
         return {"user_id": user_id, "data": data}
 
 
@@ -81,41 +98,70 @@ def add_restriction(body: RestrictionRequest, who: CallerDep, r: RightsDep) -> d
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         row = controls.restrict(
-            session, kind=body.kind, user_id=body.user_id, persona_id=body.persona_id, reason=body.reason,
-            by=actor(who), at=now, until=body.until, incident_id=body.incident_id, severity=body.severity,
+            session,
+            kind=body.kind,
+            user_id=body.user_id,
+            persona_id=body.persona_id,
+            reason=body.reason,
+            by=actor(who),
+            at=now,
+            until=body.until,
+            incident_id=body.incident_id,
+            severity=body.severity,
         )
         action = AuditAction.SUSPEND if row.kind == "suspension" else AuditAction.RESTRICT
-        audit.append(session, actor=who, action=action, at=now, subject_user=row.user_id, target=row.id,
-                     reason=body.reason, details={"kind": row.kind, "persona_id": row.persona_id,
-                                                  "incident_id": row.incident_id})
+        audit.append(
+            session,
+            actor=who,
+            action=action,
+            at=now,
+            subject_user=row.user_id,
+            target=row.id,
+            reason=body.reason,
+            details={"kind": row.kind, "persona_id": row.persona_id, "incident_id": row.incident_id},
+        )
         return controls.restriction_dict(row)
 
 
 @router.get("/v1/operator/restrictions")
 def list_restrictions(
-    who: CallerDep, r: RightsDep, user_id: str | None = Query(None, min_length=1, max_length=128),
+    who: CallerDep,
+    r: RightsDep,
+    user_id: str | None = Query(None, min_length=1, max_length=128),
     active: bool = Query(False, description="Only those in force now."),
 ) -> dict[str, Any]:
     """Restrictions on record (newest first), or only those in force."""
     check(who, Permission.RISK_READ)
     with session_scope(r.sessions) as session:
         if active:
-            rows = [x for x in controls.active(session, at=r.clock.now(), user_id=user_id)
-                    if user_id is None or x.user_id == user_id]
+            rows = [
+                x
+                for x in controls.active(session, at=r.clock.now(), user_id=user_id)
+                if user_id is None or x.user_id == user_id
+            ]
         else:
             rows = controls.listing(session, user_id=user_id)
         return {"data": [controls.restriction_dict(x) for x in rows]}
 
 
 @router.delete("/v1/operator/restrictions/{restriction_id}")
-def lift_restriction(who: CallerDep, r: RightsDep, restriction_id: str = Path(min_length=1, max_length=64)) -> dict[str, Any]:
+def lift_restriction(
+    who: CallerDep, r: RightsDep, restriction_id: str = Path(min_length=1, max_length=64)
+) -> dict[str, Any]:
     """Lift a restriction (it stays on record and on its incident's timeline)."""
     check(who, Permission.RISK_WRITE)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         row = controls.lift(session, restriction_id, by=actor(who), at=now)
-        audit.append(session, actor=who, action=AuditAction.LIFT, at=now, subject_user=row.user_id, target=row.id,
-                     details={"kind": row.kind})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.LIFT,
+            at=now,
+            subject_user=row.user_id,
+            target=row.id,
+            details={"kind": row.kind},
+        )
         return controls.restriction_dict(row)
 
 
@@ -125,10 +171,27 @@ def suspend(body: SuspendRequest, who: CallerDep, r: RightsDep, user_id: str = U
     check(who, Permission.RISK_WRITE)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
-        row = controls.restrict(session, kind="suspension", user_id=user_id, persona_id=None, reason=body.reason,
-                                by=actor(who), at=now, until=body.until, incident_id=body.incident_id)
-        audit.append(session, actor=who, action=AuditAction.SUSPEND, at=now, subject_user=user_id, target=row.id,
-                     reason=body.reason, details={"incident_id": row.incident_id})
+        row = controls.restrict(
+            session,
+            kind="suspension",
+            user_id=user_id,
+            persona_id=None,
+            reason=body.reason,
+            by=actor(who),
+            at=now,
+            until=body.until,
+            incident_id=body.incident_id,
+        )
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.SUSPEND,
+            at=now,
+            subject_user=user_id,
+            target=row.id,
+            reason=body.reason,
+            details={"incident_id": row.incident_id},
+        )
         return controls.restriction_dict(row)
 
 
@@ -143,8 +206,15 @@ def unsuspend(body: ReasonRequest, who: CallerDep, r: RightsDep, user_id: str = 
             for x in controls.active(session, at=now, user_id=user_id, kinds=("suspension",))
             if x.user_id == user_id
         ]
-        audit.append(session, actor=who, action=AuditAction.LIFT, at=now, subject_user=user_id,
-                     reason=body.reason, details={"lifted": [x.id for x in lifted]})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.LIFT,
+            at=now,
+            subject_user=user_id,
+            reason=body.reason,
+            details={"lifted": [x.id for x in lifted]},
+        )
         return {"user_id": user_id, "lifted": [controls.restriction_dict(x) for x in lifted]}
 
 
@@ -166,11 +236,24 @@ def put_kill_switch(body: KillSwitchRequest, who: CallerDep, r: RightsDep) -> di
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         state = controls.set_kill_switch(
-            session, engaged=body.engaged, reason=body.reason, by=actor(who), at=now, message_zh=body.message_zh,
-            message_en=body.message_en, incident_id=body.incident_id,
+            session,
+            engaged=body.engaged,
+            reason=body.reason,
+            by=actor(who),
+            at=now,
+            message_zh=body.message_zh,
+            message_en=body.message_en,
+            incident_id=body.incident_id,
         )
-        audit.append(session, actor=who, action=AuditAction.KILL_SWITCH, at=now, target="global",
-                     reason=body.reason, details={"engaged": body.engaged, "incident_id": state.incident_id})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.KILL_SWITCH,
+            at=now,
+            target="global",
+            reason=body.reason,
+            details={"engaged": body.engaged, "incident_id": state.incident_id},
+        )
         return state.to_dict()
 
 
@@ -184,26 +267,43 @@ def schedule_notice(body: NoticeRequest, who: CallerDep, r: RightsDep) -> dict[s
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         row = notices.schedule(
-            session, scope=body.scope, persona_id=body.persona_id, notice_from=body.notice_from or now,
-            ends_at=body.ends_at, by=actor(who), at=now, message_zh=body.message_zh, message_en=body.message_en,
+            session,
+            scope=body.scope,
+            persona_id=body.persona_id,
+            notice_from=body.notice_from or now,
+            ends_at=body.ends_at,
+            by=actor(who),
+            at=now,
+            message_zh=body.message_zh,
+            message_en=body.message_en,
         )
-        audit.append(session, actor=who, action=AuditAction.NOTICE, at=now, target=row.id,
-                     details={"scope": row.scope, "persona_id": row.persona_id, "ends_at": iso(row.ends_at)})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.NOTICE,
+            at=now,
+            target=row.id,
+            details={"scope": row.scope, "persona_id": row.persona_id, "ends_at": iso(row.ends_at)},
+        )
         return notices.notice_dict(row)
 
 
 @router.get("/v1/operator/notices")
-def list_notices(
-    who: CallerDep, r: RightsDep, include_cancelled: bool = Query(False)
-) -> dict[str, Any]:
+def list_notices(who: CallerDep, r: RightsDep, include_cancelled: bool = Query(False)) -> dict[str, Any]:
     """Every scheduled end, soonest first."""
     check(who, Permission.RISK_READ)
     with session_scope(r.sessions) as session:
-        return {"data": [notices.notice_dict(n) for n in notices.listing(session, include_cancelled=include_cancelled)]}
+        return {
+            "data": [
+                notices.notice_dict(n) for n in notices.listing(session, include_cancelled=include_cancelled)
+            ]
+        }
 
 
 @router.delete("/v1/operator/notices/{notice_id}")
-def cancel_notice(who: CallerDep, r: RightsDep, notice_id: str = Path(min_length=1, max_length=64)) -> dict[str, Any]:
+def cancel_notice(
+    who: CallerDep, r: RightsDep, notice_id: str = Path(min_length=1, max_length=64)
+) -> dict[str, Any]:
     """Cancel a scheduled end."""
     check(who, Permission.NOTICE_WRITE)
     now = r.clock.now()
@@ -218,14 +318,19 @@ def cancel_notice(who: CallerDep, r: RightsDep, notice_id: str = Path(min_length
 
 @router.get("/v1/operator/incidents")
 def list_incidents(
-    who: CallerDep, r: RightsDep,
+    who: CallerDep,
+    r: RightsDep,
     status: str | None = Query(None, pattern="^(open|mitigated|closed)$"),
 ) -> dict[str, Any]:
     """Incidents, newest first."""
     check(who, Permission.RISK_READ)
     with session_scope(r.sessions) as session:
-        return {"data": [incidents.incident_dict(session, i, timeline=False)
-                         for i in incidents.listing(session, status=status)]}
+        return {
+            "data": [
+                incidents.incident_dict(session, i, timeline=False)
+                for i in incidents.listing(session, status=status)
+            ]
+        }
 
 
 @router.post("/v1/operator/incidents", status_code=201)
@@ -234,15 +339,24 @@ def open_incident(body: IncidentRequest, who: CallerDep, r: RightsDep) -> dict[s
     check(who, Permission.RISK_WRITE)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
-        row = incidents.open_incident(session, title=body.title, severity=body.severity, by=actor(who), at=now,
-                                      note=body.note)
-        audit.append(session, actor=who, action=AuditAction.INCIDENT, at=now, target=row.id,
-                     details={"opened": True, "severity": row.severity})
+        row = incidents.open_incident(
+            session, title=body.title, severity=body.severity, by=actor(who), at=now, note=body.note
+        )
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.INCIDENT,
+            at=now,
+            target=row.id,
+            details={"opened": True, "severity": row.severity},
+        )
         return incidents.incident_dict(session, row)
 
 
 @router.get("/v1/operator/incidents/{incident_id}")
-def get_incident(who: CallerDep, r: RightsDep, incident_id: str = Path(min_length=1, max_length=64)) -> dict[str, Any]:
+def get_incident(
+    who: CallerDep, r: RightsDep, incident_id: str = Path(min_length=1, max_length=64)
+) -> dict[str, Any]:
     """An incident with its whole timeline."""
     check(who, Permission.RISK_READ)
     with session_scope(r.sessions) as session:
@@ -250,18 +364,28 @@ def get_incident(who: CallerDep, r: RightsDep, incident_id: str = Path(min_lengt
 
 
 @router.post("/v1/operator/incidents/{incident_id}/events")
-def update_incident(body: IncidentUpdate, who: CallerDep, r: RightsDep, incident_id: str = Path(min_length=1, max_length=64)) -> dict[str, Any]:
+def update_incident(
+    body: IncidentUpdate, who: CallerDep, r: RightsDep, incident_id: str = Path(min_length=1, max_length=64)
+) -> dict[str, Any]:
     """Add a note to an incident's timeline, optionally moving its status."""
     check(who, Permission.RISK_WRITE)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         if body.status is not None:
-            row = incidents.set_status(session, incident_id, status=body.status, note=body.note, by=actor(who), at=now)
+            row = incidents.set_status(
+                session, incident_id, status=body.status, note=body.note, by=actor(who), at=now
+            )
         else:
             incidents.add_event(session, incident_id, kind="note", note=body.note, by=actor(who), at=now)
             row = incidents.get(session, incident_id)
-        audit.append(session, actor=who, action=AuditAction.INCIDENT, at=now, target=incident_id,
-                     details={"status": row.status})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.INCIDENT,
+            at=now,
+            target=incident_id,
+            details={"status": row.status},
+        )
         return incidents.incident_dict(session, row)
 
 
@@ -270,20 +394,27 @@ def update_incident(body: IncidentUpdate, who: CallerDep, r: RightsDep, incident
 
 @router.get("/v1/operator/complaints")
 def triage_queue(
-    who: CallerDep, r: RightsDep,
+    who: CallerDep,
+    r: RightsDep,
     status: str | None = Query(None, pattern="^(open|in_progress|answered|closed)$"),
 ) -> dict[str, Any]:
     """Complaints, appeals and reports, oldest first; auditors see times and status, not text."""
     check(who, Permission.COMPLAINT_READ_ALL)
     with session_scope(r.sessions) as session:
         rows = complaints.listing(session, status=status)
-        return {"data": [complaints.complaint_dict(session, r.keys, c, with_text=who.role is Role.OPERATOR)
-                         for c in rows]}
+        return {
+            "data": [
+                complaints.complaint_dict(session, r.keys, c, with_text=who.role is Role.OPERATOR)
+                for c in rows
+            ]
+        }
 
 
 @router.get("/v1/operator/complaints/stats")
 def complaint_stats(
-    who: CallerDep, r: RightsDep, since: datetime | None = Query(None, description="Only those filed since then.")
+    who: CallerDep,
+    r: RightsDep,
+    since: datetime | None = Query(None, description="Only those filed since then."),
 ) -> dict[str, Any]:
     """Counts by kind and status, and first-response / resolution times (p50, p90) for reports."""
     check(who, Permission.COMPLAINT_READ_ALL)
@@ -292,15 +423,32 @@ def complaint_stats(
 
 
 @router.patch("/v1/operator/complaints/{complaint_id}")
-def triage(body: ComplaintUpdate, who: CallerDep, r: RightsDep, complaint_id: str = Path(min_length=1, max_length=64)) -> dict[str, Any]:
+def triage(
+    body: ComplaintUpdate, who: CallerDep, r: RightsDep, complaint_id: str = Path(min_length=1, max_length=64)
+) -> dict[str, Any]:
     """Assign, answer, move or close a complaint (first-response and close times are stamped)."""
     check(who, Permission.COMPLAINT_TRIAGE)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
-        row = complaints.update(session, r.keys, complaint_id, by=actor(who), at=now, status=body.status,
-                                answer=body.answer, assignee=body.assignee)
-        audit.append(session, actor=who, action=AuditAction.COMPLAINT_UPDATE, at=now, subject_user=row.user_id,
-                     target=row.id, details={"status": row.status, "answered": body.answer is not None})
+        row = complaints.update(
+            session,
+            r.keys,
+            complaint_id,
+            by=actor(who),
+            at=now,
+            status=body.status,
+            answer=body.answer,
+            assignee=body.assignee,
+        )
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.COMPLAINT_UPDATE,
+            at=now,
+            subject_user=row.user_id,
+            target=row.id,
+            details={"status": row.status, "answered": body.answer is not None},
+        )
         return complaints.complaint_dict(session, r.keys, row)
 
 
@@ -312,12 +460,18 @@ def flow_register(who: CallerDep, r: RightsDep, limit: int = Query(200, ge=1, le
     """The declared outbound flows and the latest entries of the flow log."""
     check(who, Permission.FLOW_READ)
     with session_scope(r.sessions) as session:
-        return {"declared": [f.to_dict() for f in r.flows.all()], "log": flows.log_entries(session, limit=limit)}
+        return {
+            "declared": [f.to_dict() for f in r.flows.all()],
+            "log": flows.log_entries(session, limit=limit),
+        }
 
 
 @router.get("/v1/audit")
 def audit_log(
-    who: CallerDep, r: RightsDep, after: int = Query(0, ge=0, le=2**62), limit: int = Query(100, ge=1, le=1000),
+    who: CallerDep,
+    r: RightsDep,
+    after: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(100, ge=1, le=1000),
     subject_user: str | None = Query(None, min_length=1, max_length=128),
     action: str | None = Query(None, min_length=1, max_length=64),
 ) -> dict[str, Any]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
@@ -25,8 +23,12 @@ PersonaId = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
 def persona_view(p: Persona) -> dict[str, Any]:
     """A persona as the API shows it."""
     return {
-        "id": p.id, "display_name": p.display_name, "relationship": p.relationship,
-        "system_prompt": p.system_prompt, "upstream_model": p.upstream_model, "kind": p.kind or "companion",
+        "id": p.id,
+        "display_name": p.display_name,
+        "relationship": p.relationship,
+        "system_prompt": p.system_prompt,
+        "upstream_model": p.upstream_model,
+        "kind": p.kind or "companion",
     }
 
 
@@ -39,8 +41,12 @@ def list_models(svc: ServicesDep, _: ProviderDep) -> dict[str, Any]:
         "object": "list",
         "data": [
             {
-                "id": p.id, "object": "model", "created": int(p.created_at.timestamp()), "owned_by": "companion-guard",
-                "display_name": p.display_name, "relationship": p.relationship,
+                "id": p.id,
+                "object": "model",
+                "created": int(p.created_at.timestamp()),
+                "owned_by": "companion-guard",
+                "display_name": p.display_name,
+                "relationship": p.relationship,
             }
             for p in personas
         ],
@@ -48,7 +54,9 @@ def list_models(svc: ServicesDep, _: ProviderDep) -> dict[str, Any]:
 
 
 @router.put("/v1/personas/{persona_id}")
-def put_persona(body: PersonaUpdate, svc: ServicesDep, _: ProviderDep, persona_id: str = PersonaId) -> dict[str, Any]:
+def put_persona(
+    body: PersonaUpdate, svc: ServicesDep, _: ProviderDep, persona_id: str = PersonaId
+) -> dict[str, Any]:
     """Create or replace a persona."""
     now = svc.clock.now()
     with session_scope(svc.sessions) as session:
@@ -85,7 +93,13 @@ def delete_persona(svc: ServicesDep, caller: StaffDep, persona_id: str = Persona
         if p is None:
             raise NotFoundError(f"unknown persona {persona_id!r}")
         session.delete(p)
-        audit.append(session, actor=(caller.role, caller.subject or f"key:{caller.key_id}"), action="persona.delete", at=now, target=persona_id,
-                     details={"display_name": p.display_name})
+        audit.append(
+            session,
+            actor=(caller.role, caller.subject or f"key:{caller.key_id}"),
+            action="persona.delete",
+            at=now,
+            target=persona_id,
+            details={"display_name": p.display_name},
+        )
     svc.guard.forget_persona(persona_id)
     return {"id": persona_id, "deleted": True}

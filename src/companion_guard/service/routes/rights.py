@@ -101,7 +101,9 @@ RightsDep = Annotated[Rights, Depends(rights)]
 
 @router.get("/v1/users/{user_id}/export", responses={200: {"content": {"application/zip": {}}}})
 def export_user(
-    who: CallerDep, r: RightsDep, user_id: str = UserId,
+    who: CallerDep,
+    r: RightsDep,
+    user_id: str = UserId,
     format: str = Query("json", pattern="^(json|zip)$", description="json, or zip (with a README)"),
 ) -> Response:
     """Export everything stored about a user, as JSON or as a ZIP with a README."""
@@ -109,12 +111,22 @@ def export_user(
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         data = export.build(session, r.keys, user_id, at=now)
-        audit.append(session, actor=who, action=AuditAction.EXPORT, at=now, subject_user=user_id,
-                     target=format, details={"messages": len(data["messages"]), "format": format})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.EXPORT,
+            at=now,
+            subject_user=user_id,
+            target=format,
+            details={"messages": len(data["messages"]), "format": format},
+        )
     if format == "zip":
         return Response(
-            export.to_zip(data), media_type="application/zip",
-            headers={"Content-Disposition": f'attachment; filename="companion-guard-export-{_safe(user_id)}.zip"'},
+            export.to_zip(data),
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="companion-guard-export-{_safe(user_id)}.zip"'
+            },
         )
     return JSONResponse(data)
 
@@ -133,9 +145,15 @@ def delete_user_data(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dic
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         receipt = deletion.delete_user(session, r.keys, user_id, by=actor(who), at=now)
-        audit.append(session, actor=who, action=AuditAction.DELETE_USER, at=now, subject_user=user_id,
-                     target=receipt.id, details={"rows_deleted": receipt.rows_deleted,
-                                                 "key_destroyed": receipt.key_destroyed})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.DELETE_USER,
+            at=now,
+            subject_user=user_id,
+            target=receipt.id,
+            details={"rows_deleted": receipt.rows_deleted, "key_destroyed": receipt.key_destroyed},
+        )
     deletion.scrub_sqlite(r.engine)
     return receipt.to_dict()
 
@@ -149,8 +167,15 @@ def delete_conversation(
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         receipt = deletion.delete_conversation(session, r.keys, user_id, persona_id, by=actor(who), at=now)
-        audit.append(session, actor=who, action=AuditAction.DELETE_CONVERSATION, at=now, subject_user=user_id,
-                     target=persona_id, details={"rows_deleted": receipt.rows_deleted, "receipt": receipt.id})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.DELETE_CONVERSATION,
+            at=now,
+            subject_user=user_id,
+            target=persona_id,
+            details={"rows_deleted": receipt.rows_deleted, "receipt": receipt.id},
+        )
     deletion.scrub_sqlite(r.engine)
     return receipt.to_dict()
 
@@ -170,15 +195,24 @@ def quit_service(
     body = body or QuitRequest()
     now = r.clock.now()
     with session_scope(r.sessions) as session:
-        account, receipt = deletion.close_account(session, r.keys, user_id, delete_data=body.delete_data,
-                                                  by=actor(who), at=now)
-        audit.append(session, actor=who, action=AuditAction.QUIT, at=now, subject_user=user_id,
-                     details={"delete_data": body.delete_data, "receipt": receipt.id if receipt else None})
+        account, receipt = deletion.close_account(
+            session, r.keys, user_id, delete_data=body.delete_data, by=actor(who), at=now
+        )
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.QUIT,
+            at=now,
+            subject_user=user_id,
+            details={"delete_data": body.delete_data, "receipt": receipt.id if receipt else None},
+        )
     services(request).verifier.forget()  # the user's own keys were dropped
     if receipt is not None:
         deletion.scrub_sqlite(r.engine)
     return {
-        "user_id": user_id, "status": account.status, "closed_at": account.closed_at.isoformat() + "Z",
+        "user_id": user_id,
+        "status": account.status,
+        "closed_at": account.closed_at.isoformat() + "Z",
         "receipt": receipt.to_dict() if receipt else None,
         "message": {
             "zh": _QUIT_TEXT["zh"].format(deleted="您的数据已全部删除。" if receipt else ""),
@@ -213,16 +247,26 @@ def give_consent(body: ConsentRequest, who: CallerDep, r: RightsDep, user_id: st
     check(who, Permission.CONSENT_WRITE, user_id)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
-        row = consents.grant(session, user_id=user_id, purpose=body.purpose, recipient=body.recipient,
-                             by=actor(who), at=now)
-        audit.append(session, actor=who, action=AuditAction.CONSENT_GRANT, at=now, subject_user=user_id,
-                     target=row.id, details={"purpose": row.purpose, "recipient": row.recipient})
+        row = consents.grant(
+            session, user_id=user_id, purpose=body.purpose, recipient=body.recipient, by=actor(who), at=now
+        )
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.CONSENT_GRANT,
+            at=now,
+            subject_user=user_id,
+            target=row.id,
+            details={"purpose": row.purpose, "recipient": row.recipient},
+        )
         return consents.consent_dict(row)
 
 
 @router.delete("/v1/users/{user_id}/consents/{consent_id}")
 def withdraw_consent(
-    who: CallerDep, r: RightsDep, user_id: str = UserId,
+    who: CallerDep,
+    r: RightsDep,
+    user_id: str = UserId,
     consent_id: str = Path(min_length=1, max_length=64),
 ) -> dict[str, Any]:
     """Withdraw a consent; flows it covered are refused from now on."""
@@ -230,8 +274,15 @@ def withdraw_consent(
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         row = consents.withdraw(session, user_id=user_id, consent_id=consent_id, by=actor(who), at=now)
-        audit.append(session, actor=who, action=AuditAction.CONSENT_WITHDRAW, at=now, subject_user=user_id,
-                     target=row.id, details={"purpose": row.purpose, "recipient": row.recipient})
+        audit.append(
+            session,
+            actor=who,
+            action=AuditAction.CONSENT_WITHDRAW,
+            at=now,
+            subject_user=user_id,
+            target=row.id,
+            details={"purpose": row.purpose, "recipient": row.recipient},
+        )
         return consents.consent_dict(row)
 
 
@@ -255,7 +306,9 @@ async def transfer(
     host = flows.host_of(url)
     flow = r.flows.find(flows.TRANSFER, host)
     if flow is None:
-        raise Forbidden(f"{host!r} is not a declared transfer recipient (COMPANION_GUARD_TRANSFER_RECIPIENTS)")
+        raise Forbidden(
+            f"{host!r} is not a declared transfer recipient (COMPANION_GUARD_TRANSFER_RECIPIENTS)"
+        )
 
     def _prepare() -> tuple[bool, dict[str, Any] | None]:
         now = r.clock.now()
@@ -264,8 +317,15 @@ async def transfer(
             if not decision.allowed:
                 return False, None
             data = export.build(session, r.keys, user_id, at=now)
-            audit.append(session, actor=who, action=AuditAction.TRANSFER, at=now, subject_user=user_id,
-                         target=host, details={"basis": decision.basis, "messages": len(data["messages"])})
+            audit.append(
+                session,
+                actor=who,
+                action=AuditAction.TRANSFER,
+                at=now,
+                subject_user=user_id,
+                target=host,
+                details={"basis": decision.basis, "messages": len(data["messages"])},
+            )
             return True, data
 
     allowed, data = await anyio.to_thread.run_sync(_prepare)
@@ -298,8 +358,15 @@ def file_complaint(body: ComplaintRequest, who: PublicDep, r: RightsDep) -> dict
         check(who, Permission.COMPLAINT_FILE, user_id)
     with session_scope(r.sessions) as session:
         filed = complaints.file(
-            session, r.keys, kind=body.kind, subject=body.subject, body=body.body, at=r.clock.now(),
-            user_id=user_id, contact=body.contact, message_ref=body.message_ref,
+            session,
+            r.keys,
+            kind=body.kind,
+            subject=body.subject,
+            body=body.body,
+            at=r.clock.now(),
+            user_id=user_id,
+            contact=body.contact,
+            message_ref=body.message_ref,
         )
         out = complaints.complaint_dict(session, r.keys, filed.complaint)
     if filed.token:
@@ -309,7 +376,9 @@ def file_complaint(body: ComplaintRequest, who: PublicDep, r: RightsDep) -> dict
 
 @router.get("/v1/complaints/{complaint_id}")
 def get_complaint(
-    who: PublicDep, r: RightsDep, complaint_id: str = Path(min_length=1, max_length=64),
+    who: PublicDep,
+    r: RightsDep,
+    complaint_id: str = Path(min_length=1, max_length=64),
     x_complaint_token: str | None = Header(None, max_length=200, description="The token a public filer got."),
 ) -> dict[str, Any]:
     """A complaint's status, times and answer: for its filer (token or account) and operators."""
@@ -344,7 +413,12 @@ def public_notices(r: RightsDep) -> dict[str, Any]:
     with session_scope(r.sessions) as session:
         now = r.clock.now()
         rows = [n for n in notices.listing(session) if n.ends_at > now.replace(tzinfo=None)]
-        return {"data": [
-            {**notices.notice_dict(n), "text": {"zh": notices.text(n, "zh-CN"), "en": notices.text(n, "en-US")}}
-            for n in rows
-        ]}
+        return {
+            "data": [
+                {
+                    **notices.notice_dict(n),
+                    "text": {"zh": notices.text(n, "zh-CN"), "en": notices.text(n, "en-US")},
+                }
+                for n in rows
+            ]
+        }

@@ -18,8 +18,12 @@ from companion_guard.store.tables import User
 
 router = APIRouter(tags=["users"])
 
-UserId = Path(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$",
-              description="The provider's id for the end user (printable, no control characters).")
+UserId = Path(
+    min_length=1,
+    max_length=128,
+    pattern=r"^[^\x00-\x1f\x7f]+$",
+    description="The provider's id for the end user (printable, no control characters).",
+)
 
 
 def user_view(session: Any, user: User, now: datetime) -> dict[str, Any]:

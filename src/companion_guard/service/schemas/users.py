@@ -21,14 +21,20 @@ class Contact(BaseModel):
     email: EmailStr | None = None
     webhook: HttpUrl | None = None
     phone: str | None = Field(None, max_length=32)
-    locale: str | None = Field(None, pattern=LOCALE_PATTERN, max_length=16,
-                               description="The contact's language for notifications (default: the user's).")
+    locale: str | None = Field(
+        None,
+        pattern=LOCALE_PATTERN,
+        max_length=16,
+        description="The contact's language for notifications (default: the user's).",
+    )
 
     @model_validator(mode="after")
     def _reachable(self) -> Contact:
         if not (self.email or self.webhook):
             # Nothing can deliver to a phone number yet: a phone-only contact would silently get nothing.
-            raise ValueError("a contact needs an email or a webhook (a phone number alone cannot be notified)")
+            raise ValueError(
+                "a contact needs an email or a webhook (a phone number alone cannot be notified)"
+            )
         return self
 
     def stored(self) -> dict[str, Any]:
@@ -41,12 +47,16 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    age: StrictInt | None = Field(None, ge=0, le=130, description="Declared age in years (a number, not true/false).")
+    age: StrictInt | None = Field(
+        None, ge=0, le=130, description="Declared age in years (a number, not true/false)."
+    )
     birth_date: date | None = Field(None, description="Birth date; wins over `age`.")
     locale: str | None = Field(None, pattern=LOCALE_PATTERN, max_length=35, description="e.g. zh-CN, en-US.")
     emergency_contact: Contact | None = Field(None, description="Who to tell in a crisis (I2).")
     name: str | None = Field(
-        None, min_length=1, max_length=100,
+        None,
+        min_length=1,
+        max_length=100,
         description="The user's name as registered: a guardian or emergency contact is told who needs them (sealed).",
     )
 
@@ -61,7 +71,8 @@ class PersonaUpdate(BaseModel):
     system_prompt: str = Field("", max_length=20000)
     upstream_model: str = Field("", max_length=200)
     kind: str = Field(
-        "companion", pattern=r"^(companion|customer_service|qa|assistant|education|research|other)$",
+        "companion",
+        pattern=r"^(companion|customer_service|qa|assistant|education|research|other)$",
         description="What the persona is for (S1): `companion` (continuous emotional interaction) or a kind "
         "the Measures leave out (`customer_service`, `qa`, `assistant`, `education`, `research`).",
     )

@@ -169,7 +169,9 @@ def upgrade() -> None:
     op.create_table(
         "rights_incident_events",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("incident_id", sa.String(36), sa.ForeignKey("rights_incidents.id"), nullable=False, index=True),
+        sa.Column(
+            "incident_id", sa.String(36), sa.ForeignKey("rights_incidents.id"), nullable=False, index=True
+        ),
         sa.Column("at", _TS, nullable=False),
         sa.Column("actor", sa.String(160), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
@@ -204,8 +206,18 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS rights_audit_append_only ON rights_audit_log")
         op.execute("DROP FUNCTION IF EXISTS rights_audit_append_only()")
     for name in (
-        "rights_incident_events", "rights_incidents", "rights_notices", "rights_kill_switch", "rights_restrictions",
-        "rights_complaints", "rights_audit_head", "rights_audit_log", "rights_flow_log", "rights_consents",
-        "rights_deletion_receipts", "rights_accounts", "rights_user_keys",
+        "rights_incident_events",
+        "rights_incidents",
+        "rights_notices",
+        "rights_kill_switch",
+        "rights_restrictions",
+        "rights_complaints",
+        "rights_audit_head",
+        "rights_audit_log",
+        "rights_flow_log",
+        "rights_consents",
+        "rights_deletion_receipts",
+        "rights_accounts",
+        "rights_user_keys",
     ):
         op.drop_table(name)

@@ -77,6 +77,11 @@ def downgrade() -> None:
     """Revert this revision."""
     with op.batch_alter_table("personas") as batch:
         batch.drop_column("kind")
-    for name in ("compliance_safety_tips", "compliance_filings", "compliance_operator_notices",
-                 "compliance_assessment_due", "compliance_changes"):
+    for name in (
+        "compliance_safety_tips",
+        "compliance_filings",
+        "compliance_operator_notices",
+        "compliance_assessment_due",
+        "compliance_changes",
+    ):
         op.drop_table(name)
