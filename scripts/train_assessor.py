@@ -142,15 +142,18 @@ def matrix(items: list[dict]) -> sparse.csr_matrix:
     return sparse.diags(np.array(scales, dtype=np.float32)) @ x
 
 
-def fit(x: sparse.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """One logistic head per column of ``y``; returns (weights (buckets, heads), bias (heads,))."""
+def fit(
+    x: sparse.csr_matrix, y: np.ndarray, c: float, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic head per column of ``y`` (items weighted by ``weight``, if given);
+    returns (weights (buckets, heads), bias (heads,))."""
     w = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
     b = np.full(y.shape[1], -6.0, dtype=np.float32)
     for j in range(y.shape[1]):
         if y[:, j].sum() < 3:
             continue
         model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
-        model.fit(x, y[:, j])
+        model.fit(x, y[:, j], sample_weight=weight)
         w[:, j] = model.coef_[0]
         b[j] = model.intercept_[0]
     return w, b

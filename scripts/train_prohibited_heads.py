@@ -35,8 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from train_assessor import cpsycoun_dialogues, load_corpus, probs  # noqa: E402
+from train_assessor import cpsycoun_dialogues, fit, load_corpus, probs  # noqa: E402
 
 from companion_guard.detectors import prohibited_assessment as P  # noqa: E402
 from companion_guard.detectors.features import BUCKETS, Row  # noqa: E402
@@ -180,20 +179,6 @@ def healthy_from_other_corpora(corpus: Path) -> tuple[list[dict], list[dict]]:
         if i["writer"] != "u4"
     ]
     return reply, user
-
-
-def fit(x: sparse.csr_matrix, y: np.ndarray, c: float, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One logistic head per column of ``y``, each item weighted (the corpus counts more than public sets)."""
-    w = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
-    b = np.full(y.shape[1], -6.0, dtype=np.float32)
-    for j in range(y.shape[1]):
-        if y[:, j].sum() < 3:
-            continue
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
-        model.fit(x, y[:, j], sample_weight=weight)
-        w[:, j] = model.coef_[0]
-        b[j] = model.intercept_[0]
-    return w, b
 
 
 def thresholds(

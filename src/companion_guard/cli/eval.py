@@ -194,7 +194,6 @@ def _corpus_figures(users: list[Path], replies: list[Path], learned: str, markdo
     from companion_guard.evaluation.corpus import (
         evaluate_replies,
         evaluate_user,
-        read_jsonl,
         reply_markdown,
         user_markdown,
     )
@@ -203,10 +202,8 @@ def _corpus_figures(users: list[Path], replies: list[Path], learned: str, markdo
     parts: list[str] = []
     registry = make_registry(learned)
     for path in users:
-        if not path.is_file():
-            raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
         t0 = time.perf_counter()
-        fig = evaluate_user(registry, read_jsonl(path))
+        fig = evaluate_user(registry, _items(path))
         typer.echo(json.dumps(fig.as_dict(), ensure_ascii=False, indent=1))
         typer.echo(f"({fig.n} messages in {time.perf_counter() - t0:.1f} s)")
         parts.append(user_markdown(fig, str(path)))
@@ -215,17 +212,10 @@ def _corpus_figures(users: list[Path], replies: list[Path], learned: str, markdo
 
         guard = offline_guard(registry)
         for path in replies:
-            if not path.is_file():
-                raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
-            rfig = evaluate_replies(guard, read_jsonl(path))
+            rfig = evaluate_replies(guard, _items(path))
             typer.echo(json.dumps(rfig.as_dict(), ensure_ascii=False, indent=1))
             parts.append(reply_markdown(rfig, str(path)))
-    for part in parts:
-        typer.echo(part)
-    if markdown is not None:
-        markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text("\n".join(parts), encoding="utf-8")
-        typer.echo(f"wrote {markdown}")
+    _print_parts(parts, markdown)
 
 
 def _prohibited_figures(
@@ -235,7 +225,6 @@ def _prohibited_figures(
     import json
     import time
 
-    from companion_guard.evaluation.corpus import read_jsonl
     from companion_guard.evaluation.guard_for_eval import offline_guard
     from companion_guard.evaluation.prohibited import evaluate, measure_sets
     from companion_guard.evaluation.prohibited import markdown as render
@@ -244,10 +233,8 @@ def _prohibited_figures(
     guard = offline_guard(make_registry(learned))
     parts: list[str] = []
     for path in paths:
-        if not path.is_file():
-            raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
         t0 = time.perf_counter()
-        fig = evaluate(guard, read_jsonl(path))
+        fig = evaluate(guard, _items(path))
         typer.echo(json.dumps(fig.as_dict(), ensure_ascii=False, indent=1))
         typer.echo(f"({time.perf_counter() - t0:.1f} s)")
         measured = None
@@ -255,6 +242,20 @@ def _prohibited_figures(
             measured = measure_sets(guard, data, limit=limit)
             typer.echo(json.dumps(measured, ensure_ascii=False, indent=1))
         parts.append(render(fig, str(path), measured))
+    _print_parts(parts, markdown)
+
+
+def _items(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    """The JSONL items of a corpus file, or a clear error naming it."""
+    from companion_guard.evaluation.corpus import read_jsonl
+
+    if not path.is_file():
+        raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
+    return read_jsonl(path)
+
+
+def _print_parts(parts: list[str], markdown: Path | None) -> None:
+    """Print the Markdown parts and write them to ``markdown`` when given."""
     for part in parts:
         typer.echo(part)
     if markdown is not None:
