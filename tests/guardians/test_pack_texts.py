@@ -15,6 +15,7 @@ import yaml
 from fastapi.testclient import TestClient
 from tests.conftest import PROVIDER_KEY, chat, event_kinds, make_settings
 from tests.fakes import ScriptedUpstream
+from tests.guardians.conftest import goto_local
 
 SHIPPED = Path(__file__).parents[2] / "src/companion_guard/policy/packs/cn-2026.yaml"
 
@@ -50,6 +51,7 @@ def _client(tmp_path: Path, pack: Path, upstream: ScriptedUpstream | None = None
     settings = make_settings(tmp_path, policy_packs=[str(pack)])
     app = create_app(settings, upstream=upstream, run_outbox=False)
     with TestClient(app, headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as client:
+        goto_local(client, 15)  # Shanghai daytime: a minor's turn is not stopped by quiet hours
         yield client
 
 

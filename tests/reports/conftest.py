@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import PROVIDER_KEY, make_settings
+from tests.guardians.conftest import goto_local
 from typer.testing import CliRunner
 
 PACK = Path(__file__).resolve().parents[2] / "src" / "companion_guard" / "policy" / "packs" / "cn-2026.yaml"
@@ -64,4 +65,5 @@ def start(tmp_path: Path, **overrides: Any) -> Iterator[TestClient]:
 
     app = create_app(make_settings(tmp_path, **overrides))
     with TestClient(app, headers={"Authorization": f"Bearer {PROVIDER_KEY}"}) as client:
+        goto_local(client, 15)  # Shanghai daytime: a minor's turn is not stopped by quiet hours
         yield client
