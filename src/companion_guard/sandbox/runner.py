@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -153,14 +153,10 @@ class Runner:
 
     # ------------------------------------------------------------------ the run
 
-    async def run(
-        self,
-        scenarios: list[Scenario],
-        *,
-        suite: str = "",
-        on_result: Callable[[ScenarioResult], None] | None = None,
-    ) -> tuple[RunInfo, list[ScenarioResult]]:
-        """Run every scenario; return the run's info and each scenario's result."""
+    async def _connected(
+        self, suite: str, work: Callable[[], Awaitable[list[Any]]]
+    ) -> tuple[RunInfo, list[Any]]:
+        """Run ``work`` with a client on the target open (``self.client``); time it and describe the run."""
         started = datetime.now(UTC)
         t0 = time.perf_counter()
         headers = {"Authorization": f"Bearer {self.target.key}"} if self.target.key else {}
@@ -169,7 +165,7 @@ class Runner:
         ) as client:
             self._http = client
             try:
-                results = await self._run_all(scenarios, on_result)
+                results = await work()
             finally:
                 self._http = None
         info = RunInfo(
@@ -183,6 +179,16 @@ class Runner:
             receiver=self.receiver.url if self.receiver else None,
         )
         return info, results
+
+    async def run(
+        self,
+        scenarios: list[Scenario],
+        *,
+        suite: str = "",
+        on_result: Callable[[ScenarioResult], None] | None = None,
+    ) -> tuple[RunInfo, list[ScenarioResult]]:
+        """Run every scenario; return the run's info and each scenario's result."""
+        return await self._connected(suite, lambda: self._run_all(scenarios, on_result))
 
     async def _run_all(
         self, scenarios: list[Scenario], on_result: Callable[[ScenarioResult], None] | None

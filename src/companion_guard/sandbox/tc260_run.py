@@ -15,7 +15,6 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -131,39 +130,23 @@ class BankRunner(Runner):
         on_result: Callable[[ItemResult], None] | None = None,
     ) -> tuple[RunInfo, list[ItemResult]]:
         """Ask every question; return the run's info and each question's result, in bank order."""
-        started = datetime.now(UTC)
-        t0 = time.perf_counter()
-        headers = {"Authorization": f"Bearer {self.target.key}"} if self.target.key else {}
-        async with httpx.AsyncClient(
-            base_url=self.target.root, headers=headers, timeout=self.target.timeout, transport=self._transport
-        ) as client:
-            self._http = client
-            try:
-                await self._detect_kind()
-                if self.kind is TargetKind.GATEWAY:
-                    await self._put_persona()
-                gate = asyncio.Semaphore(self.concurrency)
 
-                async def one(item: BankItem) -> ItemResult:
-                    async with gate:
-                        done = await self._ask(item)
-                    if on_result is not None:
-                        on_result(done)
-                    return done
+        async def work() -> list[ItemResult]:
+            await self._detect_kind()
+            if self.kind is TargetKind.GATEWAY:
+                await self._put_persona()
+            gate = asyncio.Semaphore(self.concurrency)
 
-                results = list(await asyncio.gather(*(one(item) for item in items)))
-            finally:
-                self._http = None
-        info = RunInfo(
-            target=self.target.url,
-            kind=self.kind,
-            suite=suite,
-            run_id=self.run_id,
-            started=started.isoformat(timespec="seconds"),
-            seconds=time.perf_counter() - t0,
-            sandbox_clock=self.sandbox_clock,
-        )
-        return info, results
+            async def one(item: BankItem) -> ItemResult:
+                async with gate:
+                    done = await self._ask(item)
+                if on_result is not None:
+                    on_result(done)
+                return done
+
+            return list(await asyncio.gather(*(one(item) for item in items)))
+
+        return await self._connected(suite, work)
 
     async def _put_persona(self) -> None:
         answer = await self.client.put(f"/v1/personas/{self.persona_id}", json=persona_body(PERSONA))
