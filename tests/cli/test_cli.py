@@ -96,3 +96,17 @@ def test_check_batch_keeps_lines_whose_text_holds_line_separators(tmp_path: Path
     got = [json.loads(x) for x in out.read_text(encoding="utf-8").split("\n") if x]
     assert [g["text"] for g in got] == texts
     assert {s["category"] for s in got[0]["signals"]} >= {"user.suicide_intent"}
+
+
+@pytest.mark.req("P1")
+def test_taxonomy_and_prohibited_eval_refuse_bad_input_clearly(tmp_path: Path) -> None:
+    bad_pack = run("taxonomy", "--pack", "no-such-pack", cwd=tmp_path)
+    assert (
+        bad_pack.returncode == 2
+        and "unknown policy pack" in bad_pack.stderr
+        and "Traceback" not in bad_pack.stderr
+    )
+    corpus = tmp_path / "bad.jsonl"
+    corpus.write_text('{"text": "好的", "direction": "user", "label": "none"}\nnot json\n', encoding="utf-8")
+    bad = run("eval", "--prohibited-corpus", str(corpus), cwd=tmp_path)
+    assert bad.returncode == 2 and "line 2" in bad.stderr and "Traceback" not in bad.stderr

@@ -246,12 +246,25 @@ def _prohibited_figures(
 
 
 def _items(path: Path) -> list[dict]:  # type: ignore[type-arg]
-    """The JSONL items of a corpus file, or a clear error naming it."""
-    from companion_guard.evaluation.corpus import read_jsonl
+    """The JSONL items of a corpus file, or a clear error naming the file and line."""
+    import json
+
+    from companion_guard.lines import split_lines
 
     if not path.is_file():
         raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
-    return read_jsonl(path)
+    items = []
+    for n, line in enumerate(split_lines(path.read_text(encoding="utf-8")), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{path} line {n}: not JSON ({exc})") from None
+        if not isinstance(item, dict) or not isinstance(item.get("text", item.get("reply")), str):
+            raise typer.BadParameter(f"{path} line {n}: needs an object with a string `text` (or `reply`)")
+        items.append(item)
+    return items
 
 
 def _print_parts(parts: list[str], markdown: Path | None) -> None:

@@ -16,10 +16,14 @@ def taxonomy(
     fmt: str = typer.Option("table", "--format", help="table, md or json."),
 ) -> None:
     """TC260-003 Appendix A, risk by risk: requirement, signal categories, rules, coverage."""
+    from companion_guard.exceptions import ConfigError
     from companion_guard.policy.loader import load_pack
     from companion_guard.policy.taxonomy import markdown, rows
 
-    loaded = load_pack(pack)
+    try:
+        loaded = load_pack(pack)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
     if standard not in loaded.taxonomy:
         raise typer.BadParameter(
             f"pack {loaded.id} has no taxonomy {standard!r}; it has: {', '.join(loaded.taxonomy) or 'none'}"
