@@ -62,3 +62,19 @@ def test_no_server_errors(case: Any, served: dict[str, Any]) -> None:
     assert response.status_code < 500, (
         f"{case.operation.method.upper()} {case.operation.path} → {response.status_code}: {response.text[:300]}"
     )
+
+
+@pytest.mark.req("D4", "M2")
+def test_an_implausible_birth_date_is_refused_not_a_server_error(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from tests.conftest import PROVIDER_KEY, make_settings
+
+    from companion_guard.service.app import create_app
+
+    with TestClient(
+        create_app(make_settings(tmp_path)), headers={"Authorization": f"Bearer {PROVIDER_KEY}"}
+    ) as c:
+        for bad in ("1870-01-01", "2999-01-01"):
+            resp = c.put("/v1/users/u-old", json={"birth_date": bad})
+            assert resp.status_code == 400 and "birth_date" in resp.text, resp.text
+        assert c.put("/v1/users/u-old", json={"birth_date": "1950-06-01"}).status_code == 200

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from companion_guard.types import Relationship
 
@@ -59,6 +68,14 @@ class UserUpdate(BaseModel):
         max_length=100,
         description="The user's name as registered: a guardian or emergency contact is told who needs them (sealed).",
     )
+
+    @field_validator("birth_date")
+    @classmethod
+    def _plausible_birth_date(cls, value: date | None) -> date | None:
+        """A birth date gives an age of 0–130, like ``age`` (a later date or a 19th-century one is a typo)."""
+        if value is not None and not (date.today().year - 131 <= value.year <= date.today().year):
+            raise ValueError("birth_date must give an age between 0 and 130")
+        return value
 
 
 class PersonaUpdate(BaseModel):
