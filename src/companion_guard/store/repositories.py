@@ -59,6 +59,11 @@ def codec() -> FieldCodec:
     return _codec
 
 
+def codec_for(session: Session) -> FieldCodec:
+    """The codec that seals and opens sensitive fields read or written through ``session``."""
+    return _codec
+
+
 # ---- users -------------------------------------------------------------------------
 
 
