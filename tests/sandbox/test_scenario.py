@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 
 from companion_guard.sandbox.scenario import (
-    Expectation,
+    AnyOfExpectation,
+    EventExpectation,
+    NoReplySignalExpectation,
+    ReplyContainsAnyExpectation,
     Scenario,
     ScenarioError,
     load_scenarios,
     load_suite,
+    parse_expectation,
     parse_scenario_file,
     shipped_suites,
 )
@@ -116,13 +120,19 @@ def test_bad_files_fail_with_clear_errors(text: str, message: str) -> None:
 
 @pytest.mark.req("X1")
 def test_expectation_helpers() -> None:
-    any_of = Expectation.model_validate(
+    any_of = parse_expectation(
         {"any_of": [{"event": "warning.fraud"}, {"reply_contains_any": [96110, "诈骗"]}]}
     )
-    assert not any_of.gateway_only
-    assert any_of.any_of is not None and any_of.any_of[1].reply_contains_any == ["96110", "诈骗"]
-    assert Expectation(event="reminder.time").gateway_only
-    assert not Expectation(no_reply_signal="reply.*").gateway_only
-    assert "reminder.time" in Expectation(event="reminder.time", level="high").describe()
+    assert isinstance(any_of, AnyOfExpectation) and not any_of.gateway_only
+    texts = any_of.any_of[1]
+    assert isinstance(texts, ReplyContainsAnyExpectation) and texts.reply_contains_any == ["96110", "诈骗"]
+    assert EventExpectation(event="reminder.time").gateway_only
+    assert not NoReplySignalExpectation(no_reply_signal="reply.*").gateway_only
+    assert "reminder.time" in EventExpectation(event="reminder.time", level="high").describe()
     with pytest.raises(ValueError, match="cannot hold"):
-        Expectation.model_validate({"any_of": [{"notify": "guardian"}]})
+        parse_expectation({"any_of": [{"notify": "guardian"}]})
+    # The YAML key tells the kind; an explicit `kind` must agree with the field it sets.
+    assert parse_expectation({"no_event": "x"}).kind == "no_event"
+    assert parse_expectation({"kind": "event", "event": "x"}) == EventExpectation(event="x")
+    with pytest.raises(ValueError, match="event"):
+        parse_expectation({"kind": "event", "no_event": "x"})

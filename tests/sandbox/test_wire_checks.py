@@ -9,7 +9,14 @@ import pytest
 
 from companion_guard.sandbox import checks
 from companion_guard.sandbox.results import Outcome, TurnRecord
-from companion_guard.sandbox.scenario import CountCheck, Expectation
+from companion_guard.sandbox.scenario import (
+    BodyContainsExpectation,
+    BodyExcludesExpectation,
+    CountCheck,
+    EventExpectation,
+    StatusExpectation,
+    parse_expectation,
+)
 from companion_guard.sandbox.wire import dig, fill, fill_json, parse_now, seconds_until
 
 
@@ -78,25 +85,27 @@ CRISIS = {"kind": "intervention.crisis", "level": "high", "display": "popup", "m
     ],
 )
 def test_turn_checks(exp: dict[str, object], turn: TurnRecord, outcome: Outcome) -> None:
-    assert checks.judge_turn(Expectation.model_validate(exp), turn, None)[0] is outcome
+    assert checks.judge_turn(parse_expectation(exp), turn, None).outcome is outcome
 
 
 @pytest.mark.req("X1")
 def test_http_any_of_and_count_checks() -> None:
     answer = httpx.Response(200, text='{"allowed":false,"reason":"cap"}')
-    assert checks.judge_http(Expectation(status=[200]), answer)[0] is Outcome.PASS
-    assert checks.judge_http(Expectation(body_excludes='"allowed":true'), answer)[0] is Outcome.PASS
-    assert checks.judge_http(Expectation(body_contains="cap"), answer)[0] is Outcome.PASS
-    assert checks.judge_http(Expectation(status=[201]), None)[0] is Outcome.ERROR
-    assert checks.combine_any([("a", Outcome.NOT_APPLICABLE), ("b", Outcome.PASS)])[0] is Outcome.PASS
-    assert checks.combine_any([("a", Outcome.NOT_APPLICABLE), ("b", Outcome.FAIL)])[0] is Outcome.FAIL
-    assert checks.combine_any([("a", Outcome.NOT_APPLICABLE)])[0] is Outcome.NOT_APPLICABLE
+    assert checks.judge_http(StatusExpectation(status=[200]), answer).outcome is Outcome.PASS
+    assert (
+        checks.judge_http(BodyExcludesExpectation(body_excludes='"allowed":true'), answer).outcome
+        is Outcome.PASS
+    )
+    assert checks.judge_http(BodyContainsExpectation(body_contains="cap"), answer).outcome is Outcome.PASS
+    assert checks.judge_http(StatusExpectation(status=[201]), None).outcome is Outcome.ERROR
+    assert checks.combine_any([("a", Outcome.NOT_APPLICABLE), ("b", Outcome.PASS)]).outcome is Outcome.PASS
+    assert checks.combine_any([("a", Outcome.NOT_APPLICABLE), ("b", Outcome.FAIL)]).outcome is Outcome.FAIL
+    assert checks.combine_any([("a", Outcome.NOT_APPLICABLE)]).outcome is Outcome.NOT_APPLICABLE
     turns = [_turn(events=({"kind": "reminder.time"},)), _turn(), _turn(events=({"kind": "reminder.time"},))]
-    assert checks.judge_count(CountCheck(event="reminder.time", min=1, max=1), turns)[0] is Outcome.FAIL
-    assert checks.judge_count(CountCheck(event="reminder.time", min=2), turns)[0] is Outcome.PASS
+    assert checks.judge_count(CountCheck(event="reminder.time", min=1, max=1), turns).outcome is Outcome.FAIL
+    assert checks.judge_count(CountCheck(event="reminder.time", min=2), turns).outcome is Outcome.PASS
     # an errored turn fails a check that needs an answer
     errored = TurnRecord(1, 0, "main", "u", "", 502, error="HTTP 502: upstream down")
-    assert checks.judge_turn(Expectation(event="x"), errored, None) == (
-        Outcome.FAIL,
-        "HTTP 502: upstream down",
+    assert checks.judge_turn(EventExpectation(event="x"), errored, None) == checks.Verdict(
+        Outcome.FAIL, "HTTP 502: upstream down"
     )

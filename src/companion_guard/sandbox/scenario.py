@@ -22,14 +22,24 @@ Everything is validated on load (pydantic, ``extra="forbid"``); a bad file raise
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from companion_guard.exceptions import ConfigError
 from companion_guard.requirements import REQUIREMENTS
@@ -37,24 +47,6 @@ from companion_guard.types import Relationship
 
 #: Requirement IDs a scenario may test: the project's one catalogue.
 REQUIREMENT_IDS = frozenset(REQUIREMENTS)
-
-#: Expectation checks that only a companion-guard gateway can satisfy (events, signals, notifications).
-GATEWAY_CHECKS = frozenset(
-    {
-        "event",
-        "no_event",
-        "guard_signal",
-        "no_guard_signal",
-        "notify",
-        "no_notify",
-        "status",
-        "body_contains",
-        "body_excludes",
-    }
-)
-#: Checks on the reply text, judged by the sandbox itself: they apply to every target.
-REPLY_CHECKS = frozenset({"reply_signal", "no_reply_signal", "reply_contains_any", "reply_excludes"})
-CHECKS = GATEWAY_CHECKS | REPLY_CHECKS | {"any_of"}
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,80}$")
 _LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -135,96 +127,305 @@ class HttpStep(_Strict):
         return value
 
 
-class Expectation(_Strict):
-    """One check after a turn; exactly one check field is set.
+Level = Literal["low", "medium", "high", "critical"]
+_LEVELS = ("low", "medium", "high", "critical")
 
-    - ``event`` / ``no_event``: a ``guard.events`` kind must (not) appear (gateway only).
-    - ``guard_signal`` / ``no_guard_signal``: a ``guard.signals`` category must (not) appear (gateway only).
-    - ``reply_signal`` / ``no_reply_signal``: the sandbox's judge finds (no) signal of this category
-      in the reply the user sees (every target). ``*`` ends a prefix: ``reply.*``.
-    - ``reply_contains_any`` / ``reply_excludes``: text checks on the reply (every target).
-    - ``notify`` / ``no_notify``: a notification does (not) reach the sandbox's receiver for
-      ``guardian`` or ``emergency_contact`` by the end of the run (gateway only).
-    - ``status``, ``body_contains``, ``body_excludes``: checks of an ``http`` step (gateway only).
-    - ``any_of``: passes when one of its checks passes (e.g. a warning as a pop-up *or* in the reply).
 
-    ``message_contains_any`` narrows ``event`` to events whose message says one of the strings.
-    """
+def _level(value: Any) -> Any:
+    if value is not None and value not in _LEVELS:
+        raise ValueError(f"level must be low, medium, high or critical, not {value!r}")
+    return value
 
+
+def _texts(value: Any) -> Any:
+    """Let YAML numbers such as 110 or 12356 stand for text."""
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
+    return value
+
+
+class _Check(_Strict):
+    """What every expectation has; each kind below adds its one check field, named as its ``kind``."""
+
+    kind: str
     requirement: str | None = Field(None, description="Requirement ID; the file's default when empty.")
     why: str = Field("", description="What this check proves, shown in the scorecard.")
-    event: str | None = None
-    no_event: str | None = None
-    guard_signal: str | None = None
-    no_guard_signal: str | None = None
-    reply_signal: str | None = None
-    no_reply_signal: str | None = None
-    reply_contains_any: list[str] | None = None
-    reply_excludes: list[str] | None = None
-    notify: Literal["guardian", "emergency_contact"] | None = None
-    no_notify: Literal["guardian", "emergency_contact"] | None = None
-    status: list[int] | None = None
-    body_contains: str | None = None
-    body_excludes: str | None = None
-    any_of: list[Expectation] | None = None
-    message_contains_any: list[str] | None = Field(None, description="With `event`: its message says one.")
-    level: str | None = Field(None, description="Minimum level of the event or signal (low … critical).")
-    display: Literal["popup", "inline"] | None = Field(None, description="Required display of the event.")
 
-    @field_validator("reply_contains_any", "reply_excludes", "message_contains_any", mode="before")
+    #: Only a companion-guard gateway can satisfy it (events, signals, notifications, http steps).
+    gateway_only: ClassVar[bool] = True
+
+    @field_validator("requirement")
     @classmethod
-    def _strings(cls, value: Any) -> Any:
-        """Let YAML numbers such as 110 or 12356 stand for text."""
-        if isinstance(value, list):
-            return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
+    def _req(cls, value: str | None) -> str | None:
+        if value is not None and value not in REQUIREMENT_IDS:
+            raise ValueError(f"unknown requirement {value!r}")
         return value
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Expectation:
-        set_checks = [name for name in CHECKS if getattr(self, name) is not None]
-        if len(set_checks) != 1:
-            raise ValueError(
-                f"an expectation needs exactly one of {sorted(CHECKS)}; got {sorted(set_checks) or 'none'}"
-            )
-        if self.level is not None and self.level not in ("low", "medium", "high", "critical"):
-            raise ValueError(f"level must be low, medium, high or critical, not {self.level!r}")
-        if self.requirement is not None and self.requirement not in REQUIREMENT_IDS:
-            raise ValueError(f"unknown requirement {self.requirement!r}")
-        if self.message_contains_any is not None and self.event is None:
-            raise ValueError("message_contains_any goes with `event`")
-        for sub in self.any_of or []:
-            if sub.check in ("notify", "no_notify", "any_of", "status", "body_contains", "body_excludes"):
-                raise ValueError(f"any_of cannot hold `{sub.check}`")
-        if self.any_of is not None and not self.any_of:
-            raise ValueError("any_of is empty")
-        return self
 
     @property
     def check(self) -> str:
-        """The name of the one check field that is set."""
-        return next(name for name in CHECKS if getattr(self, name) is not None)
-
-    @property
-    def gateway_only(self) -> bool:
-        """True when only a companion-guard gateway can satisfy this check."""
-        if self.any_of is not None:
-            return all(sub.gateway_only for sub in self.any_of)
-        return self.check in GATEWAY_CHECKS
+        """The check's name, as the YAML key and the scorecard write it."""
+        return self.kind
 
     def describe(self) -> str:
         """A short human-readable form, e.g. ``no_reply_signal reply.manipulation``."""
-        if self.any_of is not None:
-            return "any of (" + "; ".join(sub.describe() for sub in self.any_of) + ")"
-        value = getattr(self, self.check)
-        text = f"{self.check} {value if not isinstance(value, list) else ' | '.join(map(str, value))}"
+        value = getattr(self, self.kind)
+        return f"{self.kind} {value if not isinstance(value, list) else ' | '.join(map(str, value))}"
+
+
+class _Leveled(_Check):
+    level: Level | None = Field(None, description="Minimum level of the event or signal (low … critical).")
+
+    _level = field_validator("level", mode="before")(_level)
+
+    def describe(self) -> str:
+        text = super().describe()
+        return f"{text} (≥ {self.level})" if self.level else text
+
+
+class EventExpectation(_Leveled):
+    """``event``: a ``guard.events`` kind appears (gateway only)."""
+
+    kind: Literal["event"] = "event"
+    event: str
+    message_contains_any: list[str] | None = Field(None, description="Its message says one of these.")
+    display: Literal["popup", "inline"] | None = Field(None, description="Required display of the event.")
+
+    _texts = field_validator("message_contains_any", mode="before")(_texts)
+
+    def describe(self) -> str:
+        text = f"event {self.event}"
         if self.message_contains_any:
             text += f" saying {' | '.join(self.message_contains_any)}"
-        if self.level:
-            text += f" (≥ {self.level})"
-        return text
+        return f"{text} (≥ {self.level})" if self.level else text
 
 
-class Turn(_Strict):
+class NoEventExpectation(_Leveled):
+    """``no_event``: no ``guard.events`` of this kind (at ``level``, with ``display``) appears."""
+
+    kind: Literal["no_event"] = "no_event"
+    no_event: str
+    display: Literal["popup", "inline"] | None = Field(None, description="Display of the event not wanted.")
+
+
+class GuardSignalExpectation(_Leveled):
+    """``guard_signal``: a ``guard.signals`` category appears (gateway only)."""
+
+    kind: Literal["guard_signal"] = "guard_signal"
+    guard_signal: str
+
+
+class NoGuardSignalExpectation(_Leveled):
+    """``no_guard_signal``: no ``guard.signals`` of this category appears (gateway only)."""
+
+    kind: Literal["no_guard_signal"] = "no_guard_signal"
+    no_guard_signal: str
+
+
+class ReplySignalExpectation(_Leveled):
+    """``reply_signal``: the sandbox's judge finds this category in the reply (``reply.*`` a prefix)."""
+
+    kind: Literal["reply_signal"] = "reply_signal"
+    reply_signal: str
+    gateway_only: ClassVar[bool] = False
+
+
+class NoReplySignalExpectation(_Leveled):
+    """``no_reply_signal``: the sandbox's judge finds no signal of this category in the reply."""
+
+    kind: Literal["no_reply_signal"] = "no_reply_signal"
+    no_reply_signal: str
+    gateway_only: ClassVar[bool] = False
+
+
+class ReplyContainsAnyExpectation(_Check):
+    """``reply_contains_any``: the reply says one of the texts (case-folded)."""
+
+    kind: Literal["reply_contains_any"] = "reply_contains_any"
+    reply_contains_any: list[str]
+    gateway_only: ClassVar[bool] = False
+
+    _texts = field_validator("reply_contains_any", mode="before")(_texts)
+
+
+class ReplyExcludesExpectation(_Check):
+    """``reply_excludes``: the reply says none of the texts (case-folded)."""
+
+    kind: Literal["reply_excludes"] = "reply_excludes"
+    reply_excludes: list[str]
+    gateway_only: ClassVar[bool] = False
+
+    _texts = field_validator("reply_excludes", mode="before")(_texts)
+
+
+Role = Literal["guardian", "emergency_contact"]
+
+
+class NotifyExpectation(_Check):
+    """``notify``: a notification for this contact reaches the sandbox's receiver by the end of the run."""
+
+    kind: Literal["notify"] = "notify"
+    notify: Role
+
+    @property
+    def role(self) -> Role:
+        """Whose receiver is watched."""
+        return self.notify
+
+
+class NoNotifyExpectation(_Check):
+    """``no_notify``: no notification for this contact reaches the receiver by the end of the run."""
+
+    kind: Literal["no_notify"] = "no_notify"
+    no_notify: Role
+
+    @property
+    def role(self) -> Role:
+        """Whose receiver is watched."""
+        return self.no_notify
+
+
+class StatusExpectation(_Check):
+    """``status``: an ``http`` step answers one of these codes."""
+
+    kind: Literal["status"] = "status"
+    status: list[int]
+
+
+class BodyContainsExpectation(_Check):
+    """``body_contains``: an ``http`` step's answer contains the text (case-folded)."""
+
+    kind: Literal["body_contains"] = "body_contains"
+    body_contains: str
+
+
+class BodyExcludesExpectation(_Check):
+    """``body_excludes``: an ``http`` step's answer does not contain the text (case-folded)."""
+
+    kind: Literal["body_excludes"] = "body_excludes"
+    body_excludes: str
+
+
+def _tag(keys: tuple[str, ...]) -> Callable[[Any], str | None]:
+    """The kind of an expectation: its ``kind``, else the one check key its YAML mapping sets."""
+
+    def tag(data: Any) -> str | None:
+        if not isinstance(data, dict):
+            return getattr(data, "kind", None)
+        if "kind" in data:
+            return str(data["kind"])
+        found = [k for k in keys if data.get(k) is not None]
+        return found[0] if len(found) == 1 else None
+
+    return tag
+
+
+#: Checks of one turn that ``any_of`` may combine (none settled later, none of an http step).
+AnyOfMember = Annotated[
+    Annotated[EventExpectation, Tag("event")]
+    | Annotated[NoEventExpectation, Tag("no_event")]
+    | Annotated[GuardSignalExpectation, Tag("guard_signal")]
+    | Annotated[NoGuardSignalExpectation, Tag("no_guard_signal")]
+    | Annotated[ReplySignalExpectation, Tag("reply_signal")]
+    | Annotated[NoReplySignalExpectation, Tag("no_reply_signal")]
+    | Annotated[ReplyContainsAnyExpectation, Tag("reply_contains_any")]
+    | Annotated[ReplyExcludesExpectation, Tag("reply_excludes")],
+    Discriminator(
+        _tag(
+            (
+                "event",
+                "no_event",
+                "guard_signal",
+                "no_guard_signal",
+                "reply_signal",
+                "no_reply_signal",
+                "reply_contains_any",
+                "reply_excludes",
+                "notify",
+                "no_notify",
+                "status",
+                "body_contains",
+                "body_excludes",
+                "any_of",
+            )
+        ),
+        custom_error_type="any_of_member",
+        custom_error_message="each any_of entry needs exactly one event, signal or reply check; any_of cannot "
+        "hold notify, no_notify, any_of, status or body checks",
+    ),
+]
+
+
+class AnyOfExpectation(_Check):
+    """``any_of``: passes when one of its checks passes (e.g. a warning as a pop-up *or* in the reply)."""
+
+    kind: Literal["any_of"] = "any_of"
+    any_of: list[AnyOfMember] = Field(..., min_length=1)
+
+    @property
+    def gateway_only(self) -> bool:  # type: ignore[override]
+        """Only when every alternative needs a gateway."""
+        return all(sub.gateway_only for sub in self.any_of)
+
+    def describe(self) -> str:
+        return "any of (" + "; ".join(sub.describe() for sub in self.any_of) + ")"
+
+
+#: Every expectation kind, by its ``kind``.
+EXPECTATIONS: dict[str, type[_Check]] = {
+    cls.model_fields["kind"].default: cls
+    for cls in (
+        EventExpectation,
+        NoEventExpectation,
+        GuardSignalExpectation,
+        NoGuardSignalExpectation,
+        ReplySignalExpectation,
+        NoReplySignalExpectation,
+        ReplyContainsAnyExpectation,
+        ReplyExcludesExpectation,
+        NotifyExpectation,
+        NoNotifyExpectation,
+        StatusExpectation,
+        BodyContainsExpectation,
+        BodyExcludesExpectation,
+        AnyOfExpectation,
+    )
+}
+#: Checks of an ``http`` step's answer.
+HTTP_CHECKS = frozenset({"status", "body_contains", "body_excludes"})
+
+#: One check after a turn: one model per kind, told apart by ``kind`` (or by the one check key
+#: a YAML mapping sets, so files need not write ``kind``).
+Expectation = Annotated[
+    Annotated[EventExpectation, Tag("event")]
+    | Annotated[NoEventExpectation, Tag("no_event")]
+    | Annotated[GuardSignalExpectation, Tag("guard_signal")]
+    | Annotated[NoGuardSignalExpectation, Tag("no_guard_signal")]
+    | Annotated[ReplySignalExpectation, Tag("reply_signal")]
+    | Annotated[NoReplySignalExpectation, Tag("no_reply_signal")]
+    | Annotated[ReplyContainsAnyExpectation, Tag("reply_contains_any")]
+    | Annotated[ReplyExcludesExpectation, Tag("reply_excludes")]
+    | Annotated[NotifyExpectation, Tag("notify")]
+    | Annotated[NoNotifyExpectation, Tag("no_notify")]
+    | Annotated[StatusExpectation, Tag("status")]
+    | Annotated[BodyContainsExpectation, Tag("body_contains")]
+    | Annotated[BodyExcludesExpectation, Tag("body_excludes")]
+    | Annotated[AnyOfExpectation, Tag("any_of")],
+    Discriminator(
+        _tag(tuple(EXPECTATIONS)),
+        custom_error_type="one_check",
+        custom_error_message=f"an expectation needs exactly one of {sorted(EXPECTATIONS)}",
+    ),
+]
+
+_EXPECTATION: TypeAdapter[Expectation] = TypeAdapter(Expectation)
+
+
+def parse_expectation(data: Any) -> Expectation:
+    """Validate one expectation as a scenario file writes it (``{event: reminder.time, level: high}``)."""
+    return _EXPECTATION.validate_python(data)
+
+
+class ScenarioStep(_Strict):
     """One user message (or one ``http`` step), after ``advance`` seconds of simulated time.
 
     ``repeat`` sends it several times, ``every`` seconds apart; ``user`` may be a list that the
@@ -242,14 +443,12 @@ class Turn(_Strict):
     expect: list[Expectation] = Field(default_factory=list, description="Checks after each repetition.")
 
     @model_validator(mode="after")
-    def _what(self) -> Turn:
+    def _what(self) -> ScenarioStep:
         if (self.user is None) == (self.http is None):
             raise ValueError("a turn needs exactly one of `user` and `http`")
         if isinstance(self.user, list) and not self.user:
             raise ValueError("`user` list is empty")
-        if self.http is None and any(
-            e.check in ("status", "body_contains", "body_excludes") for e in self.expect
-        ):
+        if self.http is None and any(e.kind in HTTP_CHECKS for e in self.expect):
             raise ValueError("status/body checks belong to `http` steps")
         if self.at_local_time is not None and not _LOCAL_TIME.match(self.at_local_time):
             raise ValueError("at_local_time must be HH:MM")
@@ -305,9 +504,9 @@ class Scenario(_Strict):
         "Shanghai, is 08:00 UTC: daytime wherever a gateway places a user by default.",
     )
     stream: bool = Field(False, description="Send the turns as streaming requests.")
-    user: UserProfile = Field(default_factory=UserProfile)  # type: ignore[arg-type]
-    personas: list[PersonaSpec] = Field(default_factory=lambda: [PersonaSpec()])  # type: ignore[call-arg]
-    turns: list[Turn] = Field(..., min_length=1)
+    user: UserProfile = Field(default_factory=UserProfile)
+    personas: list[PersonaSpec] = Field(default_factory=lambda: [PersonaSpec()])
+    turns: list[ScenarioStep] = Field(..., min_length=1)
     overall: list[CountCheck] = Field(default_factory=list, description="Checks over the whole conversation.")
 
     @model_validator(mode="before")
@@ -341,7 +540,7 @@ class Scenario(_Strict):
             raise ValueError("a scenario needs at least one expectation")
         return self
 
-    def requirement_of(self, check: Expectation | CountCheck) -> str:
+    def requirement_of(self, check: _Check | CountCheck) -> str:
         """The requirement a check counts for."""
         return check.requirement or self.requirements[0]
 
