@@ -21,7 +21,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 # Characters that render as nothing and only serve to split words.
@@ -370,6 +370,20 @@ def normalize(text: str) -> Normalized:
             return Normalized(text, folded, tuple(range(len(text))))
         return Normalized(text, folded)
     return _normalize_slow(text)
+
+
+#: Texts whose folded views are kept for reuse (a turn's texts, its history, the user's text in the reply's context).
+NORMALIZED_CACHE = 512
+
+
+@lru_cache(maxsize=NORMALIZED_CACHE)
+def cached_normalize(text: str) -> Normalized:
+    """:func:`normalize`, shared: the views and features cached on the result are computed once per text.
+
+    A turn folds the user's text for the input detectors and again as the reply's
+    context, and every earlier message of the history on each later turn.
+    """
+    return normalize(text)
 
 
 def _normalize_slow(text: str) -> Normalized:

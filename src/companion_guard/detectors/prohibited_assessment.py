@@ -23,9 +23,9 @@ from functools import cache
 
 import numpy as np
 
-from companion_guard.detectors.features import BUCKETS, Row, bucket_ids, grams, load_shipped
+from companion_guard.detectors.features import BUCKETS, Row, bucket_list, ids_of, load_shipped, own_ids
 from companion_guard.detectors.lexicon import Lexicon
-from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.detectors.normalize import Normalized, cached_normalize
 from companion_guard.exceptions import ConfigError
 
 #: The reply heads, in the order of their weight matrix's columns.
@@ -69,23 +69,21 @@ def _cues(text: Normalized) -> list[str]:
 
 
 def reply_features(reply: Normalized, user_text: str) -> Row:
-    """Bucket ids of a reply after the user's last message."""
-    feats = grams(reply)
-    if user_text:
-        feats += ["u|" + f for f in grams(normalize(user_text)) if not f.startswith("p|") and len(f) >= 2]
+    """Bucket ids of a reply after the user's last message (its grams, then ``u|`` ones, then cues)."""
+    user = own_ids(cached_normalize(user_text), "u|", drop=("p|",), min_len=2) if user_text else ()
     cues = _cues(reply)
-    return Row(bucket_ids(feats + cues), bool(cues))
+    return Row(ids_of(own_ids(reply), user, bucket_list(cues)), bool(cues))
 
 
 def request_features(text: Normalized, previous_user_text: str) -> Row:
-    """Bucket ids of a user's message, with the previous one they sent."""
-    feats = grams(text)
-    if previous_user_text:
-        feats += [
-            "h|" + f for f in grams(normalize(previous_user_text)) if not f.startswith("p|") and len(f) >= 2
-        ]
+    """Bucket ids of a user's message, with the previous one they sent (``h|`` grams), then cues."""
+    previous = (
+        own_ids(cached_normalize(previous_user_text), "h|", drop=("p|",), min_len=2)
+        if previous_user_text
+        else ()
+    )
     cues = _cues(text)
-    return Row(bucket_ids(feats + cues), bool(cues))
+    return Row(ids_of(own_ids(text), previous, bucket_list(cues)), bool(cues))
 
 
 class Heads:

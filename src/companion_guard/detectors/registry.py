@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.lexicon import shared_hits, skip_slot
-from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.detectors.normalize import Normalized, cached_normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, RiskLevel, Signal
 
@@ -62,7 +62,8 @@ class DetectorRegistry:
         A detector that raises leaves a ``detector.error`` signal: CRITICAL when the
         detector fails closed (crisis, minors), LOW otherwise, so policy decides.
         """
-        norm = text if isinstance(text, Normalized) else normalize(text)
+        # Shared: the user's text is folded once, and read again as the reply's context.
+        norm = text if isinstance(text, Normalized) else cached_normalize(text)
         cheap, later = self._tiers(context.direction)
         if not context.runs("learned"):
             later = []

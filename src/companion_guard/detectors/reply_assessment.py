@@ -17,9 +17,9 @@ from functools import cache
 
 import numpy as np
 
-from companion_guard.detectors.features import BUCKETS, Row, bucket_ids, grams, load_shipped
+from companion_guard.detectors.features import BUCKETS, Row, bucket_list, ids_of, load_shipped, own_ids
 from companion_guard.detectors.lexicon import Lexicon, load_lexicon
-from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.detectors.normalize import Normalized, cached_normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.guardians.bands import default_bands  # the one source of age groups
 from companion_guard.types import RiskLevel, Signal
@@ -76,28 +76,33 @@ def age_group(age: int | None, groups: Iterable[str] = ()) -> str:
 
 def features_for(
     reply: Normalized, user_text: str, *, group: str, relationship: str, input_signals: Iterable[Signal]
-) -> np.ndarray:
-    """Bucket ids of one reply in its context."""
-    feats = grams(reply)
-    base = [f for f in feats if not f.startswith(("p|", "c|", "cw|"))]
+) -> Row:
+    """Bucket ids of one reply in its context.
+
+    The parts, in this order: the reply's grams; ``x|`` grams and ``in|`` tokens when
+    the user is in crisis; ``m|`` grams for a minor; the user's ``u|`` grams; ``rel|``;
+    the lexicon cues. Each text's grams and buckets come from the caches in
+    :mod:`~companion_guard.detectors.features`.
+    """
+    base = ("p|", "c|", "cw|")
+    parts: list[Iterable[int]] = [own_ids(reply)]
     crisis = sorted(
         {s.category for s in input_signals if s.category in CRISIS and s.level >= RiskLevel.MEDIUM}
     )
     if crisis:
-        feats += ["x|" + f for f in base if len(f) >= 2]
-        feats += [f"in|{c}" for c in crisis]
+        parts.append(own_ids(reply, "x|", drop=base, min_len=2))
+        parts.append(bucket_list(f"in|{c}" for c in crisis))
     if group in ("minor", "child"):
-        feats += ["m|" + f for f in base if len(f) >= 2]
+        parts.append(own_ids(reply, "m|", drop=base, min_len=2))
     if user_text:
-        user = normalize(user_text)
-        feats += ["u|" + f for f in grams(user) if not f.startswith(("p|",)) and len(f) >= 2]
+        parts.append(own_ids(cached_normalize(user_text), "u|", drop=("p|",), min_len=2))
     # No bare age token: it became the strongest feature of the minors-only labels and flagged any reply to
     # a minor; age reaches the heads only bound to the reply's own words (the ``m|`` conjunctions).
-    feats += [f"rel|{relationship or 'other'}"]
+    parts.append(bucket_list([f"rel|{relationship or 'other'}"]))
     cues: list[str] = []
     for lexicon in _lexicons():
         cues += lexicon.cues(reply)
-    return Row(bucket_ids(feats + cues), bool(cues))
+    return Row(ids_of(*parts, bucket_list(cues)), bool(cues))
 
 
 class ReplyHeads:
