@@ -8,7 +8,6 @@ switch is released, and both stay on record.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,12 @@ from sqlalchemy.orm import Session
 
 from companion_guard.exceptions import InputError, NotFoundError
 from companion_guard.rights import incidents, snapshot
+from companion_guard.rights.snapshot import (  # noqa: F401  the kill switch's read side, kept with its cache
+    DEFAULT_MAINTENANCE_EN,
+    DEFAULT_MAINTENANCE_ZH,
+    KillSwitchState,
+    kill_switch,
+)
 from companion_guard.rights.timefmt import iso, naive
 from companion_guard.store.tables_rights import KillSwitch, Restriction
 
@@ -24,12 +29,6 @@ from companion_guard.store.tables_rights import KillSwitch, Restriction
 #: topups: paying/top-ups for a user; service: all service for a user;
 #: suspension: the user's account is suspended.
 KINDS = ("persona", "topups", "service", "suspension")
-
-DEFAULT_MAINTENANCE_ZH = "服务正在维护中，暂时无法对话。给您带来不便，敬请谅解。如遇紧急情况，请拨打 12356 心理援助热线或 110/120。"
-DEFAULT_MAINTENANCE_EN = (
-    "The service is down for maintenance and cannot chat right now. "
-    "If you are in danger, call your local emergency number."
-)
 
 
 def restrict(
@@ -164,51 +163,6 @@ def restriction_dict(row: Restriction) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- kill switch
-
-
-@dataclass(frozen=True, slots=True)
-class KillSwitchState:
-    """The kill switch as the gate sees it."""
-
-    engaged: bool
-    message_zh: str = DEFAULT_MAINTENANCE_ZH
-    message_en: str = DEFAULT_MAINTENANCE_EN
-    reason: str = ""
-    changed_at: datetime | None = None
-    changed_by: str = ""
-    incident_id: str | None = None
-
-    def message(self, locale: str) -> str:
-        """The maintenance message in the user's language."""
-        return self.message_zh if locale.lower().startswith("zh") else self.message_en
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON form."""
-        return {
-            "engaged": self.engaged,
-            "reason": self.reason,
-            "message_zh": self.message_zh,
-            "message_en": self.message_en,
-            "changed_at": iso(self.changed_at),
-            "changed_by": self.changed_by,
-            "incident_id": self.incident_id,
-        }
-
-
-def kill_switch(session: Session) -> KillSwitchState:
-    """The kill switch now (released when never touched)."""
-    row = session.get(KillSwitch, 1)
-    if row is None:
-        return KillSwitchState(engaged=False)
-    return KillSwitchState(
-        engaged=row.engaged,
-        message_zh=row.message_zh or DEFAULT_MAINTENANCE_ZH,
-        message_en=row.message_en or DEFAULT_MAINTENANCE_EN,
-        reason=row.reason,
-        changed_at=row.changed_at,
-        changed_by=row.changed_by,
-        incident_id=row.incident_id,
-    )
 
 
 def set_kill_switch(

@@ -22,7 +22,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion_guard.rights.timefmt import naive
+from companion_guard.rights.timefmt import iso, naive
+from companion_guard.store.tables_rights import KillSwitch, Notice, Restriction
+
+DEFAULT_MAINTENANCE_ZH = "服务正在维护中，暂时无法对话。给您带来不便，敬请谅解。如遇紧急情况，请拨打 12356 心理援助热线或 110/120。"
+DEFAULT_MAINTENANCE_EN = (
+    "The service is down for maintenance and cannot chat right now. "
+    "If you are in danger, call your local emergency number."
+)
 
 #: Seconds a snapshot is trusted (the most another replica lags behind a change).
 TTL = 1.0
@@ -82,10 +89,55 @@ def notice_view(row: Any) -> NoticeView:
 
 
 @dataclass(frozen=True, slots=True)
+class KillSwitchState:
+    """The kill switch as the gate sees it."""
+
+    engaged: bool
+    message_zh: str = DEFAULT_MAINTENANCE_ZH
+    message_en: str = DEFAULT_MAINTENANCE_EN
+    reason: str = ""
+    changed_at: datetime | None = None
+    changed_by: str = ""
+    incident_id: str | None = None
+
+    def message(self, locale: str) -> str:
+        """The maintenance message in the user's language."""
+        return self.message_zh if locale.lower().startswith("zh") else self.message_en
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON form."""
+        return {
+            "engaged": self.engaged,
+            "reason": self.reason,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "changed_at": iso(self.changed_at),
+            "changed_by": self.changed_by,
+            "incident_id": self.incident_id,
+        }
+
+
+def kill_switch(session: Session) -> KillSwitchState:
+    """The kill switch now (released when never touched)."""
+    row = session.get(KillSwitch, 1)
+    if row is None:
+        return KillSwitchState(engaged=False)
+    return KillSwitchState(
+        engaged=row.engaged,
+        message_zh=row.message_zh or DEFAULT_MAINTENANCE_ZH,
+        message_en=row.message_en or DEFAULT_MAINTENANCE_EN,
+        reason=row.reason,
+        changed_at=row.changed_at,
+        changed_by=row.changed_by,
+        incident_id=row.incident_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ControlsSnapshot:
     """What operators switched on, as of one read (plain values only)."""
 
-    kill: Any
+    kill: KillSwitchState
     restrictions: tuple[RestrictionView, ...]
     notices: tuple[NoticeView, ...]
 
@@ -129,12 +181,9 @@ class ControlsCache:
         now = time.monotonic()
         if self._snap is not None and self._generation == _generation and now - self._read_at < TTL:
             return self._snap
-        from companion_guard.rights import controls
-        from companion_guard.store.tables_rights import Notice, Restriction
-
         generation = _generation
         snap = ControlsSnapshot(
-            kill=controls.kill_switch(session),
+            kill=kill_switch(session),
             restrictions=tuple(
                 restriction_view(r)
                 for r in session.scalars(

@@ -46,7 +46,6 @@ class Upstream(ABC):
     async def aclose(self) -> None:  # noqa: B027
         """Release connections (default: nothing to release)."""
 
-
 def make_upstream(spec: str, *, api_key: str | None = None, timeout: float = 30.0) -> Upstream:
     """Build an upstream from ``--upstream``: ``demo``, ``demo:unsafe`` or an http(s) URL."""
     if spec in ("demo", "demo:safe", ""):
