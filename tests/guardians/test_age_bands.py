@@ -15,7 +15,7 @@ from companion_guard.detectors.reply_assessment import age_group
 from companion_guard.exceptions import ConfigError, InputError
 from companion_guard.guardians import bands as bands_module
 from companion_guard.guardians import elderly
-from companion_guard.guardians.age import AgeVerification, age_on, age_profile
+from companion_guard.guardians.age import AgeVerification, age_profile, years_since_birth
 from companion_guard.guardians.bands import default_bands, load_bands
 from companion_guard.guardians.minor_mode import MinorUsage, effective, evaluate
 from companion_guard.pipeline import user_groups
@@ -60,10 +60,10 @@ def test_possible_minor_signal_disputes_an_adult_age() -> None:
     assert not profile.minor and not profile.intimate_allowed
 
 
-def test_age_on_rejects_future_birth_dates() -> None:
-    assert age_on(date(2000, 2, 29), date(2001, 2, 28)) == 0
+def test_years_since_birth_rejects_future_birth_dates() -> None:
+    assert years_since_birth(date(2000, 2, 29), date(2001, 2, 28)) == 0
     with pytest.raises(InputError):
-        age_on(date(2030, 1, 1), TODAY)
+        years_since_birth(date(2030, 1, 1), TODAY)
     with pytest.raises(InputError):
         age_profile(today=TODAY, declared_age=-1)
 

@@ -5,7 +5,7 @@ dependency score, spending cap, usage overview); the store, the gate and the HTT
 routes call them with state and an injected clock.
 """
 
-from companion_guard.guardians.age import AgeProfile, AgeVerification, age_on, age_profile
+from companion_guard.guardians.age import AgeProfile, AgeVerification, age_profile, years_since_birth
 from companion_guard.guardians.bands import (
     AgeBand,
     BandTable,
@@ -35,7 +35,6 @@ __all__ = [
     "QuietHours",
     "SpendingLimits",
     "WalletDecision",
-    "age_on",
     "age_profile",
     "authorize",
     "check_persona",
@@ -43,4 +42,5 @@ __all__ = [
     "default_bands",
     "load_bands",
     "new_invitation",
+    "years_since_birth",
 ]

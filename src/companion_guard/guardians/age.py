@@ -23,7 +23,7 @@ class AgeVerification(StrEnum):
     DISPUTED = "disputed"  # a `user.possible_minor` signal contradicts the declared adult age
 
 
-def age_on(birth_date: date, today: date) -> int:
+def years_since_birth(birth_date: date, today: date) -> int:
     """Whole years between ``birth_date`` and ``today``."""
     if birth_date > today:
         raise InputError("birth_date is in the future")
@@ -83,7 +83,7 @@ def age_profile(
     table = bands or default_bands()
     if declared_age is not None and not 0 <= declared_age <= 150:
         raise InputError("age must be between 0 and 150")
-    age = age_on(birth_date, today) if birth_date is not None else declared_age
+    age = years_since_birth(birth_date, today) if birth_date is not None else declared_age
     if verification is None:
         status = AgeVerification.UNKNOWN if age is None else AgeVerification.DECLARED
     else:

@@ -27,7 +27,7 @@ def ward_summary(session: Session, user_id: str, now: datetime) -> dict[str, Any
     """
     user = repo.get_user(session, user_id)
     row = grepo.profile(session, user_id)
-    profile = age_profile(today=now.date(), declared_age=repo.age_on(user, now.date()) if user else None)
+    profile = age_profile(today=now.date(), declared_age=repo.user_age_on(user, now.date()) if user else None)
     settings = MinorModeSettings.parse(row.minor_mode) if row is not None and row.minor_mode else None
     mode = effective(profile, settings, user.locale if user else UNREGISTERED_LOCALE)
     cap = parse_cap(row.spending_cap) if row is not None and row.spending_cap else None

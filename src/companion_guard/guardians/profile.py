@@ -64,7 +64,7 @@ class ModeField:
     def read(self, session: Session, user: Any, now: datetime) -> Any:
         """``elderly`` when opted in or aged 60+, else ``standard``."""
         row = grepo.profile(session, user.id)
-        age = repo.age_on(user, now.date())
+        age = repo.user_age_on(user, now.date())
         if (row is not None and row.mode == "elderly") or (
             age is not None and "elderly" in default_bands().groups_for(age, unknown_group="unknown")
         ):
@@ -90,7 +90,7 @@ class MinorModeField:
         stored = row.minor_mode if row is not None else None
         settings = MinorModeSettings.parse(stored) if stored else None
         today = now.date()
-        profile = age_profile(today=today, declared_age=repo.age_on(user, today))
+        profile = age_profile(today=today, declared_age=repo.user_age_on(user, today))
         mode = effective(profile, settings, user.locale)
         return {
             **(stored or {"enabled": profile.minor}),

@@ -72,7 +72,7 @@ def authorize_topup(
     """
     lock_wallet(session, user_id, now)
     user = repo.get_user(session, user_id)
-    age = repo.age_on(user, now.date()) if user is not None else None
+    age = repo.user_age_on(user, now.date()) if user is not None else None
     locale = user.locale if user is not None else "zh-CN"
     profile = age_profile(today=now.date(), declared_age=age)
     band = profile.band

@@ -106,12 +106,16 @@ def set_display_name(session: Session, user: User, name: str | None) -> None:
     user.display_name = None if not name else _codec.seal(session, user.id, name)
 
 
-def age_on(user: User, today: date) -> int | None:
-    """Age in whole years from the birth date, else the declared age."""
+def user_age_on(user: User, today: date) -> int | None:
+    """A user row's age in whole years on ``today``: from the birth date, else the declared age."""
     if user.birth_date is not None:
         b = user.birth_date
         return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
     return user.age
+
+
+#: The former name, still called by pipeline.py and routes/users.py (their owners rename the call).
+age_on = user_age_on
 
 
 # ---- personas ----------------------------------------------------------------------
