@@ -107,7 +107,7 @@ class Metrics:
         """The text format Prometheus scrapes (every worker's figures in multiprocess mode)."""
         if os.environ.get(MULTIPROC_ENV):
             merged = CollectorRegistry()
-            MultiProcessCollector(merged)
+            MultiProcessCollector(merged)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
             for collector in self.scraped:
                 merged.register(collector)
             return generate_latest(merged)

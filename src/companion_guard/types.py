@@ -153,7 +153,8 @@ class Event:
                 return [mask(v) for v in value]
             return value
 
-        return mask(out)  # type: ignore[no-any-return]
+        masked: dict[str, Any] = mask(out)
+        return masked
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form for ``guard.events``."""

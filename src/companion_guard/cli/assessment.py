@@ -64,21 +64,18 @@ def status(
         if check:
             triggers.check(session, pack=pack, now=now)
         counts = triggers.counts(session, now=now, window_days=pack.assessment.mau_window_days)
-        out = {
-            "counts": counts,
-            "thresholds": {
-                "registered_users": pack.assessment.registered_users,
-                "monthly_active_users": pack.assessment.monthly_active_users,
-            },
-            "due": [triggers.due_view(d) for d in triggers.due(session)],
+        thresholds = {
+            "registered_users": pack.assessment.registered_users,
+            "monthly_active_users": pack.assessment.monthly_active_users,
         }
+        due = [triggers.due_view(d) for d in triggers.due(session)]
     if as_json:
-        typer.echo(json.dumps(out, ensure_ascii=False))
+        typer.echo(json.dumps({"counts": counts, "thresholds": thresholds, "due": due}, ensure_ascii=False))
         return
     typer.echo(
-        f"registered users {counts['registered_users']:,} / {out['thresholds']['registered_users']:,}; "
-        f"MAU {counts['monthly_active_users']:,} / {out['thresholds']['monthly_active_users']:,}"
+        f"registered users {counts['registered_users']:,} / {thresholds['registered_users']:,}; "
+        f"MAU {counts['monthly_active_users']:,} / {thresholds['monthly_active_users']:,}"
     )
-    for d in out["due"]:
+    for d in due:
         state = f"assessed {d['assessed_at']}" if d["assessed_at"] else "OPEN"
         typer.echo(f"assessment.due  {d['fired_at'][:19]}  {d['trigger']:<28} {state}")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from companion_guard.cli import app
+
+if TYPE_CHECKING:
+    from companion_guard.evaluation.runner import Result
 
 
 def _pct(x: float | None) -> str:
@@ -19,7 +23,14 @@ def _num(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
-def render_markdown(results, lat: dict[str, dict[str, float]], *, mode: str, min_level: str, pii=None) -> str:  # type: ignore[no-untyped-def]
+def render_markdown(
+    results: Sequence[Result],
+    lat: dict[str, dict[str, float]],
+    *,
+    mode: str,
+    min_level: str,
+    pii: dict[str, tuple[float, int]] | None = None,
+) -> str:
     """The README table: one row per signal and set, then evasion and latency."""
     lines = [
         (
@@ -245,7 +256,7 @@ def _prohibited_figures(
     _print_parts(parts, markdown)
 
 
-def _items(path: Path) -> list[dict]:  # type: ignore[type-arg]
+def _items(path: Path) -> list[dict[str, Any]]:
     """The JSONL items of a corpus file, or a clear error naming the file and line."""
     import json
 
@@ -253,7 +264,7 @@ def _items(path: Path) -> list[dict]:  # type: ignore[type-arg]
 
     if not path.is_file():
         raise typer.BadParameter(f"没有这个文件 / no such file: {path}")
-    items = []
+    items: list[dict[str, Any]] = []
     for n, line in enumerate(split_lines(path.read_text(encoding="utf-8")), 1):
         if not line.strip():
             continue

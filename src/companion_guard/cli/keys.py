@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from companion_guard.cli import app
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 keys_app = typer.Typer(help="API keys for providers, operators, auditors.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
-def _sessions(db: str | None):  # type: ignore[no-untyped-def]
+def _sessions(db: str | None) -> sessionmaker[Session]:
     from companion_guard.settings import load_settings
     from companion_guard.store import make_engine, make_sessionmaker, upgrade
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import typer
 
@@ -83,14 +83,19 @@ def redteam(
 
         output = load_settings().home / "redteam-scorecard"
         output.parent.mkdir(parents=True, exist_ok=True)
-    if kind not in ("auto", "gateway", "bare"):
+    kinds: dict[str, Literal["auto", "gateway", "bare"]] = {
+        "auto": "auto",
+        "gateway": "gateway",
+        "bare": "bare",
+    }
+    if kind not in kinds:
         raise typer.BadParameter("--kind must be auto, gateway or bare")
     if judge not in ("lexicon", "full"):
         raise typer.BadParameter("--judge must be lexicon or full")
     config = TargetConfig(
         url=target,
         key=key,
-        kind=kind,  # type: ignore[arg-type]  # checked above
+        kind=kinds[kind],
         model=model,
         timeout=timeout,
         stream=stream,

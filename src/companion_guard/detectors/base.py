@@ -48,13 +48,15 @@ class Detector(ABC):
     """Finds one family of risk in a text.
 
     Subclasses set the class attributes and implement :meth:`detect`. A detector
-    never does I/O; it may read files shipped in the package when built.
+    never does I/O; it may read files shipped in the package when built. The four
+    names below are per instance where one class serves several directions
+    (:class:`~companion_guard.detectors.learned.LearnedDetector` sets them in ``__init__``).
     """
 
-    id: ClassVar[str]
-    categories: ClassVar[tuple[str, ...]]
-    directions: ClassVar[frozenset[Direction]]
-    requirements: ClassVar[tuple[str, ...]] = ()
+    id: str
+    categories: tuple[str, ...]
+    directions: frozenset[Direction]
+    requirements: tuple[str, ...] = ()
     #: ``lexicon`` (microseconds, runs on every streamed sentence) or ``learned`` (the whole text).
     tier: ClassVar[str] = "lexicon"
     #: When this detector crashes, does the turn block (True) or pass (False)?

@@ -88,7 +88,7 @@ class SentenceEncoder:
         if hit is not None:
             self._cache.move_to_end(text)
             return hit
-        vec = self.encode([text])[0]
+        vec: np.ndarray = self.encode([text])[0]
         with self._lock:
             self._cache[text] = vec
             if len(self._cache) > self._cache_size:

@@ -19,7 +19,6 @@ import json
 import re
 import urllib.error
 import urllib.request
-from typing import ClassVar
 
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.normalize import Normalized
@@ -81,7 +80,7 @@ class GuardModelDetector(Detector):
     """Asks a served guard model and maps its labels to companion-guard signals."""
 
     id = "guard_model"
-    categories: ClassVar[tuple[str, ...]] = tuple(
+    categories: tuple[str, ...] = tuple(
         sorted({c for m in (QWEN3GUARD_MAP, LLAMAGUARD_MAP) for pair in m.values() for c in pair if c})
     )
     directions = frozenset({Direction.INPUT, Direction.OUTPUT})

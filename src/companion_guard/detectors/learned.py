@@ -71,7 +71,8 @@ class HeadSet:
     def scores(self, vec: np.ndarray) -> np.ndarray:
         """Sigmoid scores of every head for one embedding."""
         z = self.weights @ vec + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return out
 
 
 @cache
@@ -133,27 +134,11 @@ class LearnedDetector(Detector):
         self.gate = gate or _gate_lexicon()
         self._gate_category = f"_gate.{direction.value}"
         self._categories = frozenset(h.category for h in self.heads.heads)
-
-    # Detector metadata depends on the direction, so it is set per instance.
-    @property
-    def id(self) -> str:  # type: ignore[override]
-        """``learned.input`` or ``learned.output``."""
-        return f"learned.{self.direction.value}"
-
-    @property
-    def categories(self) -> tuple[str, ...]:  # type: ignore[override]
-        """The categories of this direction's heads."""
-        return tuple(h.category for h in self.heads.heads)
-
-    @property
-    def requirements(self) -> tuple[str, ...]:  # type: ignore[override]
-        """The duties this direction's heads serve."""
-        return ("I1", "I2", "I3") if self.direction is Direction.INPUT else ("P2", "P5", "P6", "M1")
-
-    @property
-    def directions(self) -> frozenset[Direction]:  # type: ignore[override]
-        """Only the direction this instance was built for."""
-        return frozenset({self.direction})
+        # Detector metadata depends on the direction, so it is set per instance.
+        self.id = f"learned.{direction.value}"
+        self.categories = tuple(h.category for h in self.heads.heads)
+        self.requirements = ("I1", "I2", "I3") if direction is Direction.INPUT else ("P2", "P5", "P6", "M1")
+        self.directions = frozenset({direction})
 
     @property
     def encoder(self) -> SentenceEncoder:
@@ -165,7 +150,7 @@ class LearnedDetector(Detector):
     def gated(self, text: Normalized, context: DetectionContext, hits: list[Hit] | None = None) -> bool:
         """Whether the cascade should embed this text."""
         prior = context.prior_signals
-        if any(getattr(s, "category", "") in self._categories for s in prior):  # type: ignore[attr-defined]
+        if any(s.category in self._categories for s in prior):
             return True
         if hits is None:
             hits = self.gate.matches(text)

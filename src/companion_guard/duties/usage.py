@@ -8,6 +8,7 @@ from companion_guard.clock import as_utc
 from companion_guard.duties.base import Duty
 from companion_guard.policy.messages import render
 from companion_guard.store import repositories as repo
+from companion_guard.store.db import affected_rows
 from companion_guard.store.tables import UsageClock
 from companion_guard.turn import TurnContext
 from companion_guard.types import Display, Event
@@ -38,11 +39,13 @@ class UsageReminderDuty(Duty):
         if mark <= clock.marks_reminded:
             return
         # Claim the mark atomically so two replicas never remind twice for it.
-        claimed = ctx.session.execute(
-            update(UsageClock)
-            .where(UsageClock.user_id == ctx.user.id, UsageClock.marks_reminded < mark)
-            .values(marks_reminded=mark)
-        ).rowcount
+        claimed = affected_rows(
+            ctx.session.execute(
+                update(UsageClock)
+                .where(UsageClock.user_id == ctx.user.id, UsageClock.marks_reminded < mark)
+                .values(marks_reminded=mark)
+            )
+        )
         if not claimed:
             return
         hours = mark * policy.reminder_every_seconds / 3600

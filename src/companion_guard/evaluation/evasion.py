@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 #: Sensitive characters and a homophone an evader would type instead (project-written).
 HOMOPHONES = {
@@ -52,7 +53,7 @@ HOMOPHONES = {
 
 
 @cache
-def _s2t():  # type: ignore[no-untyped-def]
+def _s2t() -> Any:  # OpenCC has no types
     from opencc import OpenCC
 
     return OpenCC("s2t")
@@ -70,7 +71,8 @@ def zero_width(text: str) -> str:
 
 def traditional(text: str) -> str:
     """Simplified → traditional (OpenCC s2t)."""
-    return _s2t().convert(text)
+    converted: str = _s2t().convert(text)
+    return converted
 
 
 def full_width(text: str) -> str:

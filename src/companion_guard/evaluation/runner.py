@@ -188,7 +188,9 @@ def pii_recall(
         spans = {
             s.category: " ".join(e.text for e in s.evidence) for s in sigs if s.category.startswith("pii.")
         }
-        for kind, value in row.meta["pii"].items():  # type: ignore[attr-defined]
+        pii = row.meta["pii"]
+        assert isinstance(pii, dict)  # multipriv() sets it on every row
+        for kind, value in pii.items():
             found.setdefault(kind, []).append(
                 value in spans.get(kind, "") or (kind == "pii.address" and bool(spans.get(kind)))
             )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
+from typing import Final
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,7 +26,7 @@ from companion_guard.policy.schema import PolicyPack
 from companion_guard.types import Display, Event
 
 #: The review queue of E1 help cases (the pack's ``escalate`` actions name it).
-HELP_QUEUE = "elderly_help"
+HELP_QUEUE: Final = "elderly_help"
 
 
 class ElderlyConfig(BaseModel):

@@ -30,7 +30,8 @@ def parse_amount(value: Any) -> Decimal:
         raise InputError("amount must be a number") from None
     if not amount.is_finite() or amount <= 0 or amount > MAX_LIMIT:
         raise InputError("amount must be positive")
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # an int: the amount is finite
+    if not isinstance(exponent, int) or exponent < -2:
         raise InputError("amount has more than two decimals")
     return amount
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -127,7 +126,7 @@ def load_state(ctx: TurnContext) -> GuardianState:
 
 def guardian_state(ctx: TurnContext) -> GuardianState:
     """This turn's :class:`GuardianState`, loaded on first use and shared by every guardian duty."""
-    state: Any = ctx.facts.get(_FACT)
-    if state is None:
+    state = ctx.facts.get(_FACT)
+    if not isinstance(state, GuardianState):
         state = ctx.facts[_FACT] = load_state(ctx)
-    return state  # type: ignore[no-any-return]
+    return state

@@ -70,10 +70,13 @@ class Rule(_Strict):
     @field_validator("min_level", mode="before")
     @classmethod
     def _level(cls, value: object) -> RiskLevel:
+        unknown = f"unknown level {value!r}; use none, low, medium, high or critical"
+        if not isinstance(value, str | int):  # a RiskLevel is an int
+            raise ValueError(unknown)
         try:
-            return RiskLevel.parse(value)  # type: ignore[arg-type]
-        except (KeyError, ValueError, AttributeError) as exc:
-            raise ValueError(f"unknown level {value!r}; use none, low, medium, high or critical") from exc
+            return RiskLevel.parse(value)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(unknown) from exc
 
 
 class UsagePolicy(_Strict):

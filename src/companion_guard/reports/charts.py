@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: CJK fonts tried in order (``fonts-noto-cjk`` on Debian provides the first).
 CJK_FONTS = [
@@ -17,7 +21,8 @@ CJK_FONTS = [
 
 
 @lru_cache(maxsize=1)
-def _pyplot() -> object:
+def _setup() -> None:
+    """Headless backend and CJK fonts, once per process, before pyplot is first used."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,22 +42,24 @@ def _pyplot() -> object:
     import logging
 
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    return plt
 
 
-def _svg(fig: object) -> str:
-    plt = _pyplot()
+def _svg(fig: Figure) -> str:
+    import matplotlib.pyplot as plt
+
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[attr-defined]
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
 
 def bars(labels: list[str], values: list[float], *, title: str, color: str = "#3b6ea8") -> str:
     """A bar chart as an SVG document."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.2, 2.6))  # type: ignore[attr-defined]
+    _setup()
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.2, 2.6))
     ax.bar(range(len(values)), values, color=color)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_title(title)
@@ -63,8 +70,10 @@ def bars(labels: list[str], values: list[float], *, title: str, color: str = "#3
 
 def line(labels: list[str], values: list[float], *, title: str) -> str:
     """A line chart over days as an SVG document."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.2, 2.4))  # type: ignore[attr-defined]
+    _setup()
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.2, 2.4))
     ax.plot(range(len(values)), values, color="#3b6ea8", marker="o", markersize=2)
     step = max(1, len(labels) // 8)
     ax.set_xticks(range(0, len(labels), step), [labels[i][5:] for i in range(0, len(labels), step)])

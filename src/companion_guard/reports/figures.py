@@ -189,7 +189,7 @@ class Figures:
         for uid, times in per_user.items():
             times.sort()
             start = prev = times[0]
-            for at in times[1:] + [None]:  # type: ignore[list-item]
+            for at in times[1:] + [None]:
                 if at is None or (at - prev).total_seconds() >= self.idle_seconds:
                     # A session's length: first to last turn, plus a minute for reading the last reply.
                     minutes[(uid, start.astimezone(REPORT_TZ).date())] += (

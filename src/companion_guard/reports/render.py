@@ -488,9 +488,10 @@ def to_html(report: dict[str, Any], lang: str = "zh", *, charts_as_images: bool 
 
 def to_pdf(report: dict[str, Any], lang: str = "zh") -> bytes:
     """The HTML page printed by WeasyPrint, Chinese in the Noto CJK fonts the project installs."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
-    return HTML(string=to_html(report, lang, charts_as_images=True)).write_pdf()  # type: ignore[no-any-return]
+    pdf: bytes = HTML(string=to_html(report, lang, charts_as_images=True)).write_pdf()
+    return pdf
 
 
 def render(report: dict[str, Any], fmt: str, lang: str = "zh") -> bytes:

@@ -64,7 +64,10 @@ class KeyWrapper(Protocol):
     with this shape, e.g. one that calls Vault transit or a cloud KMS.
     """
 
-    key_id: str
+    @property
+    def key_id(self) -> str:
+        """The key's public name, stored with what it wrapped (read-only: a plain attribute does too)."""
+        ...
 
     def wrap(self, dek: bytes, context: bytes) -> bytes:
         """Encrypt ``dek`` under this master key, bound to ``context``."""
@@ -94,7 +97,7 @@ class MasterKey:
         return f"MasterKey(key_id={self.key_id!r})"
 
     @property
-    def key_id(self) -> str:  # type: ignore[override]
+    def key_id(self) -> str:
         """The key's public name."""
         return key_id_of(self.secret)
 

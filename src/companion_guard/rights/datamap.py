@@ -10,6 +10,7 @@ deleted too. Columns never exported are named in :data:`HIDDEN_COLUMNS`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Column, MetaData, Table
 
@@ -62,7 +63,7 @@ class UserTable:
     """
 
     table: Table
-    key: Column  # type: ignore[type-arg]
+    key: Column[Any]
     mode: str
 
     @property
@@ -76,7 +77,7 @@ class UserTable:
         return SEAL_PURPOSE.get(self.table.name, "field")
 
     @property
-    def sealed_columns(self) -> list[Column]:  # type: ignore[type-arg]
+    def sealed_columns(self) -> list[Column[Any]]:
         """The columns of this table named in :data:`SEALED_COLUMNS`."""
         return [c for c in self.table.c if (self.table.name, c.name) in SEALED_COLUMNS]
 

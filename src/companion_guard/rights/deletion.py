@@ -25,6 +25,7 @@ from companion_guard.rights.crypto import DecryptionError, is_sealed, open_with,
 from companion_guard.rights.datamap import SEALED_COLUMNS, user_tables  # noqa: F401 - the list re-keying covers
 from companion_guard.rights.keys import UserKeys
 from companion_guard.rights.timefmt import iso, naive
+from companion_guard.store.db import affected_rows
 from companion_guard.store.preload import get_row
 from companion_guard.store.tables_rights import Account, DeletionReceipt
 
@@ -95,8 +96,9 @@ def _receipt(
 def _drop_credentials(session: Session, user_id: str) -> int:
     from companion_guard.store.tables import ApiKey
 
-    result = session.execute(delete(ApiKey).where(ApiKey.role == "user", ApiKey.subject == user_id))
-    return int(result.rowcount or 0)
+    return affected_rows(
+        session.execute(delete(ApiKey).where(ApiKey.role == "user", ApiKey.subject == user_id))
+    )
 
 
 def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: datetime) -> Receipt:
@@ -121,7 +123,7 @@ def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: 
     for ut in reversed(user_tables()):
         if ut.mode != "delete":
             continue
-        n = int(session.execute(delete(ut.table).where(ut.key == user_id)).rowcount or 0)
+        n = affected_rows(session.execute(delete(ut.table).where(ut.key == user_id)))
         if n:
             counts[ut.name] = n
     destroyed = keys.destroy(session, user_id)
@@ -190,7 +192,7 @@ def delete_conversation(
         if ut is None:
             continue
         col = ut.table.c[CONVERSATION_TABLES[name]]
-        n = int(session.execute(delete(ut.table).where(ut.key == user_id, col == persona_id)).rowcount or 0)
+        n = affected_rows(session.execute(delete(ut.table).where(ut.key == user_id, col == persona_id)))
         if n:
             counts[name] = n
     destroyed = False

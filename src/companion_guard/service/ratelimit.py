@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 
 from companion_guard.exceptions import CompanionGuardError
 
@@ -27,7 +28,9 @@ class RateLimited(CompanionGuardError):
 class KeyRateLimiter:
     """Token buckets by key id; a rate of 0 means no limit for that kind of key."""
 
-    def __init__(self, *, provider_rate: float, other_rate: float, now: object = time.monotonic) -> None:
+    def __init__(
+        self, *, provider_rate: float, other_rate: float, now: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rates = {"provider": provider_rate}
         self.other_rate = other_rate
         self._now = now
@@ -40,7 +43,7 @@ class KeyRateLimiter:
         if rate <= 0:
             return
         burst = max(10.0, 2 * rate)
-        now = self._now()  # type: ignore[operator]
+        now = self._now()
         with self._lock:
             tokens, at = self._buckets.get(key_id, (burst, now))
             tokens = min(burst, tokens + (now - at) * rate)

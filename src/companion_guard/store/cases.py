@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from companion_guard.store.db import affected_rows
 from companion_guard.store.tables import ReviewCase
 
 #: Open statuses; ``closed`` is the only other one.
@@ -134,17 +135,19 @@ def close_for_deleted_user(session: Session, user_id: str, *, at: datetime) -> i
     pseudonym that cannot be turned back into the user id.
     """
     pseudonym = "deleted:" + hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:16]
-    closed = session.execute(
-        update(ReviewCase)
-        .where(ReviewCase.user_id == user_id, ReviewCase.status.in_(OPEN))
-        .values(status="closed", closed_at=_naive(at), close_reason="user_data_deleted")
-    ).rowcount
+    closed = affected_rows(
+        session.execute(
+            update(ReviewCase)
+            .where(ReviewCase.user_id == user_id, ReviewCase.status.in_(OPEN))
+            .values(status="closed", closed_at=_naive(at), close_reason="user_data_deleted")
+        )
+    )
     session.execute(
         update(ReviewCase)
         .where(ReviewCase.user_id == user_id)
         .values(user_id=pseudonym, turn_id=None, note=None, notified=[], log=[])
     )
-    return int(closed or 0)
+    return closed
 
 
 def figures(cases: list[ReviewCase], now: datetime, default_minutes: float) -> QueueFigures:

@@ -48,7 +48,7 @@ from companion_guard.store.db import session_scope
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-QUEUES = ("crisis", "elderly_help")
+QUEUES: tuple[hc.Queue, ...] = ("crisis", "elderly_help")
 #: Case level → incident severity, for "escalate".
 SEVERITY = {"critical": "critical", "high": "high", "medium": "medium"}
 
@@ -66,17 +66,18 @@ def _page(request: Request, caller: Caller, template: str, **context: Any) -> Re
     )
 
 
-def _signed_in(request: Request) -> tuple[Caller | None, Response | None]:
+def _signed_in(request: Request) -> Caller | Response:
+    """The signed-in caller, or the sign-in page to answer with."""
     session, caller = current(request, "console")
     if caller is None:
-        return None, signin_page(request, "console", session, status=401)
-    return caller, None
+        return signin_page(request, "console", session, status=401)
+    return caller
 
 
 def _view(request: Request, build: Callable[[Caller, Rights], Response]) -> Response:
-    caller, refused = _signed_in(request)
-    if caller is None:
-        return refused  # type: ignore[return-value]
+    caller = _signed_in(request)
+    if isinstance(caller, Response):
+        return caller
     try:
         return build(caller, rights_of(services(request)))
     except CompanionGuardError as exc:
@@ -87,9 +88,9 @@ async def _act(
     request: Request, act: Callable[[Caller, Rights, dict[str, str]], str | Response], back: str
 ) -> Response:
     """A form post: signed in, CSRF, then the API function; errors come back as a page."""
-    caller, refused = _signed_in(request)
-    if caller is None:
-        return refused  # type: ignore[return-value]
+    caller = _signed_in(request)
+    if isinstance(caller, Response):
+        return caller
     form = await form_fields(request)
     if not csrf_ok(caller.session, form.get("csrf")):
         return render(
@@ -145,20 +146,20 @@ async def console_signout(request: Request) -> Response:
 @router.get("")
 def queue(request: Request, queue: str = "crisis", status: str = "open") -> Response:
     """The crisis or elderly-help queue: time since detection against the target, who was told."""
-    queue = queue if queue in QUEUES else "crisis"
+    picked: hc.Queue = next((q for q in QUEUES if q == queue), "crisis")
     status_filter = status if status in ("open", "closed") else None
 
     def build(caller: Caller, r: Rights) -> Response:
         svc = services(request)
-        listing = hc.list_help_cases(svc, caller.principal, queue=queue, status=status_filter)  # type: ignore[arg-type]
-        stats = hc.help_case_stats(svc, caller.principal, queue=queue)  # type: ignore[arg-type]
+        listing = hc.list_help_cases(svc, caller.principal, queue=picked, status=status_filter)
+        stats = hc.help_case_stats(svc, caller.principal, queue=picked)
         with session_scope(svc.sessions) as session:
             sent = delivery(session, [c["id"] for c in listing["cases"]])
         return _page(
             request,
             caller,
             "console/queue.html",
-            queue=queue,
+            queue=picked,
             cases=listing["cases"],
             filter_status=status,
             stats=stats,
@@ -193,10 +194,12 @@ async def case_action(request: Request, case_id: int) -> Response:
         if action == "escalate":
             case = hc.get_help_case(svc, caller.principal, case_id)
             incident = ops.open_incident(
-                IncidentRequest(
-                    title=f"{case['queue']} case #{case_id} ({case['level']})",
-                    severity=SEVERITY.get(case["level"], "low"),  # type: ignore[arg-type]
-                    note=note[:2000],
+                IncidentRequest.model_validate(
+                    {
+                        "title": f"{case['queue']} case #{case_id} ({case['level']})",
+                        "severity": SEVERITY.get(case["level"], "low"),
+                        "note": note[:2000],
+                    }
                 ),
                 caller.rights(request),
                 r,
@@ -210,7 +213,7 @@ async def case_action(request: Request, case_id: int) -> Response:
             svc,
             caller.principal,
             case_id,
-        )  # type: ignore[arg-type]
+        )
         return f"/console/cases/{case_id}"
 
     return await _act(request, act, f"/console/cases/{case_id}")
@@ -246,7 +249,9 @@ async def complaint_update(request: Request, complaint_id: str) -> Response:
     """Answer or move a complaint."""
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
-        body = ComplaintUpdate(status=_opt(form.get("status")), answer=_opt(form.get("answer")))  # type: ignore[arg-type]
+        body = ComplaintUpdate.model_validate(
+            {"status": _opt(form.get("status")), "answer": _opt(form.get("answer"))}
+        )
         ops.triage(body, caller.rights(request), r, complaint_id=complaint_id[:64])
         return "/console/complaints"
 
@@ -483,10 +488,12 @@ async def incident_new(request: Request) -> Response:
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
         row = ops.open_incident(
-            IncidentRequest(
-                title=form.get("title", ""),
-                severity=form.get("severity", "high"),  # type: ignore[arg-type]
-                note=form.get("note", ""),
+            IncidentRequest.model_validate(
+                {
+                    "title": form.get("title", ""),
+                    "severity": form.get("severity", "high"),
+                    "note": form.get("note", ""),
+                }
             ),
             caller.rights(request),
             r,
@@ -516,7 +523,7 @@ async def incident_update(request: Request, incident_id: str) -> Response:
 
     def act(caller: Caller, r: Rights, form: dict[str, str]) -> str:
         ops.update_incident(
-            IncidentUpdate(note=form.get("note", ""), status=_opt(form.get("status"))),  # type: ignore[arg-type]
+            IncidentUpdate.model_validate({"note": form.get("note", ""), "status": _opt(form.get("status"))}),
             caller.rights(request),
             r,
             incident_id=incident_id[:64],
@@ -537,7 +544,7 @@ def figures_page(request: Request) -> Response:
         svc = services(request)
         with session_scope(r.sessions) as session:
             figures = live_figures(session, svc.clock.now())
-        stats = {q: hc.help_case_stats(svc, caller.principal, queue=q) for q in QUEUES}  # type: ignore[arg-type]
+        stats = {q: hc.help_case_stats(svc, caller.principal, queue=q) for q in QUEUES}
         return _page(
             request,
             caller,

@@ -37,11 +37,12 @@ from companion_guard.store.db import session_scope
 router = APIRouter(prefix="/guardian", include_in_schema=False)
 
 
-def _signed_in(request: Request) -> tuple[Caller | None, Response | None]:
+def _signed_in(request: Request) -> Caller | Response:
+    """The signed-in caller, or the sign-in page to answer with."""
     session, caller = current(request, "guardian")
     if caller is None:
-        return None, signin_page(request, "guardian", session, status=401)
-    return caller, None
+        return signin_page(request, "guardian", session, status=401)
+    return caller
 
 
 def _error(request: Request, caller: Caller, exc: CompanionGuardError) -> Response:
@@ -63,9 +64,9 @@ async def guardian_signout(request: Request) -> Response:
 @router.get("")
 def wards(request: Request) -> Response:
     """The guardian's wards."""
-    caller, refused = _signed_in(request)
-    if caller is None:
-        return refused  # type: ignore[return-value]
+    caller = _signed_in(request)
+    if isinstance(caller, Response):
+        return caller
     listing = g.list_wards(services(request), caller.principal)
     return render(
         request,
@@ -79,9 +80,9 @@ def wards(request: Request) -> Response:
 @router.get("/wards/{user_id}")
 def ward(request: Request, user_id: str) -> Response:
     """One ward: alerts, a usage chart, the block-list, the spending cap, minor mode, consent."""
-    caller, refused = _signed_in(request)
-    if caller is None:
-        return refused  # type: ignore[return-value]
+    caller = _signed_in(request)
+    if isinstance(caller, Response):
+        return caller
     svc = services(request)
     t = translator(request)
     try:
@@ -121,9 +122,9 @@ def ward(request: Request, user_id: str) -> Response:
 async def _act(
     request: Request, user_id: str, act: Callable[[Caller, dict[str, str]], Any], back: str | None = None
 ) -> Response:
-    caller, refused = _signed_in(request)
-    if caller is None:
-        return refused  # type: ignore[return-value]
+    caller = _signed_in(request)
+    if isinstance(caller, Response):
+        return caller
     form = await form_fields(request)
     form["_multi_personas"] = ",".join((await form_data(request)).get("personas", []))
     if not csrf_ok(caller.session, form.get("csrf")):

@@ -126,30 +126,25 @@ def me(request: Request) -> Response:
     return _page(request, session, who)
 
 
-async def _checked(
-    request: Request,
-) -> tuple[WebSession, RightsPrincipal | None, dict[str, str], Response | None]:
+async def _checked(request: Request) -> tuple[WebSession, RightsPrincipal, dict[str, str]] | Response:
+    """The session, user and form of a signed-in post with a good CSRF token, or the page to answer with."""
     session = web_state(request).sessions.load(request, "me")
     form = await form_fields(request)
     who = _who(session)
     if who is None:
-        return session, None, form, render(request, "me/expired.html", session, status=401)
+        return render(request, "me/expired.html", session, status=401)
     if not csrf_ok(session, form.get("csrf")):
-        return (
-            session,
-            who,
-            form,
-            _page(request, session, who, error=translator(request)("common.csrf_failed"), status=400),
-        )
-    return session, who, form, None
+        return _page(request, session, who, error=translator(request)("common.csrf_failed"), status=400)
+    return session, who, form
 
 
 @router.post("/me/export")
 async def me_export(request: Request) -> Response:
     """Download everything stored about the user, as JSON or ZIP (audited like the API)."""
-    _, who, form, refused = await _checked(request)
-    if refused is not None or who is None:
-        return refused  # type: ignore[return-value]
+    checked = await _checked(request)
+    if isinstance(checked, Response):
+        return checked
+    _, who, form = checked
     fmt = "zip" if form.get("format") == "zip" else "json"
     response = export_user(who, rights_of(services(request)), user_id=who.subject, format=fmt)
     if fmt == "json":
@@ -171,9 +166,10 @@ def me_delete_confirm(request: Request) -> Response:
 @router.post("/me/delete")
 async def me_delete(request: Request) -> Response:
     """Delete all of the user's data (crypto-shredding); a content-free receipt is shown."""
-    session, who, form, refused = await _checked(request)
-    if refused is not None or who is None:
-        return refused  # type: ignore[return-value]
+    checked = await _checked(request)
+    if isinstance(checked, Response):
+        return checked
+    session, who, form = checked
     t = translator(request)
     if form.get("confirm", "").strip() not in (t("me.delete.word"), "DELETE", "删除"):
         return render(
@@ -194,9 +190,10 @@ async def me_delete(request: Request) -> Response:
 @router.post("/me/quit")
 async def me_quit(request: Request) -> Response:
     """Close the account in one step (deleting the data unless the user keeps it)."""
-    session, who, form, refused = await _checked(request)
-    if refused is not None or who is None:
-        return refused  # type: ignore[return-value]
+    checked = await _checked(request)
+    if isinstance(checked, Response):
+        return checked
+    session, who, form = checked
     try:
         out = quit_service(
             request,
@@ -222,9 +219,10 @@ def _finished(request: Request, title: str, receipt: dict[str, Any] | None) -> R
 @router.post("/me/complaints")
 async def me_complain(request: Request) -> Response:
     """File a complaint or appeal for oneself."""
-    session, who, form, refused = await _checked(request)
-    if refused is not None or who is None:
-        return refused  # type: ignore[return-value]
+    checked = await _checked(request)
+    if isinstance(checked, Response):
+        return checked
+    session, who, form = checked
     try:
         body = ComplaintRequest.model_validate(
             {
@@ -248,9 +246,10 @@ async def me_complain(request: Request) -> Response:
 @router.post("/me/consents/{consent_id}/withdraw")
 async def me_withdraw(request: Request, consent_id: str) -> Response:
     """Withdraw one consent to share data."""
-    session, who, _, refused = await _checked(request)
-    if refused is not None or who is None:
-        return refused  # type: ignore[return-value]
+    checked = await _checked(request)
+    if isinstance(checked, Response):
+        return checked
+    session, who, _ = checked
     try:
         withdraw_consent(who, rights_of(services(request)), user_id=who.subject, consent_id=consent_id[:64])
     except CompanionGuardError as exc:
