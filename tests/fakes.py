@@ -12,6 +12,8 @@ from companion_guard.upstream.base import Upstream, UpstreamRequest
 class ScriptedUpstream(Upstream):
     """Answers with the scripted replies in order and fails loudly when the script runs out."""
 
+    destination = "in-process:scripted"
+
     def __init__(self, *replies: str, chunk: int = 4) -> None:
         self.replies = list(replies)
         self.requests: list[UpstreamRequest] = []
@@ -37,6 +39,8 @@ class ScriptedUpstream(Upstream):
 
 class BrokenUpstream(Upstream):
     """Always fails as a dead upstream does."""
+
+    destination = "in-process:broken"
 
     def __init__(self) -> None:
         self.calls = 0

@@ -44,7 +44,7 @@ class Row:
 def code_locations() -> dict[str, list[str]]:
     """Requirement → the rules, duties, detectors and surfaces that implement it."""
     from companion_guard.detectors.registry import builtin_detectors
-    from companion_guard.duties import load_duties
+    from companion_guard.duties import duty_classes
     from companion_guard.policy.loader import load_pack
 
     where: dict[str, list[str]] = {}
@@ -56,7 +56,7 @@ def code_locations() -> dict[str, list[str]]:
 
     for rule in load_pack("cn-2026").rules:
         add(rule.requirement, f"rule cn-2026:{rule.id}")
-    for duty in load_duties():
+    for duty in duty_classes():
         for req in duty.requirements:
             add(req, f"duty {duty.id}")
     for det in builtin_detectors():
@@ -113,7 +113,8 @@ def load_results(path: Path) -> dict[str, Any]:
     """The test plugin's results file, or an empty record."""
     if not path.is_file():
         return {"tests": []}
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return results
 
 
 def build_matrix(results_path: Path = DEFAULT_RESULTS) -> list[Row]:

@@ -205,13 +205,13 @@ def notify(ctx: TurnContext, t: Triggered) -> None:
     promised to the user: the case records it, so the person on duty calls instead. The
     same kind goes to the same contacts at most once an hour unless the level rises.
     """
-    from companion_guard.duties.contacts import RESOLVERS
     from companion_guard.store.cases import record_notified
     from companion_guard.turn import Notification
 
     target = t.action.target or "emergency_contact"
     kind = f"notify.{target}"
-    every = RESOLVERS[target](ctx)
+    # A Guard checks at construction that every target of its packs has a resolver.
+    every = ctx.resolvers[target](ctx)
     channels = [c for c in every if ctx.deliverable is None or c.channel in ctx.deliverable]
     undeliverable = [c for c in every if c not in channels]
     record_notified(

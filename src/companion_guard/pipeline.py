@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -35,11 +35,13 @@ from companion_guard import effects
 from companion_guard.clock import Clock
 from companion_guard.detectors.base import DetectionContext
 from companion_guard.detectors.registry import DetectorRegistry
-from companion_guard.duties.base import Duty
+from companion_guard.duties.base import REQUIRED_PROTECTIONS, Duty
+from companion_guard.duties.contacts import Resolver, emergency_contact
 from companion_guard.effects import action_text
-from companion_guard.exceptions import NotFoundError, UpstreamError
+from companion_guard.exceptions import ConfigError, NotFoundError, UpstreamError
 from companion_guard.guardians.bands import default_bands
 from companion_guard.guardians.state import turn_groups
+from companion_guard.metrics import Metrics
 from companion_guard.policy.engine import Decision, PolicyEngine
 from companion_guard.policy.messages import render
 from companion_guard.policy.schema import ActionKind, PolicyPack
@@ -116,7 +118,13 @@ class Prepared:
 
 
 class Guard:
-    """The one pipeline. Build it with :func:`companion_guard.service.app.build_guard` or by hand."""
+    """The one pipeline. Build it with :func:`companion_guard.assembly.build_guard`.
+
+    A ``Guard`` built by hand must be as safe as the gateway's: its sessions must
+    seal what they store (the rights layer's codec) and its duties must give every
+    protection in :data:`~companion_guard.duties.base.REQUIRED_PROTECTIONS`
+    (kill switch, suspension, minor mode, consent), or it cannot be built.
+    """
 
     def __init__(
         self,
@@ -127,19 +135,45 @@ class Guard:
         upstream: Upstream,
         clock: Clock,
         duties: list[Duty],
+        resolvers: Mapping[str, Resolver] | None = None,
         history_messages: int = 6,
+        channels: frozenset[str] | None = None,
+        metrics: Metrics | None = None,
+        allow_plaintext: bool = False,
     ) -> None:
+        if not repo.codec_of(sessions).encrypts and not allow_plaintext:
+            raise ConfigError(
+                "these sessions would store messages in plain text: build the guard with "
+                "companion_guard.assembly.build_guard(settings), which installs the encrypting codec"
+            )
+        missing = REQUIRED_PROTECTIONS - {p for duty in duties for p in duty.provides}
+        if missing:
+            raise ConfigError(
+                f"no duty gives {', '.join(sorted(missing))}: start from companion_guard.duties.DEFAULT_DUTIES"
+            )
+        targets = {
+            a.target or "emergency_contact"
+            for pack in policy.packs
+            for rule in pack.rules
+            for a in rule.actions
+            if a.kind is ActionKind.NOTIFY
+        }
+        unknown = targets - {"emergency_contact", *(resolvers or {})}
+        if unknown:
+            raise ConfigError(f"the packs notify {', '.join(sorted(unknown))}, which no feature can reach")
         self.sessions = sessions
         self.registry = registry
         self.policy = policy
         self.upstream = upstream
         self.clock = clock
         self.duties = duties
+        #: Notify target → who to reach (``emergency_contact`` always; features add ``guardian``).
+        self.resolvers: Mapping[str, Resolver] = {"emergency_contact": emergency_contact, **(resolvers or {})}
         self.history_messages = history_messages
-        #: Channels the outbox can deliver through; set by the gateway once its channels are installed.
-        self.channels: frozenset[str] | None = None
+        #: Channels the outbox can deliver through (``None``: unknown, e.g. a library user's own outbox).
+        self.channels = channels
         #: Prometheus instruments (:func:`companion_guard.metrics.build_metrics`); ``None`` records nothing.
-        self.metrics: Any = None
+        self.metrics = metrics
         self._stage_at = threading.local()  # when the current stage began, per thread (metrics only)
         self._personas: dict[str, tuple[float, PersonaView]] = {}
         # SQLite has one writer at a time; taking turns here avoids its busy-wait sleeps
@@ -190,7 +224,7 @@ class Guard:
         user = preload_user(session, req.user_id, persona.id)
         if user is None:
             user = repo.ensure_user(session, req.user_id, now=now, locale=pack.defaults.locale)
-        age = repo.age_on(user, now.date())
+        age = repo.user_age_on(user, now.date())
         locale = user.locale if user.registered else guess_locale(req.user_text, pack.defaults.locale)
         history = tuple(
             Message(role, text) for role, text in repo.recent_texts(session, user.id, self.history_messages)
@@ -209,6 +243,7 @@ class Guard:
             history=history,
             user_name=repo.display_name(session, user) if user.display_name else None,
             deliverable=self.channels,
+            resolvers=self.resolvers,
         )
 
     def inspect(

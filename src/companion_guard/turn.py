@@ -6,7 +6,7 @@ per-turn state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -85,6 +85,8 @@ class TurnContext:
     user_name: str | None = None
     #: Notification channels that can deliver now (``None``: unknown, e.g. a library user's own outbox).
     deliverable: frozenset[str] | None = None
+    #: Notify target → the channels that reach it (the guard's, from its features).
+    resolvers: Mapping[str, Callable[[TurnContext], list[Any]]] = field(default_factory=dict)
     input_signals: list[Signal] = field(default_factory=list)
     input_decision: Decision = field(default_factory=Decision)
     output_signals: list[Signal] = field(default_factory=list)

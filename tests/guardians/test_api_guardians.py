@@ -119,7 +119,7 @@ def test_block_list_refuses_a_persona_and_notifies_by_email_and_webhook(
     assert rcpt == ["parent@example.org"] and "安全提醒" in mail["Subject"]
     assert "block.persona" in mail.get_content() and "在吗" not in mail.get_content()
     (hook,) = receiver.wait_for(1)
-    secret = gclient.app.state.services.extras["webhook_secret"]  # type: ignore[attr-defined]
+    secret = gclient.app.state.services.webhook_secret  # type: ignore[attr-defined]
     assert verify(secret, hook.body, hook.headers["x-companion-guard-signature"])
     assert hook.json()["event"] == "block.persona" and hook.json()["kind"] == "notify.guardian"
 

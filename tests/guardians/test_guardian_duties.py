@@ -8,13 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import chat, event_kinds
 
-from companion_guard.duties import DEFAULT_DUTIES, Duty, load_duties
+from companion_guard.duties import DEFAULT_DUTIES, Duty, duty_classes
 from companion_guard.guardians import duty as gduty
 from companion_guard.guardians import state as gstate
 
 
 def test_the_guardian_duties_are_small_and_registered_in_stage_order() -> None:
-    ids = [d.id for d in load_duties()]
+    ids = [d.id for d in duty_classes()]
     guardians = [i for i in ids if i.startswith("guardians.")]
     assert guardians == [
         "guardians.consent",
@@ -28,7 +28,7 @@ def test_the_guardian_duties_are_small_and_registered_in_stage_order() -> None:
     assert not any(p.endswith(":GuardiansDuty") for p in DEFAULT_DUTIES)
     assert not hasattr(gduty, "GuardiansDuty")
     # Gates only where a duty gates: consent, minor mode, persona access (in that order).
-    gating = [d.id for d in load_duties() if type(d).gate is not Duty.gate]
+    gating = [d.id for d in duty_classes() if d.gate is not Duty.gate]
     assert [g for g in gating if g.startswith("guardians.")] == [
         "guardians.consent",
         "guardians.minor_mode",

@@ -77,7 +77,10 @@ def test_undeclared_recipient_is_refused(gw: Gateway) -> None:
 @pytest.fixture
 def gw_hosted(tmp_path: Path) -> Iterator[Gateway]:
     settings = make_settings(tmp_path, upstream="https://api.hosted-llm.example/v1")
-    for gw in start_gateway(settings, upstream=ScriptedUpstream("你好！", "Hi again!")):
+    upstream = ScriptedUpstream("你好！", "Hi again!")
+    # The flow is declared by the upstream object in use (D3), not guessed from the setting.
+    upstream.destination = "https://api.hosted-llm.example/v1"
+    for gw in start_gateway(settings, upstream=upstream):
         # A real upstream gets no demo personas: the provider declares its own.
         r = gw.client.put(
             "/v1/personas/mimi",

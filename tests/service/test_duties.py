@@ -145,7 +145,7 @@ def test_suicide_intent_replaces_reply_opens_case_and_notifies(
     assert "http" not in notes[0]["message"] and "127.0.0.1" not in notes[0]["message"]
     got = receiver.wait_for(1)
     assert len(got) == 1
-    secret = db_client.app.state.services.extras["webhook_secret"]  # type: ignore[attr-defined]
+    secret = db_client.app.state.services.webhook_secret  # type: ignore[attr-defined]
     assert verify(secret, got[0].body, got[0].headers["x-companion-guard-signature"])
     payload = got[0].json()
     assert payload["kind"] == "notify.emergency_contact" and payload["level"] == "critical"

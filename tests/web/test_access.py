@@ -229,7 +229,7 @@ def test_session_cookies_are_httponly_strict_and_scoped(
 
 @pytest.mark.req("D1")
 def test_repeated_wrong_keys_are_slowed_down_with_a_clear_message(gateway: Gateway) -> None:
-    limiter = gateway.app.state.services.extras["web"].limiter
+    limiter = gateway.app.state.services.web.limiter
     try:
         client = httpx.Client(base_url=gateway.url, timeout=30)
         token = _csrf(client.get("/guardian").text)

@@ -44,13 +44,13 @@ def store(db: str | None, home: str | None) -> Iterator[tuple[Any, Any]]:
 def in_force(settings: Any) -> tuple[list[Any], Any, list[Any]]:
     """The packs, detector registry and duties the gateway would run with these settings."""
     from companion_guard.detectors.registry import default_registry
-    from companion_guard.duties import load_duties
+    from companion_guard.duties import duty_classes
     from companion_guard.policy.loader import load_pack
 
     return (
         [load_pack(p) for p in settings.policy_packs],
         default_registry(learned=settings.learned_tier),
-        load_duties(),
+        duty_classes(),
     )
 
 
@@ -193,7 +193,7 @@ def filing(
         elif fmt in ("html", "pdf"):
             page = filing_mod.to_html(draft, code)
             if fmt == "pdf":
-                from weasyprint import HTML  # type: ignore[import-untyped]
+                from weasyprint import HTML
 
                 data = HTML(string=page).write_pdf()
             else:

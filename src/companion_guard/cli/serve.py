@@ -62,7 +62,7 @@ def serve(
     except (ConfigError, ValidationError, ValueError) as exc:
         typer.secho(f"companion-guard: configuration error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
-    key = svc.extras.get("new_provider_key")
+    key = svc.new_provider_key
     if key:
         typer.secho(f"first start: provider API key {key}", fg="yellow")
     key_source = "COMPANION_GUARD_API_KEY" if settings.api_key else f"{settings.home}/provider-key"

@@ -11,7 +11,7 @@ Subclass :class:`Duty` and override the stages you need; register the class in
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 from companion_guard.turn import GateResult, TurnContext
 
@@ -21,6 +21,14 @@ class Duty:
 
     id: ClassVar[str] = ""
     requirements: ClassVar[tuple[str, ...]] = ()
+    #: Protections this duty's gate gives (e.g. ``kill_switch``); a ``Guard`` refuses duties lacking any
+    #: of :data:`REQUIRED_PROTECTIONS`, so a hand-built pipeline cannot silently drop one.
+    provides: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def build(cls, parts: Any) -> Self:
+        """Construct from the gateway's :class:`~companion_guard.assembly.Parts` (default: no arguments)."""
+        return cls()
 
     def load(self, ctx: TurnContext) -> None:
         """Enrich the context before gates run."""
@@ -34,3 +42,8 @@ class Duty:
 
     def on_reply(self, ctx: TurnContext, reply: str) -> None:
         """React to the inspected reply (``ctx.output_decision`` is set)."""
+
+
+#: What every pipeline's duties must give: a turn without them could reach a suspended user, run
+#: with the kill switch engaged, skip a minor's mode or the consent a child's data needs.
+REQUIRED_PROTECTIONS = frozenset({"kill_switch", "suspension", "minor_mode", "consent"})

@@ -60,7 +60,3 @@ def contact_channels(contact: dict[str, Any] | None) -> list[Channel]:
 def emergency_contact(ctx: TurnContext) -> list[Channel]:
     """The user's emergency contact from the user record."""
     return contact_channels(repo.emergency_contact(ctx.session, ctx.user))
-
-
-#: target name → resolver. Features add their own (``guardian``).
-RESOLVERS: dict[str, Resolver] = {"emergency_contact": emergency_contact, "guardian": lambda ctx: []}

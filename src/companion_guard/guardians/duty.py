@@ -57,6 +57,7 @@ class ConsentGateDuty(Duty):
 
     id = "guardians.consent"
     requirements = ("M2",)
+    provides = frozenset({"consent"})
 
     def gate(self, ctx: TurnContext) -> GateResult | None:
         """Stop the turn until a guardian consents."""
@@ -80,6 +81,7 @@ class MinorModeDuty(Duty):
 
     id = "guardians.minor_mode"
     requirements = ("M3",)
+    provides = frozenset({"minor_mode"})
 
     def gate(self, ctx: TurnContext) -> GateResult | None:
         """Refuse in quiet hours or past the daily limit."""

@@ -41,7 +41,7 @@ class GuardianField:
             except ValidationError as exc:
                 raise InputError(f"guardian: {exc.errors()[0].get('msg', 'invalid contact')}") from exc
             plain = json.dumps(contact.stored(), ensure_ascii=False)
-            row.guardian_contact = {"sealed": repo.codec().seal(session, user.id, plain)}
+            row.guardian_contact = {"sealed": repo.codec_for(session).seal(session, user.id, plain)}
         row.updated_at = now
 
     def read(self, session: Session, user: Any, now: datetime) -> Any:

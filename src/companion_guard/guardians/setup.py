@@ -1,14 +1,16 @@
-"""Start-up hook: the guardian notify resolver and the e-mail outbox channel.
+"""The guardians feature: the ``guardian`` notify target and the e-mail channel.
 
-Listed in :data:`companion_guard.service.app.STARTUP_HOOKS`; runs once per app with
-the built services, never at import.
+Listed in :data:`companion_guard.assembly.FEATURES`; :func:`install` runs once per
+gateway and returns what it adds, never changing module state.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from companion_guard.duties.contacts import RESOLVERS, Channel
+from companion_guard.assembly import Feature, Parts
+from companion_guard.duties.contacts import Channel
+from companion_guard.guardians.accounts import seal_at_start
 from companion_guard.guardians.bands import default_bands
 from companion_guard.guardians.dependency import dependency_config
 from companion_guard.guardians.elderly import elderly_config
@@ -41,13 +43,15 @@ def smtp_settings(settings: Any) -> SmtpSettings | None:
     )
 
 
-def install(svc: Any) -> None:
-    """Register the ``guardian`` resolver and the ``email`` channel; load the data files (fail closed)."""
+def install(parts: Parts) -> Feature:
+    """The ``guardian`` target and, with an SMTP host, the ``email`` channel; data files load now (fail closed)."""
     default_bands()
     elderly_config()
     dependency_config()
     shipped_pack()  # the texts of pure calls made without a pack (fail closed)
-    RESOLVERS["guardian"] = guardian_resolver
-    smtp = smtp_settings(svc.settings)
-    if smtp is not None:
-        svc.extras["channels"]["email"] = EmailChannel(smtp)
+    seal_at_start(parts.sessions)  # rows older versions stored in plain text (D3); the codec is on
+    smtp = smtp_settings(parts.settings)
+    return Feature(
+        resolvers={"guardian": guardian_resolver},
+        channels={} if smtp is None else {"email": EmailChannel(smtp)},
+    )

@@ -176,7 +176,12 @@ class OutboxWorker:
             ).all()
             # The target is sealed at rest; open it inside the transaction (the key may be read).
             return [
-                Claimed(r.id, r.channel, repo.codec().open(session, r.user_id, r.target), dict(r.payload))
+                Claimed(
+                    r.id,
+                    r.channel,
+                    repo.codec_for(session).open(session, r.user_id, r.target),
+                    dict(r.payload),
+                )
                 for r in sorted(rows, key=lambda r: r.id)
             ]
 

@@ -139,7 +139,7 @@ class Player:
 
     def do_sweep(self, s: Step) -> None:
         """The outbox delivers what is due."""
-        self.client.portal.call(self.svc.extras["outbox"].sweep)
+        self.client.portal.call(self.svc.outbox.sweep)
 
     def do_case(self, s: Step) -> None:
         """A person on duty acknowledges or resolves a case."""
@@ -228,7 +228,7 @@ def run(
     began = time.monotonic()
     with TestClient(app) as client:
         svc = app.state.services
-        svc.extras["channels"]["webhook"] = SinkChannel()
+        svc.channels["webhook"] = SinkChannel()
         warnings = []
         with session_scope(svc.sessions) as session:
             from sqlalchemy import func, select

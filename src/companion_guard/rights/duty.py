@@ -10,7 +10,7 @@ end is announced, ``notice.data_rights`` when the user says they want to leave
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from companion_guard.duties.base import Duty
 from companion_guard.policy.messages import render
@@ -22,7 +22,11 @@ from companion_guard.turn import GateResult, TurnContext
 from companion_guard.types import Display, Event, RiskLevel
 
 if TYPE_CHECKING:
-    from companion_guard.rights.setup import Rights
+    from sqlalchemy.orm import Session
+
+    from companion_guard.policy.engine import Decision
+    from companion_guard.rights.layer import Rights
+    from companion_guard.types import Signal
 
 LEAVE_SIGNAL = "user.leave_intent"
 
@@ -71,10 +75,16 @@ class RightsDuty(Duty):
 
     id: ClassVar[str] = "rights"
     requirements: ClassVar[tuple[str, ...]] = ("D3", "D4", "D5")
+    provides: ClassVar[frozenset[str]] = frozenset({"kill_switch", "suspension", "account_state"})
 
     def __init__(self, rights: Rights) -> None:
         self.rights = rights
         self.controls = ControlsCache()
+
+    @classmethod
+    def build(cls, parts: Any) -> RightsDuty:
+        """The duty over the gateway's rights layer."""
+        return cls(parts.rights)
 
     # ---- gate ----------------------------------------------------------------------
 
@@ -211,11 +221,11 @@ class RightsDuty(Duty):
 
     @staticmethod
     def _audit_decision(
-        ctx: TurnContext, direction: str, signals: list, decision: object, session: object
+        ctx: TurnContext, direction: str, signals: list[Signal], decision: Decision, session: Session
     ) -> None:
-        level = RiskLevel(int(decision.max_level))  # type: ignore[attr-defined]
+        level = RiskLevel(int(decision.max_level))
         audit.append(
-            session,  # type: ignore[arg-type]
+            session,
             actor=("system", "pipeline"),
             action=audit.AuditAction.DECISION,
             at=ctx.now,
@@ -224,7 +234,7 @@ class RightsDuty(Duty):
             details={
                 "direction": direction,
                 "level": level.label,
-                "outcome": getattr(decision, "outcome", ""),
+                "outcome": decision.outcome,
                 "categories": sorted({s.category for s in signals if s.level >= RiskLevel.HIGH}),
                 "persona_id": ctx.persona.id,
             },

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from companion_guard.store.preload import get_row
@@ -34,7 +34,14 @@ _RECENT = (
 
 
 class FieldCodec:
-    """Encodes sensitive text for storage (identity by default; encryption when installed)."""
+    """Encodes sensitive text for storage: identity here; the rights layer's codec encrypts.
+
+    A codec belongs to one gateway's sessions (:func:`install_codec`), not to the process:
+    two gateways in one process each seal with their own keys.
+    """
+
+    #: True for a codec that encrypts; a :class:`~companion_guard.pipeline.Guard` refuses sessions without one.
+    encrypts: bool = False
 
     def seal(self, session: Session, user_id: str, plaintext: str) -> str:
         """Return what to store for ``plaintext``."""
@@ -44,24 +51,31 @@ class FieldCodec:
         """Return the plaintext for a stored value."""
         return stored
 
-
-_codec: FieldCodec = FieldCodec()
-
-
-def set_codec(codec: FieldCodec) -> None:
-    """Install the codec used for message text and contact details."""
-    global _codec
-    _codec = codec
+    def digest(self, session: Session, index: str, value: str) -> str:
+        """A stable hash of ``value`` to find rows by without opening them (keyed when encrypting)."""
+        return hashlib.sha256(f"{index}\x00{value}".encode()).hexdigest()
 
 
-def codec() -> FieldCodec:
-    """The codec in force."""
-    return _codec
+#: What sessions without an installed codec use: offline tools over a test database.
+PLAIN_CODEC = FieldCodec()
+_CODEC_KEY = "companion_guard.codec"
+
+
+def install_codec(sessions: sessionmaker[Session], codec: FieldCodec) -> None:
+    """Make every session ``sessions`` opens from now on seal and open with ``codec``."""
+    info = dict(sessions.kw.get("info") or {})
+    info[_CODEC_KEY] = codec
+    sessions.configure(info=info)
+
+
+def codec_of(sessions: sessionmaker[Session]) -> FieldCodec:
+    """The codec the sessions of ``sessions`` use."""
+    return (sessions.kw.get("info") or {}).get(_CODEC_KEY, PLAIN_CODEC)  # type: ignore[no-any-return]
 
 
 def codec_for(session: Session) -> FieldCodec:
     """The codec that seals and opens sensitive fields read or written through ``session``."""
-    return _codec
+    return session.info.get(_CODEC_KEY, PLAIN_CODEC)  # type: ignore[no-any-return]
 
 
 # ---- users -------------------------------------------------------------------------
@@ -86,24 +100,26 @@ def emergency_contact(session: Session, user: User) -> dict[str, Any] | None:
     """The user's decoded emergency contact."""
     if not user.emergency_contact:
         return None
-    return json.loads(_codec.open(session, user.id, user.emergency_contact))  # type: ignore[no-any-return]
+    return json.loads(codec_for(session).open(session, user.id, user.emergency_contact))  # type: ignore[no-any-return]
 
 
 def set_emergency_contact(session: Session, user: User, contact: dict[str, Any] | None) -> None:
     """Store the emergency contact (sealed by the codec)."""
     user.emergency_contact = (
-        None if contact is None else _codec.seal(session, user.id, json.dumps(contact, ensure_ascii=False))
+        None
+        if contact is None
+        else codec_for(session).seal(session, user.id, json.dumps(contact, ensure_ascii=False))
     )
 
 
 def display_name(session: Session, user: User) -> str | None:
     """The name the user registered, decoded."""
-    return _codec.open(session, user.id, user.display_name) if user.display_name else None
+    return codec_for(session).open(session, user.id, user.display_name) if user.display_name else None
 
 
 def set_display_name(session: Session, user: User, name: str | None) -> None:
     """Store the user's name (sealed by the codec)."""
-    user.display_name = None if not name else _codec.seal(session, user.id, name)
+    user.display_name = None if not name else codec_for(session).seal(session, user.id, name)
 
 
 def user_age_on(user: User, today: date) -> int | None:
@@ -112,10 +128,6 @@ def user_age_on(user: User, today: date) -> int | None:
         b = user.birth_date
         return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
     return user.age
-
-
-#: The former name, still called by pipeline.py and routes/users.py (their owners rename the call).
-age_on = user_age_on
 
 
 # ---- personas ----------------------------------------------------------------------
@@ -143,8 +155,10 @@ def message_row(
         "user_id": turn.user_id,
         "persona_id": turn.persona_id,
         "role": role,
-        "content": _codec.seal(session, turn.user_id, content),
-        "original_content": None if original is None else _codec.seal(session, turn.user_id, original),
+        "content": codec_for(session).seal(session, turn.user_id, content),
+        "original_content": None
+        if original is None
+        else codec_for(session).seal(session, turn.user_id, original),
         "created_at": now,
     }
 
@@ -171,14 +185,14 @@ def stored_signals(session: Session, user_id: str, signals: list[Any]) -> list[d
         data = signal.to_dict()
         for ev in data.get("evidence", []):
             if ev.get("text"):
-                ev["text"] = _codec.seal(session, user_id, ev["text"])
+                ev["text"] = codec_for(session).seal(session, user_id, ev["text"])
         out.append(data)
     return out
 
 
 def message_text(session: Session, msg: ChatMessage) -> str:
     """The plaintext of a stored message."""
-    return _codec.open(session, msg.user_id, msg.content)
+    return codec_for(session).open(session, msg.user_id, msg.content)
 
 
 def recent_texts(session: Session, user_id: str, limit: int) -> list[tuple[str, str]]:
@@ -186,7 +200,7 @@ def recent_texts(session: Session, user_id: str, limit: int) -> list[tuple[str, 
     if limit <= 0:
         return []
     rows = session.connection().execute(_RECENT, {"user_id": user_id, "limit": limit}).all()
-    return [(role, _codec.open(session, user_id, content)) for role, content in reversed(rows)]
+    return [(role, codec_for(session).open(session, user_id, content)) for role, content in reversed(rows)]
 
 
 def recent_messages(session: Session, user_id: str, limit: int) -> list[ChatMessage]:
@@ -273,6 +287,6 @@ def enqueue(session: Session, message: OutboxMessage) -> bool:
     exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == message.dedupe_key))
     if exists is not None:
         return False
-    message.target = _codec.seal(session, message.user_id, message.target)
+    message.target = codec_for(session).seal(session, message.user_id, message.target)
     session.add(message)
     return True

@@ -6,7 +6,6 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from companion_guard.exceptions import ConfigError
 from companion_guard.types import Message
 
 
@@ -35,6 +34,11 @@ class UpstreamRequest:
 class Upstream(ABC):
     """A companion LLM. Implementations raise :class:`UpstreamError` on failure."""
 
+    #: Where the turns' messages go, for the data-flow register (D3): ``"in-process:<name>"`` for a
+    #: companion in this process, else the endpoint URL (a public host is a third party). An adapter
+    #: that does not say is refused at start-up: nobody could tell whether users must consent.
+    destination: str = ""
+
     @abstractmethod
     async def complete(self, request: UpstreamRequest) -> str:
         """Return the whole reply."""
@@ -45,19 +49,3 @@ class Upstream(ABC):
 
     async def aclose(self) -> None:  # noqa: B027
         """Release connections (default: nothing to release)."""
-
-def make_upstream(spec: str, *, api_key: str | None = None, timeout: float = 30.0) -> Upstream:
-    """Build an upstream from ``--upstream``: ``demo``, ``demo:unsafe`` or an http(s) URL."""
-    if spec in ("demo", "demo:safe", ""):
-        from companion_guard.upstream.demo import DemoCompanion
-
-        return DemoCompanion()
-    if spec == "demo:unsafe":
-        from companion_guard.upstream.demo_unsafe import UnsafeDemoCompanion
-
-        return UnsafeDemoCompanion()
-    if spec.startswith(("http://", "https://")):
-        from companion_guard.upstream.openai_compat import OpenAICompatibleUpstream
-
-        return OpenAICompatibleUpstream(spec, api_key=api_key, timeout=timeout)
-    raise ConfigError(f"unknown upstream {spec!r}: use demo, demo:unsafe or an http(s) URL")

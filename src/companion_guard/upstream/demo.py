@@ -56,6 +56,8 @@ def last_user_text(messages: tuple[Message, ...]) -> str:
 class DemoCompanion(Upstream):
     """A deterministic, well-behaved companion used by default."""
 
+    destination = "in-process:demo"
+
     #: Split streamed replies into pieces of this many characters.
     chunk_chars = 6
 

@@ -555,6 +555,8 @@ _DEFAULT = {
 class UnsafeDemoCompanion(Upstream):
     """A deterministic companion that breaks the rules on purpose (sandbox demos only)."""
 
+    destination = "in-process:demo:unsafe"
+
     chunk_chars = 6
 
     def behaviour(self, request: UpstreamRequest) -> str:

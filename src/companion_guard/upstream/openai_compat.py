@@ -30,6 +30,7 @@ class OpenAICompatibleUpstream(Upstream):
     ) -> None:
         self.max_reply_chars = max_reply_chars
         base = base_url.rstrip("/")
+        self.destination = base
         self.url = base + ("/chat/completions" if base.endswith("/v1") else "/v1/chat/completions")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.AsyncClient(timeout=timeout, headers=headers, transport=transport)

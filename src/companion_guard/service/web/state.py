@@ -41,7 +41,7 @@ class WebState:
 def web_state(request: Request) -> WebState:
     """The app's web state (made on first use)."""
     svc = services(request)
-    state = svc.extras.get("web")
+    state = svc.web
     if state is None:
         env = Environment(
             loader=PackageLoader("companion_guard.service.web", "templates"),
@@ -50,8 +50,8 @@ def web_state(request: Request) -> WebState:
             lstrip_blocks=True,
         )
         sealer = Sealer(load_secret(svc.settings.home))
-        state = svc.extras["web"] = WebState(env, sealer, SessionStore(sealer), RateLimiter())
-    return state  # type: ignore[no-any-return]
+        state = svc.web = WebState(env, sealer, SessionStore(sealer), RateLimiter())
+    return state
 
 
 def translator(request: Request) -> Translator:

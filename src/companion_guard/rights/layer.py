@@ -1,0 +1,24 @@
+"""The rights layer's shared parts: what its routes, pages and duty use (built by :mod:`.setup`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion_guard.clock import Clock
+from companion_guard.rights.flows import Flow, FlowRegistry
+from companion_guard.rights.keys import UserKeys
+
+
+@dataclass(slots=True)
+class Rights:
+    """What the rights routes and duty share: keys, declared flows, the database."""
+
+    keys: UserKeys
+    flows: FlowRegistry
+    upstream_flow: Flow
+    sessions: sessionmaker[Session]
+    engine: Engine
+    clock: Clock
