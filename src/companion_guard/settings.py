@@ -6,6 +6,7 @@ Built by :func:`load_settings`, never at import time. Each default lives here on
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -119,7 +120,7 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.home / 'companion-guard.db').as_posix()}"
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the environment and apply explicit overrides (CLI flags, tests)."""
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment and apply explicit overrides (CLI flags, tests); pydantic checks their types."""
     clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**clean)  # type: ignore[arg-type]
+    return Settings(**clean)
