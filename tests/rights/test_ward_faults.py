@@ -15,6 +15,10 @@ from typing import Any
 import pytest
 from tests.rights.conftest import USER, Gateway, turn
 
+from companion_guard.guardians.accounts import contact_of
+from companion_guard.rights.crypto import is_sealed
+from companion_guard.store.tables_guardians import GuardianAccount
+
 
 def _register_minor(gw: Gateway, uid: str, **extra: Any) -> None:
     resp = gw.client.put(f"/v1/users/{uid}", headers=gw.h("provider"), json={"age": 15, **extra})
@@ -101,8 +105,13 @@ def test_a_copied_declared_guardian_contact_dies_with_the_wards_data(gw: Gateway
     accounts = {r[0]: r[1:] for r in gw.sql("SELECT id, name, email, webhook FROM guardian_accounts")}
     dump = repr(accounts).lower()
     assert "mum.copied" not in dump and "mum-copied" not in dump and "妈妈" not in dump, accounts
-    # The guardian's own contact is theirs, not the ward's: it stays; so do both accounts and consents.
-    assert accounts[own["guardian_id"]] == ("爸爸", "dad.own@example.org", None)
+    # The guardian's own contact is theirs, not the ward's: it stays (sealed under the guardian's key);
+    # so do both accounts and consents.
+    assert all(is_sealed(v) for v in accounts[own["guardian_id"]][:2]), accounts
+    with gw.services.sessions() as session:
+        kept = session.get(GuardianAccount, own["guardian_id"])
+        assert kept is not None
+        assert contact_of(session, kept) == {"name": "爸爸", "email": "dad.own@example.org"}
     assert copied["guardian_id"] in accounts
     assert (
         len(gw.sql("SELECT id FROM guardian_consents WHERE user_id = 'gk-copy' AND revoked_at IS NULL")) == 2

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion_guard.clock import as_utc
+from companion_guard.guardians import accounts
 from companion_guard.guardians.consent import ConsentRecord, ConsentScope
 from companion_guard.guardians.overview import Activity
 from companion_guard.store import repositories as repo
@@ -78,15 +79,9 @@ def active_consent_rows(
 
 
 def new_guardian(session: Session, *, contact: dict[str, Any] | None, now: datetime) -> GuardianAccount:
-    """Create a guardian account."""
-    contact = contact or {}
-    account = GuardianAccount(
-        id=uuid.uuid4().hex,
-        name=contact.get("name") or None,
-        email=contact.get("email"),
-        webhook=contact.get("webhook"),
-        created_at=now,
-    )
+    """Create a guardian account, its contact sealed under the guardian's own key."""
+    account = GuardianAccount(id=uuid.uuid4().hex, created_at=now)
+    accounts.set_contact(session, account, contact or {})
     session.add(account)
     session.flush()
     return account
@@ -111,16 +106,16 @@ def guardian_contacts(session: Session, user_id: str) -> list[dict[str, Any]]:
     for consent in active_consent_rows(session, user_id=user_id):
         account = session.get(GuardianAccount, consent.guardian_id)
         if account is not None and (account.email or account.webhook):
-            contact = {"name": account.name or "", "email": account.email, "webhook": account.webhook}
-            out.append({k: v for k, v in contact.items() if v})
+            out.append(accounts.contact_of(session, account))
     return out
 
 
 def forget_declared_copies(session: Session, user_id: str) -> int:
     """Before a ward's data is deleted (D4): clear the provider-declared guardian contact from accounts.
 
-    Consents given before that copy was stopped put the ward's declared guardian contact,
-    in clear, into the consenting guardian's account. The declared contact is the ward's
+    Consents given before that copy was stopped put the ward's declared guardian contact
+    into the consenting guardian's account (in clear; sealed under the guardian's key by
+    :func:`~companion_guard.guardians.accounts.seal_plain_accounts` since). The declared contact is the ward's
     data and dies with it: every field of an account of this ward's guardians that equals
     it is cleared (the account, its credential and the consent record stay). Call it
     while the ward's profile and data key still exist. Returns how many accounts changed.
@@ -139,13 +134,18 @@ def forget_declared_copies(session: Session, user_id: str) -> int:
         account = session.get(GuardianAccount, guardian_id)
         if account is None:
             continue
+        contact = accounts.contact_of(session, account)
         hit = False
-        if email and (account.email or "").strip().casefold() == email:
-            account.email, hit = None, True
-        if webhook and (account.webhook or "").strip() == webhook:
-            account.webhook, hit = None, True
-        if hit and account.name and account.name == declared.get("name"):
-            account.name = None
+        if email and contact.get("email", "").strip().casefold() == email:
+            del contact["email"]
+            hit = True
+        if webhook and contact.get("webhook", "").strip() == webhook:
+            del contact["webhook"]
+            hit = True
+        if hit and contact.get("name") and contact["name"] == declared.get("name"):
+            del contact["name"]
+        if hit:
+            accounts.set_contact(session, account, contact)  # what is left, sealed again
         changed += hit
     return changed
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion_guard.store.tables import Base
@@ -43,14 +43,21 @@ class GuardianProfile(Base):
 
 
 class GuardianAccount(Base):
-    """A guardian; their bearer credential is an ``api_keys`` row (role ``guardian``, hashed)."""
+    """A guardian; their bearer credential is an ``api_keys`` row (role ``guardian``, hashed).
+
+    ``name``, ``email`` and ``webhook`` are sealed under the guardian's own data key
+    (owner ``guardian:<id>``, not a ward's: the account outlives any one ward's
+    erasure). ``email_digest`` is a keyed hash of the normalised address, for lookups
+    by e-mail without opening every row (:mod:`companion_guard.guardians.accounts`).
+    """
 
     __tablename__ = "guardian_accounts"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
-    webhook: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    email: Mapped[str | None] = mapped_column(Text, nullable=True)
+    email_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    webhook: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TS)
 
 
