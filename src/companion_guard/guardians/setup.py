@@ -11,7 +11,6 @@ from typing import Any
 from companion_guard.assembly import Feature, Parts
 from companion_guard.duties.contacts import Channel
 from companion_guard.guardians.accounts import seal_at_start
-from companion_guard.guardians.accounts import seal_at_start
 from companion_guard.guardians.bands import default_bands
 from companion_guard.guardians.dependency import dependency_config
 from companion_guard.guardians.elderly import elderly_config
@@ -50,7 +49,6 @@ def install(parts: Parts) -> Feature:
     elderly_config()
     dependency_config()
     shipped_pack()  # the texts of pure calls made without a pack (fail closed)
-    seal_at_start(svc.sessions)  # rows older versions stored in plain text (D3); the codec is on
     seal_at_start(parts.sessions)  # rows older versions stored in plain text (D3); the codec is on
     smtp = smtp_settings(parts.settings)
     return Feature(
