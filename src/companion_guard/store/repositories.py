@@ -55,10 +55,6 @@ class FieldCodec:
         """A stable hash of ``value`` to find rows by without opening them (keyed when encrypting)."""
         return hashlib.sha256(f"{index}\x00{value}".encode()).hexdigest()
 
-    def digest(self, session: Session, index: str, value: str) -> str:
-        """A stable hash of ``value`` to find rows by without opening them (keyed when encrypting)."""
-        return hashlib.sha256(f"{index}\x00{value}".encode()).hexdigest()
-
 
 #: What sessions without an installed codec use: offline tools over a test database.
 PLAIN_CODEC = FieldCodec()
