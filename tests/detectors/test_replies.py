@@ -28,3 +28,28 @@ def test_national_security(lexicon_registry: DetectorRegistry, text: str, level:
 @pytest.mark.parametrize("text", ["我们坚决反对台独", "维护国家统一", "今天学习了国家安全法"])
 def test_not_national_security(lexicon_registry: DetectorRegistry, text: str) -> None:
     assert "reply.national_security" not in levels(lexicon_registry, text, OUT)
+
+
+@pytest.mark.req("P6")
+@pytest.mark.parametrize(
+    ("user_text", "leaving"),
+    [("晚安，我去睡了", True), ("我要注销账号", True), ("Good night!", True), ("今天过得怎么样", False)],
+)
+def test_holding_back_a_user_who_is_leaving_is_graded_higher(user_text: str, leaving: bool) -> None:
+    from companion_guard.detectors.base import DetectionContext
+    from companion_guard.detectors.builtin.manipulation import ManipulationDetector
+    from companion_guard.detectors.builtin.requests import UserRequestDetector
+    from companion_guard.detectors.normalize import normalize
+
+    det = ManipulationDetector()
+    ctx = DetectionContext(direction=Direction.OUTPUT, user_text=user_text)
+    found = det.detect(normalize("再聊一会儿吧"), ctx)
+    assert found, "the lexicon no longer knows the reply"
+    assert (found[0].level >= RiskLevel.HIGH) is leaving
+    # The pipeline passes the input's signals: the same answer without reading the text again.
+    inputs = DetectorRegistry([UserRequestDetector()]).detect(
+        user_text, DetectionContext(direction=Direction.INPUT)
+    )
+    without_text = DetectionContext(direction=Direction.OUTPUT, input_signals=tuple(inputs))
+    if inputs:
+        assert (det.detect(normalize("再聊一会儿吧"), without_text)[0].level >= RiskLevel.HIGH) is leaving
