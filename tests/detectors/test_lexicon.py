@@ -97,3 +97,36 @@ def test_shipped_lexicons_load(name: str) -> None:
 def test_missing_lexicon_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         load_lexicon("nope.yaml")
+
+
+def test_each_registry_owns_its_index_and_one_scan_serves_every_lexicon() -> None:
+    from companion_guard.detectors.base import DetectionContext
+    from companion_guard.detectors.lexicon import LexiconDetector
+    from companion_guard.detectors.registry import DetectorRegistry, default_registry
+    from companion_guard.types import Direction
+
+    full = default_registry(learned="off")
+    before = len(full.lexicon_index.lexicons)
+    assert before >= 10  # the built-ins' lexicons, the TC260 library among them
+    for _ in range(3):  # more registries in the process (tests, eval, a second gateway) change nothing here
+        default_registry(learned="off").lexicon_index.scan(normalize("再见"))
+    assert len(full.lexicon_index.lexicons) == before
+
+    class Crisis(LexiconDetector):
+        id = "test.crisis"
+        categories = ("user.suicide_intent",)
+        directions = frozenset({Direction.INPUT})
+        lexicon_file = "crisis.yaml"
+
+    small = DetectorRegistry([Crisis()])
+    assert len(small.lexicon_index.lexicons) == 1
+    norm = normalize("我不想活了，我想自杀")
+    signals = small.detect(norm, DetectionContext(direction=Direction.INPUT))
+    assert any(s.category == "user.suicide_intent" for s in signals)
+    # The same text through the full registry: its index scans the lexicons the small one did not,
+    # and a lexicon asked directly reads what was found (no second scan, no duplicate hits).
+    full.detect(norm, DetectionContext(direction=Direction.INPUT))
+    crisis = load_lexicon("crisis.yaml")
+    found = crisis.found(norm)
+    assert found and len(found) == len(set(found))
+    assert crisis.found(normalize("今天天气不错")) == []

@@ -138,7 +138,7 @@ SURE = 0.6
 
 @cache
 def _lexicons() -> tuple[Lexicon, ...]:
-    return (load_lexicon("crisis.yaml", shared=False), load_lexicon("dependency.yaml", shared=False))
+    return (load_lexicon("crisis.yaml"), load_lexicon("dependency.yaml"))
 
 
 @lru_cache(maxsize=1024)

@@ -108,7 +108,7 @@ def load_heads(direction: Direction) -> HeadSet:
 
 @cache
 def _gate_lexicon() -> Lexicon:
-    return load_lexicon("gate.yaml", shared=False)
+    return load_lexicon("gate.yaml")
 
 
 class LearnedDetector(Detector):

@@ -33,7 +33,7 @@ import threading
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import ahocorasick_rs
 import yaml
@@ -89,7 +89,7 @@ def _default_pinyin(folded: str) -> bool:
 class Lexicon:
     """Compiled terms, cues and allow-list of one lexicon file."""
 
-    def __init__(self, data: dict[str, Any], *, source: str, shared: bool = True) -> None:
+    def __init__(self, data: dict[str, Any], *, source: str) -> None:
         try:
             self.name = str(data["name"])
             entries: dict[str, Term] = {}
@@ -129,10 +129,9 @@ class Lexicon:
         self._py_keys = list(pinyin_keys)
         self._py_terms = [entries[pinyin_keys[k]] for k in self._py_keys]
         self._allow_ac = ahocorasick_rs.AhoCorasick(self.allow) if self.allow else None
-        # Lexicons share one automaton; a broad one (the cascade gate) gets its own, so that
-        # its frequent short terms do not slow every other lexicon's scan.
-        self._index = _INDEX if shared else _SharedIndex()
-        self._slot = self._index.add(self)
+        # Matched alone through its own automaton, unless a registry's index (one automaton
+        # over all its detectors' lexicons) already scanned the text.
+        self._own = LexiconIndex((self,))
 
     # -- the clause window: negation and third person are judged on what the user wrote --
     def _clause_before(self, norm: Normalized, start: int) -> str:
@@ -159,8 +158,17 @@ class Lexicon:
             return []
         return [(s, e) for _, s, e in self._allow_ac.find_matches_as_indexes(text, overlapping=True)]
 
+    def found(self, norm: Normalized) -> list[tuple[str, int, int, int]]:
+        """Raw matches ``(view, term index, start, end)`` in ``norm``, from any index that scanned it."""
+        scanned = cast("_Scanned | None", norm._views.get(_HITS))
+        if scanned is not None:
+            mine = scanned.get(id(self))
+            if mine is not None:
+                return mine
+        return self._own.scan(norm)[id(self)]
+
     def _raw_hits(self, norm: Normalized) -> list[Hit]:
-        found = self._index.hits(norm).get(self._slot)
+        found = self.found(norm)
         if not found:
             return []
         text = norm.text
@@ -189,7 +197,7 @@ class Lexicon:
         Each hit's ``level`` is the term's level, lowered when a third-person cue
         says the text is about someone else.
         """
-        if self._slot not in self._index.hits(norm):  # the common case: nothing at all
+        if not self.found(norm):  # the common case: nothing at all
             return []
         raw = self._raw_hits(norm)
         if not raw:
@@ -214,7 +222,7 @@ class Lexicon:
     def cues(self, norm: Normalized) -> list[str]:
         """Feature tokens for learned heads: every raw hit with its level, marked when negated,
         allowed, out of context or about someone else — the heads learn how far to trust each."""
-        if self._slot not in self._index.hits(norm):
+        if not self.found(norm):
             return []
         raw = self._raw_hits(norm)
         if not raw:
@@ -246,85 +254,84 @@ def _leftmost_longest(found: list[tuple[str, int, int, int]]) -> list[tuple[str,
     return out
 
 
-class _SharedIndex:
-    """One Aho-Corasick automaton over the terms of every loaded lexicon (characters and syllables).
+#: Key on a :class:`Normalized` text's views: ``{id(lexicon): raw matches}`` for every lexicon scanned.
+_HITS = "lexicon_hits"
+#: What ``Normalized._views[_HITS]`` holds: ``{id(lexicon): [(view, term index, start, end)]}``.
+_Scanned = dict[int, list[tuple[str, int, int, int]]]
 
-    Each text is scanned twice in all, not twice per lexicon: with a dozen lexicons
-    on each side this is what keeps the lexicon tier at tens of microseconds.
-    Results are cached on the :class:`Normalized` text.
+_Built = tuple[Any, list[list[tuple["Lexicon", int]]], Any, list[list[tuple["Lexicon", int]]]]
+
+
+class LexiconIndex:
+    """One Aho-Corasick automaton over the terms of some lexicons (characters and syllables).
+
+    A :class:`~companion_guard.detectors.registry.DetectorRegistry` owns one over its
+    detectors' lexicons: each text is scanned twice in all, not twice per lexicon, which
+    keeps the lexicon tier at tens of microseconds. Results are kept on the
+    :class:`Normalized` text, per lexicon, so a lexicon asked later reads them there.
+    Nothing is shared between registries: building another one changes no other.
     """
 
-    def __init__(self) -> None:
-        self._lexicons: list[Lexicon] = []
+    def __init__(self, lexicons: tuple[Lexicon, ...] | list[Lexicon]) -> None:
+        self.lexicons: tuple[Lexicon, ...] = tuple(dict.fromkeys(lexicons))
         self._lock = threading.Lock()
-        self._built: tuple[int, Any, list[list[tuple[int, int]]], Any, list[list[tuple[int, int]]]] | None = (
-            None
-        )
-        self._cache_key = f"lexicon_hits:{id(self)}"
+        self._built: _Built | None = None
+        self._scanned_key = f"lexicon_index:{id(self)}"
 
-    def add(self, lexicon: Lexicon) -> int:
-        with self._lock:
-            self._lexicons.append(lexicon)
-            self._built = None
-            return len(self._lexicons) - 1
+    def __contains__(self, lexicon: object) -> bool:
+        return any(lexicon is lex for lex in self.lexicons)
 
-    def _build(self) -> tuple[int, Any, list[list[tuple[int, int]]], Any, list[list[tuple[int, int]]]]:
+    def _build(self) -> _Built:
         with self._lock:
             if self._built is None:
-                char_keys: dict[str, list[tuple[int, int]]] = {}
-                syl_keys: dict[str, list[tuple[int, int]]] = {}
-                for slot, lex in enumerate(self._lexicons):
+                char_keys: dict[str, list[tuple[Lexicon, int]]] = {}
+                syl_keys: dict[str, list[tuple[Lexicon, int]]] = {}
+                for lex in self.lexicons:
                     for i, key in enumerate(lex._keys):
-                        char_keys.setdefault(key, []).append((slot, i))
+                        char_keys.setdefault(key, []).append((lex, i))
                     for i, key in enumerate(lex._py_keys):
-                        syl_keys.setdefault(key, []).append((slot, i))
+                        syl_keys.setdefault(key, []).append((lex, i))
                 char_ac = ahocorasick_rs.AhoCorasick(list(char_keys)) if char_keys else None
                 syl_ac = ahocorasick_rs.AhoCorasick(list(syl_keys)) if syl_keys else None
-                self._built = (
-                    len(self._lexicons),
-                    char_ac,
-                    list(char_keys.values()),
-                    syl_ac,
-                    list(syl_keys.values()),
-                )
+                self._built = (char_ac, list(char_keys.values()), syl_ac, list(syl_keys.values()))
             return self._built
 
-    def hits(self, norm: Normalized) -> dict[int, list[tuple[str, int, int, int]]]:
-        """Per lexicon slot, every match as ``(view, term index, start, end)`` (overlapping)."""
-        cached = norm._views.get(self._cache_key)
-        built = self._built
-        if cached is not None and built is not None and cached[0] == built[0]:  # type: ignore[index]
-            return cached[1]  # type: ignore[index,no-any-return]
-        if built is None:
-            built = self._build()
-        _, char_ac, char_owners, syl_ac, syl_owners = built
-        out: dict[int, list[tuple[str, int, int, int]]] = {}
-        if char_ac is not None:
-            for k, s, e in char_ac.find_matches_as_indexes(norm.text, overlapping=True):
-                for slot, i in char_owners[k]:
-                    out.setdefault(slot, []).append(("text", i, s, e))
-        if syl_ac is not None:
-            for k, s, e in syl_ac.find_matches_as_indexes(norm.pinyin_text, overlapping=True):
-                for slot, i in syl_owners[k]:
-                    out.setdefault(slot, []).append(("pinyin", i, s, e))
-        norm._views[self._cache_key] = (built[0], out)
-        return out
+    def scan(self, norm: Normalized) -> dict[int, list[tuple[str, int, int, int]]]:
+        """Every lexicon's matches in ``norm`` (``{id(lexicon): [(view, term index, start, end)]}``, overlapping).
 
-
-_INDEX = _SharedIndex()
-
-
-def load_lexicon(filename: str, *, shared: bool = True) -> Lexicon:
-    """A lexicon shipped in ``companion_guard/detectors/data``, loaded once per process.
-
-    Every registry's detectors get the same compiled lexicon, so building another
-    registry (tests, ``eval``, a second ``Guard``) does not grow the shared automaton.
-    """
-    return _load_lexicon(filename, shared)
+        The dict holds every lexicon scanned so far for this text, by this index or another.
+        """
+        scanned = cast("_Scanned", norm._views.setdefault(_HITS, {}))
+        if self._scanned_key in norm._views:
+            return scanned
+        todo = {
+            id(lex) for lex in self.lexicons if id(lex) not in scanned
+        }  # another index may have done some
+        if todo:
+            char_ac, char_owners, syl_ac, syl_owners = self._built or self._build()
+            for key in todo:
+                scanned[key] = []
+            if char_ac is not None:
+                for k, s, e in char_ac.find_matches_as_indexes(norm.text, overlapping=True):
+                    for lex, i in char_owners[k]:
+                        if id(lex) in todo:
+                            scanned[id(lex)].append(("text", i, s, e))
+            if syl_ac is not None:
+                for k, s, e in syl_ac.find_matches_as_indexes(norm.pinyin_text, overlapping=True):
+                    for lex, i in syl_owners[k]:
+                        if id(lex) in todo:
+                            scanned[id(lex)].append(("pinyin", i, s, e))
+        norm._views[self._scanned_key] = True
+        return scanned
 
 
 @cache
-def _load_lexicon(filename: str, shared: bool) -> Lexicon:
+def load_lexicon(filename: str) -> Lexicon:
+    """A lexicon shipped in ``companion_guard/detectors/data``, parsed once per process.
+
+    A lexicon is read-only once built; each registry indexes the ones its detectors use
+    (:class:`LexiconIndex`), so another registry changes nothing here.
+    """
     ref = resources.files("companion_guard.detectors").joinpath("data", filename)
     try:
         data = yaml.safe_load(ref.read_text(encoding="utf-8"))
@@ -332,7 +339,7 @@ def _load_lexicon(filename: str, shared: bool) -> Lexicon:
         raise ConfigError(f"cannot read lexicon {filename}: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"lexicon {filename} is not a mapping")
-    return Lexicon(data, source=filename, shared=shared)
+    return Lexicon(data, source=filename)
 
 
 def hits_to_signals(hits: list[Hit], norm: Normalized, *, detector: str, source: str) -> list[Signal]:
@@ -363,17 +370,21 @@ def hits_to_signals(hits: list[Hit], norm: Normalized, *, detector: str, source:
     return signals
 
 
-def shared_hits(norm: Normalized) -> dict[int, list[tuple[str, int, int, int]]]:
-    """Matches of every shared lexicon in ``norm``, keyed by lexicon slot (cached on ``norm``)."""
-    return _INDEX.hits(norm)
-
-
-def skip_slot(detector: Detector) -> int | None:
-    """The shared-index slot whose absence lets the registry skip ``detector`` (None: always run)."""
+def skip_lexicon(detector: Detector) -> Lexicon | None:
+    """The lexicon whose lack of any match lets the registry skip ``detector`` (None: always run)."""
     lexicon = getattr(detector, "lexicon", None)
     if not getattr(detector, "silent_without_hits", False) or not isinstance(lexicon, Lexicon):
         return None
-    return lexicon._slot if lexicon._index is _INDEX else None
+    return lexicon
+
+
+def detector_lexicons(detector: Detector) -> tuple[Lexicon, ...]:
+    """The lexicons a detector matches with (``lexicons()`` when it declares them, else its ``lexicon``)."""
+    declared = getattr(detector, "lexicons", None)
+    if callable(declared):
+        return tuple(declared())
+    lexicon = getattr(detector, "lexicon", None)
+    return (lexicon,) if isinstance(lexicon, Lexicon) else ()
 
 
 class LexiconDetector(Detector):
@@ -401,8 +412,9 @@ __all__ = [
     "Lexicon",
     "LexiconDetector",
     "Term",
+    "LexiconIndex",
+    "detector_lexicons",
     "hits_to_signals",
     "load_lexicon",
-    "shared_hits",
-    "skip_slot",
+    "skip_lexicon",
 ]

@@ -7,12 +7,12 @@ the ``companion_guard.detectors`` entry-point group (loaded only on request).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from importlib.metadata import entry_points
 
 from companion_guard.detectors.base import DetectionContext, Detector
-from companion_guard.detectors.lexicon import shared_hits, skip_slot
+from companion_guard.detectors.lexicon import Lexicon, LexiconIndex, detector_lexicons, skip_lexicon
 from companion_guard.detectors.normalize import Normalized, cached_normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, RiskLevel, Signal
@@ -28,7 +28,9 @@ class DetectorRegistry:
 
     def __init__(self, detectors: Iterable[Detector] = ()) -> None:
         self._by_id: dict[str, Detector] = {}
-        self._selected: dict[object, object] = {}
+        self._selected: dict[Direction, list[Detector]] = {}
+        self._tiered: dict[Direction, tuple[list[tuple[Detector, Lexicon | None]], list[Detector]]] = {}
+        self._index: LexiconIndex | None = None
         for detector in detectors:
             self.register(detector)
 
@@ -38,12 +40,21 @@ class DetectorRegistry:
             raise ConfigError(f"detector id {detector.id!r} registered twice")
         self._by_id[detector.id] = detector
         self._selected.clear()
+        self._tiered.clear()
+        self._index = None
+
+    @property
+    def lexicon_index(self) -> LexiconIndex:
+        """This registry's one automaton over its detectors' lexicons (built on first use)."""
+        if self._index is None:
+            self._index = LexiconIndex([lex for d in self._by_id.values() for lex in detector_lexicons(d)])
+        return self._index
 
     def get(self, detector_id: str) -> Detector:
         """Return the detector with this id."""
         return self._by_id[detector_id]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Detector]:
         return iter(self._by_id.values())
 
     def __len__(self) -> int:
@@ -54,7 +65,7 @@ class DetectorRegistry:
         found = self._selected.get(direction)
         if found is None:
             found = self._selected[direction] = [d for d in self._by_id.values() if direction in d.directions]
-        return list(found)  # type: ignore[call-overload]
+        return list(found)
 
     def detect(self, text: str | Normalized, context: DetectionContext) -> list[Signal]:
         """Normalise once and run every detector for ``context.direction``.
@@ -70,9 +81,9 @@ class DetectorRegistry:
         signals: list[Signal] = []
         # One scan of the shared lexicon index says which lexicons have any hit at all;
         # lexicon detectors without one are skipped without a call.
-        present = shared_hits(norm)
-        for detector, slot in cheap:
-            if slot is not None and slot not in present:
+        present = self.lexicon_index.scan(norm)
+        for detector, gate in cheap:
+            if gate is not None and not present.get(id(gate)):
                 continue
             try:
                 found = detector.detect(norm, context)
@@ -87,18 +98,17 @@ class DetectorRegistry:
                 signals.extend(_run(detector, norm, ctx))
         return signals
 
-    def _tiers(self, direction: Direction) -> tuple[list[tuple[Detector, int | None]], list[Detector]]:
-        """This direction's cheap tier (with each detector's skip slot) and learned tier (cached)."""
-        key = ("tiers", direction)
-        found = self._selected.get(key)
+    def _tiers(self, direction: Direction) -> tuple[list[tuple[Detector, Lexicon | None]], list[Detector]]:
+        """This direction's cheap tier (with the lexicon whose silence skips each detector) and learned tier (cached)."""
+        found = self._tiered.get(direction)
         if found is None:
             chosen = self.select(direction)
             found = (
-                [(d, skip_slot(d)) for d in chosen if d.tier != "learned"],
+                [(d, skip_lexicon(d)) for d in chosen if d.tier != "learned"],
                 [d for d in chosen if d.tier == "learned"],
             )
-            self._selected[key] = found
-        return found  # type: ignore[return-value]
+            self._tiered[direction] = found
+        return found
 
 
 def _run(detector: Detector, norm: Normalized, context: DetectionContext) -> list[Signal]:

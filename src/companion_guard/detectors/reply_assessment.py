@@ -62,7 +62,7 @@ CRISIS = frozenset(
 
 @cache
 def _lexicons() -> tuple[Lexicon, ...]:
-    return tuple(load_lexicon(name, shared=False) for name in LEXICONS)
+    return tuple(load_lexicon(name) for name in LEXICONS)
 
 
 def age_group(age: int | None, groups: Iterable[str] = ()) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from companion_guard.detectors.base import DetectionContext, Detector
-from companion_guard.detectors.lexicon import Hit, Lexicon, shared_hits
+from companion_guard.detectors.lexicon import Hit, Lexicon
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
@@ -195,13 +195,16 @@ class ProhibitedKeywordDetector(Detector):
     def __init__(self, library: tuple[RiskLexicon, ...] | None = None) -> None:
         self.library = library if library is not None else tc260_library()
 
+    def lexicons(self) -> tuple[Lexicon, ...]:
+        """Every risk's lexicon, for the registry's one index."""
+        return tuple(source.lexicon for source in self.library)
+
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """One signal per category: the strongest hit's level, every hit's risk code as evidence."""
-        present = shared_hits(text)  # one scan of the shared index, cached on the text
         user_side = context.direction is Direction.INPUT
         found: list[_Found] = []
         for source in self.library:
-            if source.lexicon._slot not in present:
+            if not source.lexicon.found(text):  # the registry's index scanned them all at once
                 continue
             hits = source.lexicon.matches(text)
             if not hits:
