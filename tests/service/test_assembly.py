@@ -19,6 +19,7 @@ from companion_guard.exceptions import ConfigError
 from companion_guard.pipeline import Guard
 from companion_guard.policy.engine import PolicyEngine
 from companion_guard.policy.loader import load_pack
+from companion_guard.policy.messages import render
 from companion_guard.rights.controls import set_kill_switch
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import make_engine, make_sessionmaker, session_scope
@@ -187,5 +188,43 @@ def test_actions_of_an_output_rule_reach_the_user(tmp_path: Path) -> None:
         with gw.engine.connect() as conn:
             queues = [r[0] for r in conn.execute(text("SELECT queue FROM review_cases"))]
         assert "crisis" in queues
+    finally:
+        asyncio.run(gw.aclose())
+
+
+@pytest.mark.req("I2", "P2", "M2")
+@pytest.mark.parametrize("detector_id", ["crisis.assessment", "minors.age_cues", "reply.context"])
+def test_a_crashing_fail_closed_detector_answers_safely_end_to_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, detector_id: str
+) -> None:
+    reply = "今天阳光很好，我们去公园走走吧。"
+    gw = build_guard(make_settings(tmp_path / "c"), upstream=ScriptedUpstream(reply))
+    try:
+        detector = gw.guard.registry.get(detector_id)
+
+        def crash(*args: object, **kw: object) -> list[object]:
+            raise RuntimeError("model file unreadable")
+
+        monkeypatch.setattr(detector, "detect", crash)  # a fault injected into one detector instance
+        result = _turn(gw, "今天过得一般般")
+        assert result.reply != reply  # type: ignore[attr-defined]
+        assert result.action == "replace"  # type: ignore[attr-defined]
+        template = "reply.replaced" if detector_id == "reply.context" else "fallback.safe"
+        lead = render(gw.guard.policy.primary, template, "zh-CN").split("{")[0][:8]
+        assert lead and lead in result.reply  # type: ignore[attr-defined]
+    finally:
+        asyncio.run(gw.aclose())
+
+
+def test_a_crashing_fail_open_detector_lets_the_turn_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reply = "今天阳光很好，我们去公园走走吧。"
+    gw = build_guard(make_settings(tmp_path / "o2"), upstream=ScriptedUpstream(reply))
+    try:
+        detector = gw.guard.registry.get("tc260.keywords")
+        monkeypatch.setattr(detector, "detect", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+        result = _turn(gw, "今天过得一般般")
+        assert result.reply == reply  # type: ignore[attr-defined]
     finally:
         asyncio.run(gw.aclose())
