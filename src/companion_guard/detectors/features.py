@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -74,7 +74,7 @@ def own_grams(norm: Normalized) -> tuple[str, ...]:
             if any(ord(ch) >= 0xF0000 for ch in run):
                 _char_grams(run, "p|", 2, 3, out)
         found = norm._views["grams"] = tuple(out)
-    return found  # type: ignore[return-value]
+    return cast("tuple[str, ...]", found)  # Normalized._views holds each view under its own key
 
 
 @lru_cache(maxsize=4096)
@@ -125,7 +125,7 @@ def own_ids(norm: Normalized, prefix: str = "", *, drop: tuple[str, ...] = (), m
         found = norm._views[key] = bucket_list(
             prefix + f for f in own_grams(norm) if len(f) >= min_len and not (drop and f.startswith(drop))
         )
-    return found  # type: ignore[return-value]
+    return cast("list[int]", found)
 
 
 @lru_cache(maxsize=4096)

@@ -83,7 +83,7 @@ class Normalized:
     def syllable_index(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of :attr:`pinyin_text` back to a span of :attr:`text`."""
         self.pinyin_text  # noqa: B018 - fills the cache
-        view: SyllableView = self._views["syllables"]  # type: ignore[assignment]
+        view = cast("SyllableView", self._views["syllables"])
         _, starts, ends = view
         if starts is None or ends is None:
             return start, end
@@ -96,7 +96,7 @@ class Normalized:
         if cached is None:
             cached = embedding_text(self.original)
             self._views["embed_text"] = cached
-        return cached  # type: ignore[return-value]
+        return cast(str, cached)
 
 
 def normalize(text: str) -> Normalized:

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from companion_guard.exceptions import InputError, NotFoundError
 from companion_guard.rights import incidents, snapshot
-from companion_guard.rights.snapshot import (  # noqa: F401  the kill switch's read side, kept with its cache
-    DEFAULT_MAINTENANCE_EN,
-    DEFAULT_MAINTENANCE_ZH,
-    KillSwitchState,
-    kill_switch,
-)
+
+# The kill switch's read side, kept with its cache in snapshot, re-exported here.
+from companion_guard.rights.snapshot import DEFAULT_MAINTENANCE_EN as DEFAULT_MAINTENANCE_EN
+from companion_guard.rights.snapshot import DEFAULT_MAINTENANCE_ZH as DEFAULT_MAINTENANCE_ZH
+from companion_guard.rights.snapshot import KillSwitchState as KillSwitchState
+from companion_guard.rights.snapshot import kill_switch as kill_switch
 from companion_guard.rights.timefmt import iso, naive
 from companion_guard.store.tables_rights import KillSwitch, Restriction
 

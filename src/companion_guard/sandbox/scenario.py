@@ -152,7 +152,12 @@ class _Check(_Strict):
     why: str = Field("", description="What this check proves, shown in the scorecard.")
 
     #: Only a companion-guard gateway can satisfy it (events, signals, notifications, http steps).
-    gateway_only: ClassVar[bool] = True
+    needs_gateway: ClassVar[bool] = True
+
+    @property
+    def gateway_only(self) -> bool:
+        """Whether only a gateway can satisfy this check (``any_of`` asks its alternatives)."""
+        return self.needs_gateway
 
     @field_validator("requirement")
     @classmethod
@@ -226,7 +231,7 @@ class ReplySignalExpectation(_Leveled):
 
     kind: Literal["reply_signal"] = "reply_signal"
     reply_signal: str
-    gateway_only: ClassVar[bool] = False
+    needs_gateway: ClassVar[bool] = False
 
 
 class NoReplySignalExpectation(_Leveled):
@@ -234,7 +239,7 @@ class NoReplySignalExpectation(_Leveled):
 
     kind: Literal["no_reply_signal"] = "no_reply_signal"
     no_reply_signal: str
-    gateway_only: ClassVar[bool] = False
+    needs_gateway: ClassVar[bool] = False
 
 
 class ReplyContainsAnyExpectation(_Check):
@@ -242,7 +247,7 @@ class ReplyContainsAnyExpectation(_Check):
 
     kind: Literal["reply_contains_any"] = "reply_contains_any"
     reply_contains_any: list[str]
-    gateway_only: ClassVar[bool] = False
+    needs_gateway: ClassVar[bool] = False
 
     _texts = field_validator("reply_contains_any", mode="before")(_texts)
 
@@ -252,7 +257,7 @@ class ReplyExcludesExpectation(_Check):
 
     kind: Literal["reply_excludes"] = "reply_excludes"
     reply_excludes: list[str]
-    gateway_only: ClassVar[bool] = False
+    needs_gateway: ClassVar[bool] = False
 
     _texts = field_validator("reply_excludes", mode="before")(_texts)
 
@@ -362,7 +367,7 @@ class AnyOfExpectation(_Check):
     any_of: list[AnyOfMember] = Field(..., min_length=1)
 
     @property
-    def gateway_only(self) -> bool:  # type: ignore[override]
+    def gateway_only(self) -> bool:
         """Only when every alternative needs a gateway."""
         return all(sub.gateway_only for sub in self.any_of)
 

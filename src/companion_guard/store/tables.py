@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -17,6 +17,14 @@ class Base(DeclarativeBase):
     """Declarative base of every companion-guard table."""
 
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def table_of(cls: type[Base]) -> Table:
+    """The Core table of a mapped class, for prebuilt statements (SQLAlchemy types ``__table__`` as any FromClause)."""
+    table = cls.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{cls.__name__} is not mapped to a table")
+    return table
 
 
 class User(Base):
