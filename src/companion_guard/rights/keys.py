@@ -2,7 +2,7 @@
 
 :class:`UserKeys` finds, creates, rotates and destroys wrapped data keys in
 ``rights_user_keys``; :class:`EncryptingCodec` is what
-:func:`companion_guard.store.repositories.set_codec` installs, so message text and
+:func:`companion_guard.store.repositories.install_codec` puts on a gateway's sessions, so message text and
 contact details are sealed on the way into the database.
 """
 
@@ -26,6 +26,7 @@ from companion_guard.rights.crypto import (
     seal_with,
     wrap_context,
 )
+from companion_guard.store.db import affected_rows
 from companion_guard.store.repositories import FieldCodec
 from companion_guard.store.tables_rights import UserKey
 
@@ -103,8 +104,7 @@ class UserKeys:
     def destroy(self, session: Session, owner: str) -> bool:
         """Delete the owner's wrapped key (crypto-shredding); True if there was one."""
         self.cache.evict(owner)
-        result = session.execute(delete(UserKey).where(UserKey.user_id == owner))
-        return bool(result.rowcount)
+        return bool(affected_rows(session.execute(delete(UserKey).where(UserKey.user_id == owner))))
 
     def replace(self, session: Session, owner: str) -> tuple[bytes | None, bytes]:
         """Give the owner a fresh data key; return ``(old, new)`` so callers can re-seal."""
@@ -133,6 +133,8 @@ class UserKeys:
 
 class EncryptingCodec(FieldCodec):
     """The gateway's field codec with per-user AES-GCM (installed by the rights layer)."""
+
+    encrypts = True
 
     def __init__(self, keys: UserKeys) -> None:
         self.keys = keys
