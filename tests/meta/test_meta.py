@@ -10,8 +10,8 @@ import companion_guard
 from companion_guard.policy.loader import load_pack
 from companion_guard.requirements import REQUIREMENTS
 
-SRC = Path(companion_guard.__file__).parent
 TESTS = Path(__file__).parents[1]
+SRC = TESTS.parent / "src" / "companion_guard"  # the source tree, also when the package is installed from a wheel
 
 
 def test_public_api_is_sorted_and_importable() -> None:
