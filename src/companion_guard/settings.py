@@ -6,7 +6,7 @@ Built by :func:`load_settings`, never at import time. Each default lives here on
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     )
     webhook_secret: str = Field(
         "", description="HMAC secret for webhooks; empty means <home>/webhook-secret."
+    )
+    web_secret: str = Field(
+        "",
+        description="Secret sealing the pages' cookies (>= 32 characters; the same on every replica); "
+        "empty means <home>/web-secret.",
+    )
+    web_cookie_secure: Literal["auto", "true", "false"] = Field(
+        "auto",
+        description="Secure flag on the pages' cookies: auto (when the request is https), true, false.",
     )
     outbox_interval: float = Field(0.5, description="Seconds between outbox delivery sweeps.", gt=0)
     allow_private_webhooks: bool = Field(

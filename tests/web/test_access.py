@@ -217,7 +217,7 @@ def test_session_cookies_are_httponly_strict_and_scoped(
     )
     assert "Secure" not in cookie  # plain http on loopback
     assert gateway.key("operator")[:12] not in cookie  # the key is sealed, not readable
-    monkeypatch.setenv("COMPANION_GUARD_WEB_COOKIE_SECURE", "true")
+    monkeypatch.setattr(gateway.app.state.services.settings, "web_cookie_secure", "true")
     form = client.get("/guardian")
     assert "Secure" in form.headers["set-cookie"]
     # A forged or altered cookie is an anonymous visitor.

@@ -43,7 +43,10 @@ def rotate(
     try:
         upgrade(engine)
         result = do_rotate(
-            make_sessionmaker(engine), key_file=Path(settings.home) / KEY_FILE_NAME, clock=SystemClock()
+            make_sessionmaker(engine),
+            key_file=Path(settings.home) / KEY_FILE_NAME,
+            clock=SystemClock(),
+            env=settings.key_env(),
         )
     finally:
         engine.dispose()

@@ -7,7 +7,7 @@ old key beside the new one until every data key is re-wrapped and committed.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +57,9 @@ def _rewrap(
     return count
 
 
-def rotate(sessions: sessionmaker[Session], *, key_file: Path, clock: Clock) -> RotationResult:
+def rotate(
+    sessions: sessionmaker[Session], *, key_file: Path, clock: Clock, env: Mapping[str, str]
+) -> RotationResult:
     """Rotate the master key wherever it lives.
 
     - key file (embedded default): a new key is made, every data key re-wrapped,
@@ -65,10 +67,11 @@ def rotate(sessions: sessionmaker[Session], *, key_file: Path, clock: Clock) -> 
     - ``COMPANION_GUARD_MASTER_KEY``: put the new key there and the old one(s) in
       ``COMPANION_GUARD_MASTER_KEY_PREVIOUS``; this re-wraps everything under the new one;
     - a key-management hook: re-wraps whatever is not under the hook's current key.
+
+    ``env`` is the master-key settings by their variable names (:meth:`Settings.key_env`).
     """
-    env = os.environ
     if env.get(ENV_KMS_HOOK) or env.get(ENV_MASTER_KEY):
-        ring = load_master_keyring(key_file=key_file, create=False)
+        ring = load_master_keyring(key_file=key_file, env=env, create=False)
         old = tuple(k for k in ring.key_ids if k != ring.current.key_id)
         count = _rewrap(sessions, ring, clock, ring.source, old)
         return RotationResult(ring.source, old, ring.current.key_id, count)

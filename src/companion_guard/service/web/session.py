@@ -31,11 +31,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request, Response
 
 from companion_guard.exceptions import ConfigError
+from companion_guard.settings import Settings
 
-#: Environment variable: the secret sessions and portal links are sealed with (else ``<home>/web-secret``).
+#: Where ``Settings.web_secret`` comes from: the secret sessions and portal links are sealed with.
 ENV_SECRET = "COMPANION_GUARD_WEB_SECRET"
-#: Environment variable: ``auto`` (Secure when the request is https), ``true`` or ``false``.
-ENV_SECURE = "COMPANION_GUARD_WEB_COOKIE_SECURE"
 SECRET_FILE = "web-secret"
 
 #: Surface → (cookie name, cookie path, lifetime in seconds).
@@ -84,12 +83,14 @@ class Sealer:
         return data
 
 
-def load_secret(home: Path) -> bytes:
-    """The web secret: ``COMPANION_GUARD_WEB_SECRET``, else ``<home>/web-secret`` (made on first use, 0600).
+def load_secret(settings: Settings) -> bytes:
+    """The web secret: ``Settings.web_secret``, else ``<home>/web-secret`` (made on first use, 0600).
 
-    Several replicas must share it (set the variable), or a session made on one is refused by another.
+    Several replicas must share it (set ``COMPANION_GUARD_WEB_SECRET``), or a session made on one is
+    refused by another.
     """
-    configured = os.environ.get(ENV_SECRET, "").strip()
+    configured = settings.web_secret.strip()
+    home = Path(settings.home)
     if configured:
         if len(configured) < 32:
             raise ConfigError(f"{ENV_SECRET} must be at least 32 characters")
@@ -107,11 +108,9 @@ def load_secret(home: Path) -> bytes:
 
 def secure_cookies(request: Request) -> bool:
     """Whether cookies get the ``Secure`` flag for this request."""
-    mode = os.environ.get(ENV_SECURE, "auto").strip().lower()
-    if mode in ("1", "true", "yes", "on"):
-        return True
-    if mode in ("0", "false", "no", "off"):
-        return False
+    mode = request.app.state.services.settings.web_cookie_secure
+    if mode != "auto":
+        return bool(mode == "true")
     return request.url.scheme == "https"
 
 

@@ -49,7 +49,7 @@ def web_state(request: Request) -> WebState:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        sealer = Sealer(load_secret(svc.settings.home))
+        sealer = Sealer(load_secret(svc.settings))
         state = svc.web = WebState(env, sealer, SessionStore(sealer), RateLimiter())
     return state
 
