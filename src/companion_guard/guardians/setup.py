@@ -6,8 +6,6 @@ gateway and returns what it adds, never changing module state.
 
 from __future__ import annotations
 
-from typing import Any
-
 from companion_guard.assembly import Feature, Parts
 from companion_guard.duties.contacts import Channel
 from companion_guard.guardians.accounts import seal_at_start
@@ -17,6 +15,7 @@ from companion_guard.guardians.elderly import elderly_config
 from companion_guard.guardians.messages import shipped_pack
 from companion_guard.guardians.notices import guardian_channels
 from companion_guard.notify.email import EmailChannel, SmtpSettings
+from companion_guard.settings import Settings
 from companion_guard.turn import TurnContext
 
 
@@ -25,21 +24,20 @@ def guardian_resolver(ctx: TurnContext) -> list[Channel]:
     return guardian_channels(ctx.session, ctx.user.id)
 
 
-def smtp_settings(settings: Any) -> SmtpSettings | None:
-    """SMTP settings from ``COMPANION_GUARD_SMTP_*``; ``None`` when no host is set."""
-    host = getattr(settings, "smtp_host", "")
-    if not host:
+def smtp_settings(settings: Settings) -> SmtpSettings | None:
+    """SMTP settings from ``Settings.smtp_*`` (``COMPANION_GUARD_SMTP_*``); ``None`` when no host is set."""
+    if not settings.smtp_host:
         return None
     return SmtpSettings(
-        host=host,
-        port=int(getattr(settings, "smtp_port", 25)),
-        sender=getattr(settings, "smtp_sender", "") or "companion-guard@localhost",
-        starttls=bool(getattr(settings, "smtp_starttls", False)),
-        username=getattr(settings, "smtp_username", "") or None,
-        password=getattr(settings, "smtp_password", "") or None,
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender or "companion-guard@localhost",
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username or None,
+        password=settings.smtp_password or None,
         # The outbox gives up on a send after notify_timeout but cannot stop its thread:
         # the SMTP connection must end then too, or a hung send overlaps its own retry.
-        timeout_s=float(getattr(settings, "notify_timeout", 5.0)),
+        timeout_s=settings.notify_timeout,
     )
 
 
