@@ -17,6 +17,7 @@ from companion_guard.guardians.consent import ConsentRecord, ConsentScope
 from companion_guard.guardians.overview import Activity
 from companion_guard.store import repositories as repo
 from companion_guard.store.preload import get_row
+from companion_guard.store.tables import table_of
 from companion_guard.store.tables_guardians import (
     GuardianAccount,
     GuardianActivity,
@@ -26,12 +27,12 @@ from companion_guard.store.tables_guardians import (
     WalletAuthorization,
 )
 
-_INSERT_ACTIVITY = GuardianActivity.__table__.insert()
+_INSERT_ACTIVITY = table_of(GuardianActivity).insert()
 
 
 def profile(session: Session, user_id: str) -> GuardianProfile | None:
     """The user's protective settings, if any were ever stored (preloaded on the turn path)."""
-    return get_row(session, GuardianProfile, user_id)  # type: ignore[no-any-return]
+    return get_row(session, GuardianProfile, user_id)
 
 
 def ensure_profile(session: Session, user_id: str, now: datetime) -> GuardianProfile:
@@ -92,7 +93,10 @@ def open_contact(session: Session, user_id: str, stored: dict[str, Any] | None) 
     if not stored:
         return None
     if "sealed" in stored:
-        return json.loads(repo.codec().open(session, user_id, str(stored["sealed"])))  # type: ignore[no-any-return]
+        contact: dict[str, Any] = json.loads(
+            repo.codec_for(session).open(session, user_id, str(stored["sealed"]))
+        )
+        return contact
     return dict(stored)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -66,7 +66,7 @@ class GuardianInvitation(Base):
 
     __tablename__ = "guardian_invitations"
     #: A consent is a record about the account, kept (and exported) when the child's data is deleted (D4).
-    __table_args__: ClassVar[dict[str, Any]] = {"info": {"user_data": "export"}}
+    __table_args__ = {"info": {"user_data": "export"}}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(128), index=True)
@@ -84,7 +84,7 @@ class GuardianConsent(Base):
 
     __tablename__ = "guardian_consents"
     #: A consent is a record about the account, kept (and exported) when the child's data is deleted (D4).
-    __table_args__: ClassVar[dict[str, Any]] = {"info": {"user_data": "export"}}
+    __table_args__ = {"info": {"user_data": "export"}}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(128), index=True)

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from companion_guard.exceptions import CompanionGuardError, InputError
+from companion_guard.rights.layer import Rights
 from companion_guard.rights.roles import Permission, may
 from companion_guard.rights.schemas import (
     ComplaintUpdate,
@@ -28,7 +29,7 @@ from companion_guard.rights.schemas import (
     RestrictionRequest,
     SuspendRequest,
 )
-from companion_guard.rights.setup import Rights, rights_of
+from companion_guard.rights.setup import rights_of
 from companion_guard.service.deps import services
 from companion_guard.service.routes import help_cases as hc
 from companion_guard.service.routes import operators as ops
