@@ -14,12 +14,13 @@ from companion_guard.exceptions import CompanionGuardError, InputError
 from companion_guard.pipeline import Prepared
 from companion_guard.service.deps import ProviderDep, ServicesDep
 from companion_guard.service.errors import TooLarge, error_status
-from companion_guard.service.schemas.openai import ChatCompletionRequest, error_body
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.openai import ChatCompletion, ChatCompletionRequest, error_body
 from companion_guard.settings import Settings
 from companion_guard.turn import TurnRequest, TurnResult
 from companion_guard.types import Message
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], route_class=ModelRoute)
 
 #: Control characters refused in text (tab, newline and carriage return are fine).
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
@@ -87,6 +88,12 @@ def completion_json(req: TurnRequest, result: TurnResult) -> dict[str, Any]:
     }
 
 
+#: How the streamed form (``"stream": true``) reads, for the OpenAPI document.
+_STREAM_DOC = (
+    "JSON: a `chat.completion`. With `stream: true`, server-sent events: `data:` lines of OpenAI "
+    "`chat.completion.chunk` objects, the last carrying `guard`, then `data: [DONE]`."
+)
+
 #: Line separators that are valid raw in JSON but split lines in many SSE clients (``str.splitlines``).
 _SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 
@@ -130,7 +137,14 @@ async def _stream(svc: ServicesDep, req: TurnRequest, prepared: Prepared) -> Asy
     yield "data: [DONE]\n\n"
 
 
-@router.post("/v1/chat/completions", summary="Chat completion through the guard")
+@router.post(
+    "/v1/chat/completions",
+    summary="Chat completion through the guard",
+    response_model=ChatCompletion,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": _STREAM_DOC}
+    },
+)
 async def chat_completions(body: ChatCompletionRequest, svc: ServicesDep, _: ProviderDep) -> Any:
     """One turn: gate, inspect, decide, generate, inspect the reply, record."""
     req = turn_request(body, svc.settings)

@@ -17,10 +17,17 @@ from companion_guard.reports import changes, triggers
 from companion_guard.reports.tips import tips
 from companion_guard.service.auth import Principal
 from companion_guard.service.deps import ProviderDep, ServicesDep, require
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.compliance import (
+    AssessmentReport,
+    AssessmentStatus,
+    ChangeRecorded,
+    SafetyTips,
+)
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 
-router = APIRouter(tags=["compliance"])
+router = APIRouter(tags=["compliance"], route_class=ModelRoute)
 
 OperatorDep = Annotated[Principal, Depends(require("operator"))]
 StaffDep = Annotated[Principal, Depends(require("operator", "auditor"))]
@@ -39,7 +46,7 @@ class ChangeRequest(BaseModel):
     detail: str = Field("", max_length=5000, description="More about it.")
 
 
-@router.get("/v1/safety-tips")
+@router.get("/v1/safety-tips", response_model=SafetyTips)
 def safety_tips(
     svc: ServicesDep,
     _: ProviderDep,
@@ -58,7 +65,7 @@ def safety_tips(
     return tips(pack, chosen)
 
 
-@router.post("/v1/operator/changes", status_code=201)
+@router.post("/v1/operator/changes", status_code=201, response_model=ChangeRecorded)
 def record_change(body: ChangeRequest, svc: ServicesDep, who: OperatorDep) -> dict[str, Any]:
     """Record a launch, a related feature or a major technical change; its assessment trigger fires (A1)."""
     now = svc.clock.now()
@@ -76,7 +83,7 @@ def record_change(body: ChangeRequest, svc: ServicesDep, who: OperatorDep) -> di
         return {"change_id": row.id, "kind": row.kind, "title": row.title, "assessment_due": due}
 
 
-@router.get("/v1/operator/assessment")
+@router.get("/v1/operator/assessment", response_model=AssessmentStatus)
 def assessment_status(svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
     """Counts against the pack's thresholds, every assessment.due record and the operators' notices (A1)."""
     pack = svc.guard.policy.primary
@@ -103,7 +110,7 @@ def assessment_status(svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
         }
 
 
-@router.get("/v1/operator/assessment/report")
+@router.get("/v1/operator/assessment/report", response_model=AssessmentReport)
 def assessment_report(
     svc: ServicesDep,
     who: StaffDep,

@@ -11,20 +11,22 @@ from sqlalchemy import text
 
 from companion_guard.exceptions import InputError
 from companion_guard.service.deps import ProviderDep, ServicesDep
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.health import Liveness, Readiness, SandboxClock
 
 #: The sandbox clock may move this far (dates stay well inside what every store handles).
 MAX_SANDBOX_YEAR = 2200
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=ModelRoute)
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Liveness)
 def healthz() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness)
 def readyz(svc: ServicesDep) -> dict[str, Any]:
     """Readiness: the database answers and the packs are loaded."""
     with svc.engine.connect() as conn:
@@ -42,10 +44,10 @@ class ClockAdvance(BaseModel):
     advance_seconds: float = Field(ge=0, le=366 * 86400, description="Seconds to move forward.")
 
 
-sandbox_router = APIRouter(tags=["sandbox"])
+sandbox_router = APIRouter(tags=["sandbox"], route_class=ModelRoute)
 
 
-@sandbox_router.post("/v1/sandbox/clock")
+@sandbox_router.post("/v1/sandbox/clock", response_model=SandboxClock)
 def advance_clock(body: ClockAdvance, svc: ServicesDep, _: ProviderDep) -> dict[str, str]:
     """Move the server's clock forward (only with ``--sandbox``)."""
     if (svc.clock.now() + timedelta(seconds=body.advance_seconds)).year > MAX_SANDBOX_YEAR:
@@ -54,7 +56,7 @@ def advance_clock(body: ClockAdvance, svc: ServicesDep, _: ProviderDep) -> dict[
     return {"now": now.isoformat()}
 
 
-@sandbox_router.get("/v1/sandbox/clock")
+@sandbox_router.get("/v1/sandbox/clock", response_model=SandboxClock)
 def read_clock(svc: ServicesDep, _: ProviderDep) -> dict[str, str]:
     """The server's current (possibly advanced) time."""
     return {"now": svc.clock.now().isoformat()}

@@ -17,11 +17,13 @@ from companion_guard.guardians.duty import HELP_QUEUE
 from companion_guard.guardians.elderly import elderly_config
 from companion_guard.service.auth import Principal
 from companion_guard.service.deps import ServicesDep, require
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.help_cases import CaseList, CaseStats, CaseView
 from companion_guard.store import cases
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables import ReviewCase
 
-router = APIRouter(tags=["help cases"])
+router = APIRouter(tags=["help cases"], route_class=ModelRoute)
 
 StaffDep = Annotated[Principal, Depends(require("operator", "provider"))]
 Queue = Literal["crisis", "elderly_help"]
@@ -55,7 +57,7 @@ def _case(session: Any, case_id: int, queue: str | None = None) -> ReviewCase:
     return case
 
 
-@router.get("/v1/help-cases")
+@router.get("/v1/help-cases", response_model=CaseList)
 def list_help_cases(
     svc: ServicesDep,
     _: StaffDep,
@@ -69,7 +71,7 @@ def list_help_cases(
         return {"queue": queue, "cases": [cases.view(c, now, _default_minutes(queue)) for c in found]}
 
 
-@router.get("/v1/help-cases/stats")
+@router.get("/v1/help-cases/stats", response_model=CaseStats)
 def help_case_stats(svc: ServicesDep, _: StaffDep, queue: QueueQuery = HELP_QUEUE) -> dict[str, Any]:  # type: ignore[assignment]
     """Response-time figures of a queue against its targets (I2: 15 minutes for critical; E1)."""
     now = svc.clock.now()
@@ -92,7 +94,7 @@ def help_case_stats(svc: ServicesDep, _: StaffDep, queue: QueueQuery = HELP_QUEU
     }
 
 
-@router.get("/v1/help-cases/{case_id}")
+@router.get("/v1/help-cases/{case_id}", response_model=CaseView)
 def get_help_case(svc: ServicesDep, _: StaffDep, case_id: CaseId) -> dict[str, Any]:
     """One case with its log."""
     with session_scope(svc.sessions) as session:
@@ -100,7 +102,7 @@ def get_help_case(svc: ServicesDep, _: StaffDep, case_id: CaseId) -> dict[str, A
         return cases.view(case, svc.clock.now(), _default_minutes(case.queue))
 
 
-@router.post("/v1/help-cases/{case_id}/respond")
+@router.post("/v1/help-cases/{case_id}/respond", response_model=CaseView)
 def respond_help_case(
     body: CaseAnswer, svc: ServicesDep, principal: StaffDep, case_id: CaseId
 ) -> dict[str, Any]:

@@ -12,9 +12,15 @@ from companion_guard.service.deps import ServicesDep
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", response_class=Response)
-async def metrics(svc: ServicesDep) -> Response:
+class PrometheusResponse(Response):
+    """Prometheus' text exposition format, so the OpenAPI document names its media type."""
+
+    media_type = CONTENT_TYPE_LATEST
+
+
+@router.get("/metrics", response_class=PrometheusResponse)
+async def metrics(svc: ServicesDep) -> PrometheusResponse:
     """Prometheus metrics: turns, stage latencies, signals, actions, notifications, outbox lag, pool."""
     # The outbox and pool gauges read the database: off the event loop.
     body = await anyio.to_thread.run_sync(svc.extras["metrics"].exposition)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    return PrometheusResponse(body)

@@ -28,10 +28,26 @@ from companion_guard.rights.schemas import (
 )
 from companion_guard.rights.timefmt import iso
 from companion_guard.service.routes.rights import CallerDep, RightsDep, actor, check
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.operators import (
+    AuditLog,
+    AuditVerification,
+    ComplaintStats,
+    FlowRegister,
+    IncidentList,
+    IncidentOut,
+    KillSwitchOut,
+    MessagesRead,
+    NoticeList,
+    RestrictionList,
+    RestrictionOut,
+    Unsuspended,
+)
+from companion_guard.service.schemas.rights import ComplaintList, ComplaintOut, NoticeOut
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 
-router = APIRouter(tags=["operators"])
+router = APIRouter(tags=["operators"], route_class=ModelRoute)
 
 #: The shortest reason accepted for reading a user's messages.
 MIN_REASON = 10
@@ -42,7 +58,7 @@ UserId = Path(min_length=1, max_length=128, description="The provider's id for t
 # --------------------------------------------------------------------------- content reads
 
 
-@router.get("/v1/operator/users/{user_id}/messages")
+@router.get("/v1/operator/users/{user_id}/messages", response_model=MessagesRead)
 def read_messages(
     who: CallerDep,
     r: RightsDep,
@@ -91,7 +107,7 @@ def read_messages(
 # --------------------------------------------------------------------------- restrictions and suspension
 
 
-@router.post("/v1/operator/restrictions", status_code=201)
+@router.post("/v1/operator/restrictions", status_code=201, response_model=RestrictionOut)
 def add_restriction(body: RestrictionRequest, who: CallerDep, r: RightsDep) -> dict[str, Any]:
     """Restrict a feature: a persona (for one user or all), top-ups, all service, or suspend the user."""
     check(who, Permission.RISK_WRITE)
@@ -123,7 +139,7 @@ def add_restriction(body: RestrictionRequest, who: CallerDep, r: RightsDep) -> d
         return controls.restriction_dict(row)
 
 
-@router.get("/v1/operator/restrictions")
+@router.get("/v1/operator/restrictions", response_model=RestrictionList)
 def list_restrictions(
     who: CallerDep,
     r: RightsDep,
@@ -144,7 +160,7 @@ def list_restrictions(
         return {"data": [controls.restriction_dict(x) for x in rows]}
 
 
-@router.delete("/v1/operator/restrictions/{restriction_id}")
+@router.delete("/v1/operator/restrictions/{restriction_id}", response_model=RestrictionOut)
 def lift_restriction(
     who: CallerDep, r: RightsDep, restriction_id: str = Path(min_length=1, max_length=64)
 ) -> dict[str, Any]:
@@ -165,7 +181,7 @@ def lift_restriction(
         return controls.restriction_dict(row)
 
 
-@router.post("/v1/operator/users/{user_id}/suspend", status_code=201)
+@router.post("/v1/operator/users/{user_id}/suspend", status_code=201, response_model=RestrictionOut)
 def suspend(body: SuspendRequest, who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """Suspend a user: every turn is answered with a clear message until it is lifted."""
     check(who, Permission.RISK_WRITE)
@@ -195,7 +211,7 @@ def suspend(body: SuspendRequest, who: CallerDep, r: RightsDep, user_id: str = U
         return controls.restriction_dict(row)
 
 
-@router.post("/v1/operator/users/{user_id}/unsuspend")
+@router.post("/v1/operator/users/{user_id}/unsuspend", response_model=Unsuspended)
 def unsuspend(body: ReasonRequest, who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """Lift every suspension of a user."""
     check(who, Permission.RISK_WRITE)
@@ -221,7 +237,7 @@ def unsuspend(body: ReasonRequest, who: CallerDep, r: RightsDep, user_id: str = 
 # --------------------------------------------------------------------------- kill switch
 
 
-@router.get("/v1/operator/kill-switch")
+@router.get("/v1/operator/kill-switch", response_model=KillSwitchOut)
 def get_kill_switch(who: CallerDep, r: RightsDep) -> dict[str, Any]:
     """Whether the global kill switch is engaged."""
     check(who, Permission.RISK_READ)
@@ -229,7 +245,7 @@ def get_kill_switch(who: CallerDep, r: RightsDep) -> dict[str, Any]:
         return controls.kill_switch(session).to_dict()
 
 
-@router.put("/v1/operator/kill-switch")
+@router.put("/v1/operator/kill-switch", response_model=KillSwitchOut)
 def put_kill_switch(body: KillSwitchRequest, who: CallerDep, r: RightsDep) -> dict[str, Any]:
     """Pull (or release) the global kill switch: every turn gets the maintenance message."""
     check(who, Permission.RISK_WRITE)
@@ -260,7 +276,7 @@ def put_kill_switch(body: KillSwitchRequest, who: CallerDep, r: RightsDep) -> di
 # --------------------------------------------------------------------------- notices
 
 
-@router.post("/v1/operator/notices", status_code=201)
+@router.post("/v1/operator/notices", status_code=201, response_model=NoticeOut)
 def schedule_notice(body: NoticeRequest, who: CallerDep, r: RightsDep) -> dict[str, Any]:
     """Schedule the end of a persona or of the service; users see it in every turn until then."""
     check(who, Permission.NOTICE_WRITE)
@@ -288,7 +304,7 @@ def schedule_notice(body: NoticeRequest, who: CallerDep, r: RightsDep) -> dict[s
         return notices.notice_dict(row)
 
 
-@router.get("/v1/operator/notices")
+@router.get("/v1/operator/notices", response_model=NoticeList)
 def list_notices(who: CallerDep, r: RightsDep, include_cancelled: bool = Query(False)) -> dict[str, Any]:
     """Every scheduled end, soonest first."""
     check(who, Permission.RISK_READ)
@@ -300,7 +316,7 @@ def list_notices(who: CallerDep, r: RightsDep, include_cancelled: bool = Query(F
         }
 
 
-@router.delete("/v1/operator/notices/{notice_id}")
+@router.delete("/v1/operator/notices/{notice_id}", response_model=NoticeOut)
 def cancel_notice(
     who: CallerDep, r: RightsDep, notice_id: str = Path(min_length=1, max_length=64)
 ) -> dict[str, Any]:
@@ -316,7 +332,7 @@ def cancel_notice(
 # --------------------------------------------------------------------------- incidents
 
 
-@router.get("/v1/operator/incidents")
+@router.get("/v1/operator/incidents", response_model=IncidentList)
 def list_incidents(
     who: CallerDep,
     r: RightsDep,
@@ -333,7 +349,7 @@ def list_incidents(
         }
 
 
-@router.post("/v1/operator/incidents", status_code=201)
+@router.post("/v1/operator/incidents", status_code=201, response_model=IncidentOut)
 def open_incident(body: IncidentRequest, who: CallerDep, r: RightsDep) -> dict[str, Any]:
     """Open an incident (emergency response record)."""
     check(who, Permission.RISK_WRITE)
@@ -353,7 +369,7 @@ def open_incident(body: IncidentRequest, who: CallerDep, r: RightsDep) -> dict[s
         return incidents.incident_dict(session, row)
 
 
-@router.get("/v1/operator/incidents/{incident_id}")
+@router.get("/v1/operator/incidents/{incident_id}", response_model=IncidentOut)
 def get_incident(
     who: CallerDep, r: RightsDep, incident_id: str = Path(min_length=1, max_length=64)
 ) -> dict[str, Any]:
@@ -363,7 +379,7 @@ def get_incident(
         return incidents.incident_dict(session, incidents.get(session, incident_id))
 
 
-@router.post("/v1/operator/incidents/{incident_id}/events")
+@router.post("/v1/operator/incidents/{incident_id}/events", response_model=IncidentOut)
 def update_incident(
     body: IncidentUpdate, who: CallerDep, r: RightsDep, incident_id: str = Path(min_length=1, max_length=64)
 ) -> dict[str, Any]:
@@ -392,7 +408,7 @@ def update_incident(
 # --------------------------------------------------------------------------- complaints triage
 
 
-@router.get("/v1/operator/complaints")
+@router.get("/v1/operator/complaints", response_model=ComplaintList)
 def triage_queue(
     who: CallerDep,
     r: RightsDep,
@@ -410,7 +426,7 @@ def triage_queue(
         }
 
 
-@router.get("/v1/operator/complaints/stats")
+@router.get("/v1/operator/complaints/stats", response_model=ComplaintStats)
 def complaint_stats(
     who: CallerDep,
     r: RightsDep,
@@ -422,7 +438,7 @@ def complaint_stats(
         return complaints.stats(session, since=since)
 
 
-@router.patch("/v1/operator/complaints/{complaint_id}")
+@router.patch("/v1/operator/complaints/{complaint_id}", response_model=ComplaintOut)
 def triage(
     body: ComplaintUpdate, who: CallerDep, r: RightsDep, complaint_id: str = Path(min_length=1, max_length=64)
 ) -> dict[str, Any]:
@@ -455,7 +471,7 @@ def triage(
 # --------------------------------------------------------------------------- flows and audit
 
 
-@router.get("/v1/operator/flows")
+@router.get("/v1/operator/flows", response_model=FlowRegister)
 def flow_register(who: CallerDep, r: RightsDep, limit: int = Query(200, ge=1, le=1000)) -> dict[str, Any]:
     """The declared outbound flows and the latest entries of the flow log."""
     check(who, Permission.FLOW_READ)
@@ -466,7 +482,7 @@ def flow_register(who: CallerDep, r: RightsDep, limit: int = Query(200, ge=1, le
         }
 
 
-@router.get("/v1/audit")
+@router.get("/v1/audit", response_model=AuditLog)
 def audit_log(
     who: CallerDep,
     r: RightsDep,
@@ -482,7 +498,7 @@ def audit_log(
         return {"data": [audit.entry_dict(e) for e in rows]}
 
 
-@router.get("/v1/audit/verify")
+@router.get("/v1/audit/verify", response_model=AuditVerification)
 def audit_verify(who: CallerDep, r: RightsDep) -> dict[str, Any]:
     """Walk the hash chain and report any edited, removed or truncated entry."""
     check(who, Permission.AUDIT_READ)

@@ -9,12 +9,15 @@ from fastapi import APIRouter, Depends, Path
 from companion_guard.exceptions import NotFoundError
 from companion_guard.service.auth import Principal
 from companion_guard.service.deps import ProviderDep, ServicesDep, require
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.openai import ModelList
+from companion_guard.service.schemas.personas import PersonaDeleted, PersonaView
 from companion_guard.service.schemas.users import PersonaUpdate
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables import Persona
 
-router = APIRouter(tags=["personas"])
+router = APIRouter(tags=["personas"], route_class=ModelRoute)
 StaffDep = Annotated[Principal, Depends(require("operator", "provider"))]
 
 PersonaId = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
@@ -32,7 +35,7 @@ def persona_view(p: Persona) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/models")
+@router.get("/v1/models", response_model=ModelList)
 def list_models(svc: ServicesDep, _: ProviderDep) -> dict[str, Any]:
     """Personas in OpenAI's model-list shape."""
     with session_scope(svc.sessions) as session:
@@ -53,7 +56,7 @@ def list_models(svc: ServicesDep, _: ProviderDep) -> dict[str, Any]:
     }
 
 
-@router.put("/v1/personas/{persona_id}")
+@router.put("/v1/personas/{persona_id}", response_model=PersonaView)
 def put_persona(
     body: PersonaUpdate, svc: ServicesDep, _: ProviderDep, persona_id: str = PersonaId
 ) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def put_persona(
     return view
 
 
-@router.get("/v1/personas/{persona_id}")
+@router.get("/v1/personas/{persona_id}", response_model=PersonaView)
 def get_persona(svc: ServicesDep, _: ProviderDep, persona_id: str = PersonaId) -> dict[str, Any]:
     """One persona."""
     with session_scope(svc.sessions) as session:
@@ -82,7 +85,7 @@ def get_persona(svc: ServicesDep, _: ProviderDep, persona_id: str = PersonaId) -
         return persona_view(p)
 
 
-@router.delete("/v1/personas/{persona_id}")
+@router.delete("/v1/personas/{persona_id}", response_model=PersonaDeleted)
 def delete_persona(svc: ServicesDep, caller: StaffDep, persona_id: str = PersonaId) -> dict[str, Any]:
     """Delete a persona (operators and the provider); its past turns stay, new turns get 404. Audited."""
     from companion_guard.rights import audit

@@ -23,9 +23,24 @@ from companion_guard.rights.schemas import ComplaintRequest, ConsentRequest, Qui
 from companion_guard.rights.setup import Rights, rights_of
 from companion_guard.service.deps import bearer, services
 from companion_guard.service.errors import Forbidden
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.rights import (
+    AccountStatus,
+    ComplaintFiled,
+    ComplaintList,
+    ComplaintOut,
+    ConsentList,
+    ConsentOut,
+    Export,
+    FlowLog,
+    PublicNotices,
+    QuitResult,
+    Receipt,
+    Transferred,
+)
 from companion_guard.store.db import session_scope
 
-router = APIRouter(tags=["data rights"])
+router = APIRouter(tags=["data rights"], route_class=ModelRoute)
 
 UserId = Path(min_length=1, max_length=128, description="The provider's id for the end user.")
 PersonaId = Path(min_length=1, max_length=128, description="The persona (model) id.")
@@ -99,7 +114,11 @@ RightsDep = Annotated[Rights, Depends(rights)]
 # --------------------------------------------------------------------------- export
 
 
-@router.get("/v1/users/{user_id}/export", responses={200: {"content": {"application/zip": {}}}})
+@router.get(
+    "/v1/users/{user_id}/export",
+    response_model=Export,
+    responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}},
+)
 def export_user(
     who: CallerDep,
     r: RightsDep,
@@ -138,7 +157,7 @@ def _safe(user_id: str) -> str:
 # --------------------------------------------------------------------------- delete and quit
 
 
-@router.delete("/v1/users/{user_id}/data")
+@router.delete("/v1/users/{user_id}/data", response_model=Receipt)
 def delete_user_data(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """Delete all of a user's data: rows removed, data key destroyed; a content-free receipt remains."""
     check(who, Permission.DELETE, user_id)
@@ -158,7 +177,7 @@ def delete_user_data(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dic
     return receipt.to_dict()
 
 
-@router.delete("/v1/users/{user_id}/conversations/{persona_id}")
+@router.delete("/v1/users/{user_id}/conversations/{persona_id}", response_model=Receipt)
 def delete_conversation(
     who: CallerDep, r: RightsDep, user_id: str = UserId, persona_id: str = PersonaId
 ) -> dict[str, Any]:
@@ -186,7 +205,7 @@ _QUIT_TEXT = {
 }
 
 
-@router.post("/v1/users/{user_id}/quit")
+@router.post("/v1/users/{user_id}/quit", response_model=QuitResult)
 def quit_service(
     request: Request, who: CallerDep, r: RightsDep, body: QuitRequest | None = None, user_id: str = UserId
 ) -> dict[str, Any]:
@@ -221,7 +240,7 @@ def quit_service(
     }
 
 
-@router.post("/v1/users/{user_id}/reopen")
+@router.post("/v1/users/{user_id}/reopen", response_model=AccountStatus)
 def reopen(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """Open a closed account again (the user came back of their own accord)."""
     check(who, Permission.QUIT, user_id)
@@ -233,7 +252,7 @@ def reopen(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any
 # --------------------------------------------------------------------------- consents and flows
 
 
-@router.get("/v1/users/{user_id}/consents")
+@router.get("/v1/users/{user_id}/consents", response_model=ConsentList)
 def list_consents(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """The user's consents to share interaction data, in force and withdrawn."""
     check(who, Permission.CONSENT_READ, user_id)
@@ -241,7 +260,7 @@ def list_consents(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[s
         return {"data": [consents.consent_dict(c) for c in consents.for_user(session, user_id)]}
 
 
-@router.post("/v1/users/{user_id}/consents", status_code=201)
+@router.post("/v1/users/{user_id}/consents", status_code=201, response_model=ConsentOut)
 def give_consent(body: ConsentRequest, who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """Record the user's explicit consent to share interaction data with one recipient (D3)."""
     check(who, Permission.CONSENT_WRITE, user_id)
@@ -262,7 +281,7 @@ def give_consent(body: ConsentRequest, who: CallerDep, r: RightsDep, user_id: st
         return consents.consent_dict(row)
 
 
-@router.delete("/v1/users/{user_id}/consents/{consent_id}")
+@router.delete("/v1/users/{user_id}/consents/{consent_id}", response_model=ConsentOut)
 def withdraw_consent(
     who: CallerDep,
     r: RightsDep,
@@ -286,7 +305,7 @@ def withdraw_consent(
         return consents.consent_dict(row)
 
 
-@router.get("/v1/users/{user_id}/flows")
+@router.get("/v1/users/{user_id}/flows", response_model=FlowLog)
 def user_flows(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """Where this user's data was sent, or refused, and on what basis."""
     check(who, Permission.CONSENT_READ, user_id)
@@ -294,7 +313,7 @@ def user_flows(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str,
         return {"data": flows.log_entries(session, user_id=user_id)}
 
 
-@router.post("/v1/users/{user_id}/transfer")
+@router.post("/v1/users/{user_id}/transfer", response_model=Transferred)
 async def transfer(
     body: TransferRequest, request: Request, who: CallerDep, r: RightsDep, user_id: str = UserId
 ) -> dict[str, Any]:
@@ -344,7 +363,7 @@ async def transfer(
 # --------------------------------------------------------------------------- complaints
 
 
-@router.post("/v1/complaints", status_code=201)
+@router.post("/v1/complaints", status_code=201, response_model=ComplaintFiled)
 def file_complaint(body: ComplaintRequest, who: PublicDep, r: RightsDep) -> dict[str, Any]:
     """File a complaint, appeal or report: users for themselves, the public without an account."""
     if who is None:
@@ -374,7 +393,7 @@ def file_complaint(body: ComplaintRequest, who: PublicDep, r: RightsDep) -> dict
     return out
 
 
-@router.get("/v1/complaints/{complaint_id}")
+@router.get("/v1/complaints/{complaint_id}", response_model=ComplaintOut)
 def get_complaint(
     who: PublicDep,
     r: RightsDep,
@@ -395,7 +414,7 @@ def get_complaint(
         return complaints.complaint_dict(session, r.keys, row)
 
 
-@router.get("/v1/users/{user_id}/complaints")
+@router.get("/v1/users/{user_id}/complaints", response_model=ComplaintList)
 def user_complaints(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict[str, Any]:
     """The user's complaints and appeals with their status."""
     check(who, Permission.COMPLAINT_READ_OWN, user_id)
@@ -407,7 +426,7 @@ def user_complaints(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict
 # --------------------------------------------------------------------------- notices
 
 
-@router.get("/v1/notices")
+@router.get("/v1/notices", response_model=PublicNotices)
 def public_notices(r: RightsDep) -> dict[str, Any]:
     """Announced ends of personas or of the service (public, as the Measures ask)."""
     with session_scope(r.sessions) as session:

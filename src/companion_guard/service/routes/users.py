@@ -11,12 +11,13 @@ from companion_guard.exceptions import InputError, NotFoundError
 from companion_guard.notify.targets import check_contact
 from companion_guard.service.deps import ProviderDep, ServicesDep
 from companion_guard.service.profile import profile_fields
-from companion_guard.service.schemas.users import UserUpdate
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.users import UserUpdate, UserView
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables import User
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=ModelRoute)
 
 UserId = Path(
     min_length=1,
@@ -42,7 +43,7 @@ def user_view(session: Any, user: User, now: datetime) -> dict[str, Any]:
     return view
 
 
-@router.put("/v1/users/{user_id}")
+@router.put("/v1/users/{user_id}", response_model=UserView)
 def put_user(body: UserUpdate, svc: ServicesDep, _: ProviderDep, user_id: str = UserId) -> dict[str, Any]:
     """Register or update an end user (age or birth date, locale, emergency contact, …)."""
     fields = profile_fields()
@@ -79,7 +80,7 @@ def put_user(body: UserUpdate, svc: ServicesDep, _: ProviderDep, user_id: str = 
         return user_view(session, user, now)
 
 
-@router.get("/v1/users/{user_id}")
+@router.get("/v1/users/{user_id}", response_model=UserView)
 def get_user(svc: ServicesDep, _: ProviderDep, user_id: str = UserId) -> dict[str, Any]:
     """What we hold about an end user's profile (no message content)."""
     with session_scope(svc.sessions) as session:

@@ -1,9 +1,9 @@
-"""User and persona payloads (the contract of issue 2; more fields may come)."""
+"""User and persona payloads (the contract of issue 2; more fields may come), and the user view."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from companion_guard.service.schemas.common import IsoDate, ResponseModel
+from companion_guard.service.schemas.guardians import ContactOut, MinorModeProfile
 from companion_guard.types import Relationship
 
 LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -93,3 +95,21 @@ class PersonaUpdate(BaseModel):
         description="What the persona is for (S1): `companion` (continuous emotional interaction) or a kind "
         "the Measures leave out (`customer_service`, `qa`, `assistant`, `education`, `research`).",
     )
+
+
+class UserView(ResponseModel):
+    """``PUT``/``GET /v1/users/{user_id}``: what we hold about a user's profile; no message content.
+
+    Beside the core fields come those that features register (:mod:`companion_guard.service.profile`).
+    """
+
+    id: str
+    age: int | None = Field(description="Whole years: from the birth date when known, else as declared.")
+    birth_date: IsoDate | None
+    locale: str
+    registered: bool
+    emergency_contact: ContactOut | None
+    name: str | None
+    guardian: ContactOut | None = Field(description="The provider-declared guardian contact (M2).")
+    mode: Literal["standard", "elderly"] = Field(description="Elderly mode (E1): opted in, or aged 60+.")
+    minor_mode: MinorModeProfile = Field(description="Minor-mode settings and what is in force (M3).")

@@ -27,12 +27,14 @@ from companion_guard.service.auth import Principal, create_key, revoke_subject_k
 from companion_guard.service.deps import ProviderDep, ServicesDep, bearer, services
 from companion_guard.service.errors import Forbidden
 from companion_guard.service.routes.guardians.params import UserId
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.guardians import ConsentGiven, ConsentRevoked, Invitation
 from companion_guard.service.schemas.users import Contact
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables_guardians import GuardianConsent, GuardianInvitation
 
-router = APIRouter(tags=["guardians"])
+router = APIRouter(tags=["guardians"], route_class=ModelRoute)
 
 
 class ConsentRequest(BaseModel):
@@ -55,7 +57,7 @@ class RevokeRequest(BaseModel):
     user: str | None = Field(None, max_length=128, description="The ward whose consent ends.")
 
 
-@router.post("/v1/users/{user_id}/guardian/invite")
+@router.post("/v1/users/{user_id}/guardian/invite", response_model=Invitation)
 def invite_guardian(svc: ServicesDep, _: ProviderDep, user_id: str = UserId) -> dict[str, Any]:
     """Make a one-time invitation code a guardian uses to consent for this user (M2)."""
     now = svc.clock.now()
@@ -71,7 +73,7 @@ def invite_guardian(svc: ServicesDep, _: ProviderDep, user_id: str = UserId) -> 
     return {"code": inv.code, "user": user_id, "expires_at": inv.expires_at.isoformat()}
 
 
-@router.post("/v1/guardian/consent")
+@router.post("/v1/guardian/consent", response_model=ConsentGiven)
 def give_consent(body: ConsentRequest, request: Request, svc: ServicesDep) -> dict[str, Any]:
     """Consent with an invitation code; answers the consent record and a guardian credential."""
     scope = ConsentScope.parse(body.scope)
@@ -129,7 +131,7 @@ def give_consent(body: ConsentRequest, request: Request, svc: ServicesDep) -> di
     return out
 
 
-@router.delete("/v1/guardian/consent")
+@router.delete("/v1/guardian/consent", response_model=ConsentRevoked)
 def revoke_consent(
     request: Request,
     svc: ServicesDep,

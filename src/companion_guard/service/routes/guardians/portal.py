@@ -21,10 +21,21 @@ from companion_guard.service.auth import Principal
 from companion_guard.service.deps import ServicesDep
 from companion_guard.service.errors import Forbidden
 from companion_guard.service.routes.guardians.params import GuardianDep, UserId
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.guardians import (
+    BlockedPersonas,
+    NoSpendingCap,
+    SpendingCapOut,
+    WardAlerts,
+    WardList,
+    WardMinorMode,
+    WardSummary,
+    WardUsage,
+)
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 
-router = APIRouter(tags=["guardians"])
+router = APIRouter(tags=["guardians"], route_class=ModelRoute)
 
 
 class BlockList(BaseModel):
@@ -39,7 +50,7 @@ def _own_ward(session: Session, principal: Principal, user_id: str) -> None:
         raise Forbidden("this user is not your ward")
 
 
-@router.get("/v1/guardian/wards")
+@router.get("/v1/guardian/wards", response_model=WardList)
 def list_wards(svc: ServicesDep, principal: GuardianDep) -> dict[str, Any]:
     """The users this guardian has consented for."""
     now = svc.clock.now()
@@ -49,7 +60,7 @@ def list_wards(svc: ServicesDep, principal: GuardianDep) -> dict[str, Any]:
     return {"guardian_id": principal.subject, "wards": wards}
 
 
-@router.get("/v1/guardian/wards/{user_id}")
+@router.get("/v1/guardian/wards/{user_id}", response_model=WardSummary)
 def get_ward(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId) -> dict[str, Any]:
     """One ward's protective settings."""
     with session_scope(svc.sessions) as session:
@@ -57,7 +68,7 @@ def get_ward(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId) ->
         return ward_summary(session, user_id, svc.clock.now())
 
 
-@router.get("/v1/guardian/wards/{user_id}/alerts")
+@router.get("/v1/guardian/wards/{user_id}/alerts", response_model=WardAlerts)
 def get_alerts(
     svc: ServicesDep,
     principal: GuardianDep,
@@ -70,7 +81,7 @@ def get_alerts(
         return {"user": user_id, "alerts": ward_alerts(session, user_id, limit)}
 
 
-@router.get("/v1/guardian/wards/{user_id}/usage")
+@router.get("/v1/guardian/wards/{user_id}/usage", response_model=WardUsage)
 def get_usage(
     svc: ServicesDep,
     principal: GuardianDep,
@@ -84,7 +95,7 @@ def get_usage(
         return ward_usage(session, user_id, svc.clock.now(), days, idle)
 
 
-@router.put("/v1/guardian/wards/{user_id}/blocked-personas")
+@router.put("/v1/guardian/wards/{user_id}/blocked-personas", response_model=BlockedPersonas)
 def put_blocked(
     body: BlockList, svc: ServicesDep, principal: GuardianDep, user_id: str = UserId
 ) -> dict[str, Any]:
@@ -100,7 +111,7 @@ def put_blocked(
         return {"user": user_id, "blocked_personas": row.persona_blocklist}
 
 
-@router.get("/v1/guardian/wards/{user_id}/blocked-personas")
+@router.get("/v1/guardian/wards/{user_id}/blocked-personas", response_model=BlockedPersonas)
 def get_blocked(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId) -> dict[str, Any]:
     """The ward's persona block-list."""
     with session_scope(svc.sessions) as session:
@@ -109,7 +120,7 @@ def get_blocked(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId)
         return {"user": user_id, "blocked_personas": sorted(row.persona_blocklist or []) if row else []}
 
 
-@router.put("/v1/guardian/wards/{user_id}/spending-cap")
+@router.put("/v1/guardian/wards/{user_id}/spending-cap", response_model=SpendingCapOut | NoSpendingCap)
 def put_cap(
     svc: ServicesDep,
     principal: GuardianDep,
@@ -135,7 +146,7 @@ def put_cap(
         return ward_summary(session, user_id, now)["spending_cap"] or {"source": "none"}
 
 
-@router.get("/v1/guardian/wards/{user_id}/spending-cap")
+@router.get("/v1/guardian/wards/{user_id}/spending-cap", response_model=SpendingCapOut | NoSpendingCap)
 def get_cap(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId) -> dict[str, Any]:
     """The cap in force (the guardian's, else the band default)."""
     with session_scope(svc.sessions) as session:
@@ -143,7 +154,7 @@ def get_cap(svc: ServicesDep, principal: GuardianDep, user_id: str = UserId) -> 
         return ward_summary(session, user_id, svc.clock.now())["spending_cap"] or {"source": "none"}
 
 
-@router.put("/v1/guardian/wards/{user_id}/minor-mode")
+@router.put("/v1/guardian/wards/{user_id}/minor-mode", response_model=WardMinorMode)
 def put_minor_mode(
     svc: ServicesDep,
     principal: GuardianDep,

@@ -11,9 +11,11 @@ from companion_guard.exceptions import InputError
 from companion_guard.guardians.spending import parse_amount
 from companion_guard.guardians.wallet import authorize_topup
 from companion_guard.service.deps import ProviderDep, ServicesDep
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.guardians import WalletDecisionOut
 from companion_guard.store.db import session_scope
 
-router = APIRouter(tags=["guardians"])
+router = APIRouter(tags=["guardians"], route_class=ModelRoute)
 
 
 class WalletRequest(BaseModel):
@@ -25,7 +27,7 @@ class WalletRequest(BaseModel):
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. CNY.")
 
 
-@router.post("/v1/wallet/authorize")
+@router.post("/v1/wallet/authorize", response_model=WalletDecisionOut)
 def wallet_authorize(body: WalletRequest, svc: ServicesDep, _: ProviderDep) -> dict[str, Any]:
     """Allow or deny a top-up before the provider takes it; the decision is recorded."""
     amount = parse_amount(body.amount)
