@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from companion_guard.clock import FrozenClock, OffsetClock
 from companion_guard.exceptions import InputError
 from companion_guard.service.deps import ProviderDep, ServicesDep
 from companion_guard.service.schemas.common import ModelRoute
@@ -52,7 +53,10 @@ def advance_clock(body: ClockAdvance, svc: ServicesDep, _: ProviderDep) -> dict[
     """Move the server's clock forward (only with ``--sandbox``)."""
     if (svc.clock.now() + timedelta(seconds=body.advance_seconds)).year > MAX_SANDBOX_YEAR:
         raise InputError(f"the sandbox clock stays before the year {MAX_SANDBOX_YEAR + 1}")
-    now = svc.clock.advance(body.advance_seconds)  # type: ignore[attr-defined]
+    clock = svc.clock
+    if not isinstance(clock, OffsetClock | FrozenClock):  # --sandbox gives an OffsetClock
+        raise InputError("this gateway's clock cannot be moved")
+    now = clock.advance(body.advance_seconds)
     return {"now": now.isoformat()}
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from companion_guard.exceptions import InputError, NotFoundError
 from companion_guard.guardians.duty import HELP_QUEUE
@@ -50,7 +51,7 @@ def _principal_name(principal: Principal) -> str:
     return f"{principal.role}:{principal.subject}"
 
 
-def _case(session: Any, case_id: int, queue: str | None = None) -> ReviewCase:
+def _case(session: Session, case_id: int, queue: str | None = None) -> ReviewCase:
     case = session.get(ReviewCase, case_id)
     if case is None or (queue is not None and case.queue != queue):
         raise NotFoundError(f"no help case {case_id}")
@@ -61,7 +62,7 @@ def _case(session: Any, case_id: int, queue: str | None = None) -> ReviewCase:
 def list_help_cases(
     svc: ServicesDep,
     _: StaffDep,
-    queue: QueueQuery = HELP_QUEUE,  # type: ignore[assignment]
+    queue: QueueQuery = HELP_QUEUE,
     status: Annotated[str | None, Query(pattern="^(open|acknowledged|closed)$")] = None,
 ) -> dict[str, Any]:
     """A queue's cases, oldest first, with time since detection against the target and who was notified."""
@@ -72,7 +73,7 @@ def list_help_cases(
 
 
 @router.get("/v1/help-cases/stats", response_model=CaseStats)
-def help_case_stats(svc: ServicesDep, _: StaffDep, queue: QueueQuery = HELP_QUEUE) -> dict[str, Any]:  # type: ignore[assignment]
+def help_case_stats(svc: ServicesDep, _: StaffDep, queue: QueueQuery = HELP_QUEUE) -> dict[str, Any]:
     """Response-time figures of a queue against its targets (I2: 15 minutes for critical; E1)."""
     now = svc.clock.now()
     minutes = _default_minutes(queue)

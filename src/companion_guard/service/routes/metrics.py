@@ -22,5 +22,5 @@ class PrometheusResponse(Response):
 async def metrics(svc: ServicesDep) -> PrometheusResponse:
     """Prometheus metrics: turns, stage latencies, signals, actions, notifications, outbox lag, pool."""
     # The outbox and pool gauges read the database: off the event loop.
-    body = await anyio.to_thread.run_sync(svc.extras["metrics"].exposition)
+    body = await anyio.to_thread.run_sync(svc.metrics.exposition)
     return PrometheusResponse(body)

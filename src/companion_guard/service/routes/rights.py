@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from companion_guard.exceptions import AccessDenied, NotFoundError, UpstreamError
 from companion_guard.rights import audit, complaints, consents, deletion, export, flows, notices
 from companion_guard.rights.audit import AuditAction
+from companion_guard.rights.layer import Rights
 from companion_guard.rights.roles import Permission, Principal, Role, may
 from companion_guard.rights.schemas import ComplaintRequest, ConsentRequest, QuitRequest, TransferRequest
-from companion_guard.rights.setup import Rights, rights_of
+from companion_guard.rights.setup import rights_of
+from companion_guard.rights.timefmt import iso
 from companion_guard.service.deps import bearer, services
 from companion_guard.service.errors import Forbidden
 from companion_guard.service.schemas.common import ModelRoute
@@ -231,7 +233,7 @@ def quit_service(
     return {
         "user_id": user_id,
         "status": account.status,
-        "closed_at": account.closed_at.isoformat() + "Z",
+        "closed_at": iso(account.closed_at),
         "receipt": receipt.to_dict() if receipt else None,
         "message": {
             "zh": _QUIT_TEXT["zh"].format(deleted="您的数据已全部删除。" if receipt else ""),
@@ -348,16 +350,16 @@ async def transfer(
             return True, data
 
     allowed, data = await anyio.to_thread.run_sync(_prepare)
-    if not allowed:
+    if not allowed or data is None:
         raise Forbidden(str(flows.ConsentRequired(flow)))
-    http: httpx.AsyncClient = services(request).extras["http"]
+    http: httpx.AsyncClient = services(request).http
     try:
         resp = await http.post(url, json=data, timeout=15.0)
     except httpx.HTTPError as exc:
         raise UpstreamError(f"transfer to {host} failed: {type(exc).__name__}") from exc
     if resp.status_code >= 400:
         raise UpstreamError(f"transfer to {host} refused with HTTP {resp.status_code}")
-    return {"user_id": user_id, "recipient": host, "status": "sent", "messages": len(data["messages"])}  # type: ignore[index]
+    return {"user_id": user_id, "recipient": host, "status": "sent", "messages": len(data["messages"])}
 
 
 # --------------------------------------------------------------------------- complaints

@@ -31,7 +31,7 @@ def user_view(session: Any, user: User, now: datetime) -> dict[str, Any]:
     """The user as the API shows it."""
     view: dict[str, Any] = {
         "id": user.id,
-        "age": repo.age_on(user, now.date()),
+        "age": repo.user_age_on(user, now.date()),
         "birth_date": user.birth_date.isoformat() if user.birth_date else None,
         "locale": user.locale,
         "registered": user.registered,
