@@ -30,13 +30,10 @@ from tests.rights.conftest import USER, add_role_keys
 from companion_guard.service.app import create_app
 
 #: JSON routes still without a response model, each with why; a test fails once one gets it.
-PENDING = {
-    ("POST", "/v1/users/{user_id}/portal-link"): "service/web/me.py, outside service/routes",
-}
+PENDING: dict[tuple[str, str], str] = {}
 #: JSON routes the sample run does not reach, each with where they are exercised.
 NOT_SAMPLED = {
     ("POST", "/v1/users/{user_id}/transfer"): "needs a receiving platform: tests/rights/test_flows.py",
-    ("POST", "/v1/users/{user_id}/portal-link"): "pending above",
 }
 CRISIS = "我今晚就吃掉攒的所有安眠药 不想活了"
 
@@ -262,6 +259,7 @@ def _help_cases(api: Api) -> None:
 def _rights(api: Api) -> None:
     me = {"user_id": USER}
     api("GET", "/v1/users/{user_id}/export", role="user", path=me)
+    api("POST", "/v1/users/{user_id}/portal-link", path=me)
     consent = api(
         "POST",
         "/v1/users/{user_id}/consents",

@@ -32,13 +32,15 @@ from companion_guard.service.routes.rights import (
     user_complaints,
     withdraw_consent,
 )
+from companion_guard.service.schemas.common import ModelRoute
+from companion_guard.service.schemas.rights import PortalLink
 from companion_guard.service.web.session import WebSession, csrf_ok
 from companion_guard.service.web.state import error_text, form_fields, redirect, render, translator, web_state
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(tags=["data rights"])
+api_router = APIRouter(tags=["data rights"], route_class=ModelRoute)
 
 #: How long a portal link opens the page (minutes), by default and at most.
 LINK_MINUTES, MAX_LINK_MINUTES = 15, 24 * 60
@@ -56,7 +58,7 @@ def portal_link(request: Request, user_id: str, minutes: int = LINK_MINUTES) -> 
     }
 
 
-@api_router.post("/v1/users/{user_id}/portal-link")
+@api_router.post("/v1/users/{user_id}/portal-link", response_model=PortalLink)
 def make_portal_link(
     request: Request,
     svc: ServicesDep,
