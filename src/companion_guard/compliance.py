@@ -75,7 +75,10 @@ SURFACES: tuple[tuple[str, str], ...] = (
     ("D2", "companion-guard redteam --fail-under (release gate)"),
     ("D1", "hash-chained audit log + `audit verify` (rights/audit.py)"),
     ("D1", "operator console API, audited content reads, incidents (service/routes/operators.py)"),
-    ("D3", "AES-GCM per-user keys wrapped by a master key (rights/crypto.py)"),
+    (
+        "D3",
+        "AES-GCM per-user data keys wrapped by a master key (rights/aead.py, data_keys.py, master_key.py)",
+    ),
     (
         "D3",
         "consent-checked, logged outbound flows (rights/flows.py); roles (service/auth.py, rights/roles.py)",

@@ -23,7 +23,7 @@ from tests.guardians.conftest import Inbox, consent, goto_local, guardian_header
 from tests.receivers import WebhookReceiver
 
 from companion_guard.guardians import accounts
-from companion_guard.rights.crypto import is_sealed
+from companion_guard.rights.aead import is_sealed
 from companion_guard.store import repositories as repo
 from companion_guard.store.tables_guardians import GuardianAccount
 

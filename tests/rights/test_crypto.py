@@ -14,17 +14,11 @@ from tests.rights.conftest import USER, Gateway, turn
 from typer.testing import CliRunner
 
 from companion_guard.exceptions import ConfigError
-from companion_guard.rights.crypto import (
-    DecryptionError,
-    KeyFile,
-    MasterKey,
-    MasterKeyRing,
-    is_sealed,
-    load_master_keyring,
-    new_data_key,
-    open_with,
-    seal_with,
-)
+from companion_guard.rights.aead import DecryptionError, is_sealed, new_data_key, open_with, seal_with
+from companion_guard.rights.data_keys import DataKeys, wrap_context
+from companion_guard.rights.master_key import MasterKey, MasterKeyRing
+from companion_guard.rights.master_key_file import KeyFile
+from companion_guard.rights.master_key_loading import ENV_PREVIOUS_KEYS, load_master_keyring
 
 DEK = new_data_key()
 
@@ -110,37 +104,85 @@ def test_key_file_open_to_others_is_refused(tmp_path: Path) -> None:
 def test_wrong_master_key_is_a_clear_error() -> None:
     a, b = MasterKey.generate(), MasterKey.generate()
     kid, wrapped = MasterKeyRing(a).wrap(new_data_key(), b"x")
-    with pytest.raises(ConfigError, match="not configured"):
+    with pytest.raises(ConfigError, match=f"not configured.*set {ENV_PREVIOUS_KEYS} or restore the key file"):
         MasterKeyRing(b).unwrap(kid, wrapped, b"x")
 
 
 @pytest.mark.req("D3")
-def test_keys_rotate_command_rewraps_and_retires_the_old_key(gw: Gateway) -> None:
+def test_master_key_rotate_command_rewraps_and_retires_the_old_key(gw: Gateway) -> None:
     from companion_guard.cli import build_app
 
     turn(gw, USER, "before rotation")
     turn(gw, "u-two", "also before")
     home = Path(gw.settings.home)
     old_current, _ = KeyFile(home / "master.key").read()
-    result = CliRunner().invoke(build_app(), ["keys", "rotate", "--home", str(home)])
+    result = CliRunner().invoke(build_app(), ["master-key", "rotate", "--home", str(home)])
     assert result.exit_code == 0, result.output
     assert "2 data key(s) re-wrapped" in result.output
     new_current, previous = KeyFile(home / "master.key").read()
     assert new_current.key_id != old_current.key_id and previous == ()
     assert {r[0] for r in gw.sql("SELECT master_key_id FROM rights_user_keys")} == {new_current.key_id}
     # a fresh process with only the new key still reads everything
-    from companion_guard.rights.keys import UserKeys
     from companion_guard.store.db import make_engine, make_sessionmaker, session_scope
     from companion_guard.store.tables import ChatMessage
 
     turn(gw, "u-three", "a new user after rotation, same running gateway")
     engine = make_engine(f"sqlite:///{gw.db_path}")
-    keys = UserKeys(MasterKeyRing(new_current))
+    keys = DataKeys(MasterKeyRing(new_current))
     with session_scope(make_sessionmaker(engine)) as session:
         msg = session.query(ChatMessage).filter_by(user_id=USER, role="user").one()
         assert keys.open(session, USER, msg.content) == "before rotation"
         msg = session.query(ChatMessage).filter_by(user_id="u-three", role="user").one()
         assert keys.open(session, "u-three", msg.content).startswith("a new user after rotation")
     engine.dispose()
+    # the command's first name still works, and rotates the master key again
+    result = CliRunner().invoke(build_app(), ["keys", "rotate", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "3 data key(s) re-wrapped" in result.output and f"retired {new_current.key_id}" in result.output
     actions = [a for (a,) in gw.sql("SELECT action FROM rights_audit_log")]
-    assert actions[-1] == "keys.rotate"
+    assert actions[-2:] == ["keys.rotate", "keys.rotate"]
+
+
+# Written by the code before rights/crypto.py was split (issue 17): what is stored must keep opening.
+_OLD_MASTER = MasterKey(bytes(range(32)))
+_OLD_DEK = bytes(range(100, 132))
+_OLD_WRAPPED = bytes.fromhex(
+    "ec623eacf2fe460f4b78bbf09b012074495fb182f824443147da8af8621e2211"
+    "cbca652701795e83594a4d45c2b209feee825bbf595da6594a282a5e"
+)
+_OLD_TOKEN = "cg1:3hKo4oAGVmSxRqiTgDa58r2cyDizYM7nrPxQ52yOhHtXVXdyI3iexYESqj7eBR2F0XPXQk3zG-CdsR0"
+
+
+@pytest.mark.req("D3")
+def test_values_sealed_before_the_split_still_open(tmp_path: Path) -> None:
+    assert _OLD_MASTER.key_id == "4c374021587f9924"
+    assert _OLD_MASTER.unwrap(_OLD_WRAPPED, wrap_context("u-1")) == _OLD_DEK
+    assert open_with(_OLD_DEK, _OLD_TOKEN, user_id="u-1", purpose="field") == "你好, sealed before the split"
+    with pytest.raises(DecryptionError):
+        _OLD_MASTER.unwrap(_OLD_WRAPPED, wrap_context("u-2"))
+    # a key file as the old code wrote it
+    path = tmp_path / "master.key"
+    path.write_text(
+        '{\n  "version": 1,\n  "current": "4c374021587f9924",\n  "keys": {\n'
+        '    "4c374021587f9924": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="\n  }\n}',
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    ring = load_master_keyring(key_file=path, env={})
+    assert ring.unwrap("4c374021587f9924", _OLD_WRAPPED, wrap_context("u-1")) == _OLD_DEK
+    # and a new key file is written byte for byte as before
+    again = tmp_path / "again.key"
+    KeyFile(again).write(_OLD_MASTER)
+    assert again.read_text("utf-8") == path.read_text("utf-8")
+
+
+def test_old_import_paths_name_the_same_objects() -> None:
+    from companion_guard.rights import aead, crypto, data_keys, keys, master_key, master_key_loading
+
+    assert crypto.seal_with is aead.seal_with and crypto.PREFIX == aead.PREFIX
+    assert crypto.MasterKeyRing is master_key.MasterKeyRing
+    assert crypto.load_master_keyring is master_key_loading.load_master_keyring
+    assert crypto.KeyDestroyed is data_keys.KeyDestroyed and crypto.DekCache is data_keys.DekCache
+    assert keys.UserKeys is data_keys.DataKeys is keys.DataKeys
+    assert keys.EncryptingCodec is data_keys.EncryptingCodec
+    assert all(hasattr(crypto, name) for name in crypto.__all__)

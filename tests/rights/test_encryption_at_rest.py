@@ -78,7 +78,7 @@ def _assert_absent(blob: bytes) -> None:
 
 @pytest.mark.req("D3")
 def test_first_start_creates_owner_only_key_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from companion_guard.rights.crypto import load_master_keyring
+    from companion_guard.rights.master_key_loading import load_master_keyring
 
     path = tmp_path / "home" / "master.key"
     with caplog.at_level("WARNING", logger="companion_guard.rights"):

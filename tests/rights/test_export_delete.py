@@ -105,7 +105,7 @@ def test_delete_one_conversation_rekeys_the_rest(gw: Gateway) -> None:
 
 @pytest.mark.req("D3")
 def test_sealed_values_are_bound_to_their_user(gw: Gateway) -> None:
-    from companion_guard.rights.crypto import DecryptionError
+    from companion_guard.rights.aead import DecryptionError
     from companion_guard.rights.setup import rights_of
     from companion_guard.store.db import session_scope
 

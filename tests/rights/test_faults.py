@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select, text
 from tests.rights.conftest import Gateway
 
-from companion_guard.rights.crypto import is_sealed
+from companion_guard.rights.aead import is_sealed
 from companion_guard.rights.datamap import SEALED_COLUMNS, user_tables
 
 CRISIS = "我今晚就吃掉攒的所有安眠药 不想活了"

@@ -16,7 +16,7 @@ import pytest
 from tests.rights.conftest import USER, Gateway, turn
 
 from companion_guard.guardians.accounts import contact_of
-from companion_guard.rights.crypto import is_sealed
+from companion_guard.rights.aead import is_sealed
 from companion_guard.store.tables_guardians import GuardianAccount
 
 

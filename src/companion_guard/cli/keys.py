@@ -1,4 +1,8 @@
-"""``companion-guard keys``: make, list and revoke API keys (stored hashed)."""
+"""``companion-guard keys``: make, list and revoke API keys (stored hashed).
+
+API keys are what clients send as ``Authorization: Bearer``; the master key that
+encrypts stored data is ``companion-guard master-key`` (:mod:`.masterkey`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,11 @@ from companion_guard.cli import app
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-keys_app = typer.Typer(help="API keys for providers, operators, auditors.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys that clients send as Bearer (providers, operators, auditors, guardians, users); "
+    "not the master key (`master-key`).",
+    no_args_is_help=True,
+)
 app.add_typer(keys_app, name="keys")
 
 
@@ -31,7 +39,7 @@ def create(
     label: str = typer.Option("", help="A note to recognise the key by."),
     db: str | None = typer.Option(None, "--db", help="Database URL (default: embedded SQLite)."),
 ) -> None:
-    """Create a key and print it once (only its hash is stored)."""
+    """Create an API key and print it once (only its hash is stored)."""
     from companion_guard.clock import SystemClock
     from companion_guard.service.auth import ROLES, create_key
     from companion_guard.store.db import session_scope
@@ -45,7 +53,7 @@ def create(
 
 @keys_app.command("list")
 def list_keys(db: str | None = typer.Option(None, "--db", help="Database URL.")) -> None:
-    """List keys by prefix, role and subject (never the key itself)."""
+    """List API keys by prefix, role and subject (never the key itself)."""
     from sqlalchemy import select
 
     from companion_guard.store.db import session_scope
@@ -62,7 +70,7 @@ def revoke(
     prefix: str = typer.Argument(..., help="The key's first characters as `keys list` shows them."),
     db: str | None = typer.Option(None, "--db", help="Database URL."),
 ) -> None:
-    """Revoke the key with this prefix."""
+    """Revoke the API key with this prefix."""
     from sqlalchemy import select
 
     from companion_guard.clock import SystemClock

@@ -1,6 +1,7 @@
-"""``companion-guard keys rotate``: rotate the master key that wraps every user's data key (D3).
+"""``companion-guard master-key rotate``: rotate the master key that wraps every user's data key (D3).
 
-Joins the ``keys`` command group when another module made it, else makes it.
+The master key is neither an API key (``companion-guard keys``) nor a user's data
+key. ``keys rotate``, the command's first name, keeps working (README, scripts).
 """
 
 from __future__ import annotations
@@ -11,20 +12,24 @@ import typer
 
 from companion_guard.cli import app
 
+master_key_app = typer.Typer(
+    help="The master key that wraps every user's data key (D3); not an API key (`keys`).",
+    no_args_is_help=True,
+)
+app.add_typer(master_key_app, name="master-key")
+
 
 def _keys_group() -> typer.Typer:
+    """The API keys' group (``cli.keys``), where the old name ``keys rotate`` lives on."""
     for info in app.registered_groups:
         if info.name == "keys" and info.typer_instance is not None:
             return info.typer_instance
-    group = typer.Typer(help="Credentials and encryption keys.", no_args_is_help=True)
+    group = typer.Typer(help="API keys, and `keys rotate` for the master key.", no_args_is_help=True)
     app.add_typer(group, name="keys")
     return group
 
 
-keys_app = _keys_group()
-
-
-@keys_app.command("rotate")
+@master_key_app.command("rotate")
 def rotate(
     db: str | None = typer.Option(None, "--db", help="Database URL (default: embedded SQLite)."),
     home: str | None = typer.Option(
@@ -54,3 +59,9 @@ def rotate(
         f"master key rotated ({result.source}): new key {result.new_key_id}, "
         f"{result.rewrapped} data key(s) re-wrapped, retired {', '.join(result.old_key_ids) or 'none'}"
     )
+
+
+_keys_group().command(
+    "rotate",
+    help="Rotate the MASTER key, not an API key: the same as `companion-guard master-key rotate`.",
+)(rotate)

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, String, cast, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion_guard.rights.crypto import PREFIX, is_sealed
+from companion_guard.rights.aead import PREFIX, is_sealed
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.tables_guardians import GuardianAccount, GuardianProfile

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion_guard.exceptions import InputError, NotFoundError
-from companion_guard.rights.crypto import DecryptionError, KeyDestroyed
-from companion_guard.rights.keys import UserKeys
+from companion_guard.rights.aead import DecryptionError
+from companion_guard.rights.data_keys import DataKeys, KeyDestroyed
 from companion_guard.rights.timefmt import aware, iso, naive
 from companion_guard.store.tables_rights import Complaint
 
@@ -63,7 +63,7 @@ def _clean(text: str, field: str, *, required: bool = True) -> str:
 
 def file(
     session: Session,
-    keys: UserKeys,
+    keys: DataKeys,
     *,
     kind: str,
     subject: str,
@@ -124,7 +124,7 @@ def token_matches(row: Complaint, token: str) -> bool:
 
 def update(
     session: Session,
-    keys: UserKeys,
+    keys: DataKeys,
     complaint_id: str,
     *,
     by: str,
@@ -174,7 +174,7 @@ def listing(
     return list(session.scalars(q))
 
 
-def _open(session: Session, keys: UserKeys, row: Complaint, value: str | None) -> str | None:
+def _open(session: Session, keys: DataKeys, row: Complaint, value: str | None) -> str | None:
     if value is None:
         return None
     try:
@@ -184,7 +184,7 @@ def _open(session: Session, keys: UserKeys, row: Complaint, value: str | None) -
 
 
 def complaint_dict(
-    session: Session, keys: UserKeys, row: Complaint, *, with_text: bool = True
+    session: Session, keys: DataKeys, row: Complaint, *, with_text: bool = True
 ) -> dict[str, Any]:
     """Plain JSON form; response times in seconds where known."""
     created = aware(row.created_at)

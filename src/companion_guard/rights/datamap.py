@@ -23,7 +23,7 @@ KEY_COLUMNS: dict[str, str] = {"users": "id"}
 TABLE_MODES: dict[str, str] = {"guardian_consents": "export", "guardian_invitations": "export"}
 #: (table, column) pairs left out of exports: text the guard refused to show the user.
 HIDDEN_COLUMNS: frozenset[tuple[str, str]] = frozenset({("messages", "original_content")})
-#: The purpose values in a table were sealed for (see :mod:`companion_guard.rights.keys`).
+#: The purpose values in a table were sealed for (see :mod:`companion_guard.rights.data_keys`).
 SEAL_PURPOSE: dict[str, str] = {"rights_complaints": "complaint"}
 #: The one list of columns that hold values sealed under a user's data key (a sealed
 #: string, or JSON with sealed strings inside: ``{"sealed": ...}``, signals' evidence).

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from companion_guard.rights.crypto import DecryptionError, is_sealed, open_with, seal_with
+from companion_guard.rights.aead import DecryptionError, is_sealed, open_with, seal_with
+from companion_guard.rights.data_keys import DataKeys
 from companion_guard.rights.datamap import SEALED_COLUMNS, user_tables  # noqa: F401 - the list re-keying covers
-from companion_guard.rights.keys import UserKeys
 from companion_guard.rights.timefmt import iso, naive
 from companion_guard.store.db import affected_rows
 from companion_guard.store.preload import get_row
@@ -101,7 +101,7 @@ def _drop_credentials(session: Session, user_id: str) -> int:
     )
 
 
-def delete_user(session: Session, keys: UserKeys, user_id: str, *, by: str, at: datetime) -> Receipt:
+def delete_user(session: Session, keys: DataKeys, user_id: str, *, by: str, at: datetime) -> Receipt:
     """Delete everything of a user and shred their key (inside the caller's transaction).
 
     Open review cases are closed with the reason ``user_data_deleted`` first and kept
@@ -159,7 +159,7 @@ def _reseal_value(value: Any, old: bytes, new: bytes, *, user_id: str, purpose: 
     return seal_with(new, plain, user_id=user_id, purpose=purpose), 1
 
 
-def _reseal_user(session: Session, keys: UserKeys, user_id: str, old: bytes, new: bytes) -> int:
+def _reseal_user(session: Session, keys: DataKeys, user_id: str, old: bytes, new: bytes) -> int:
     """Re-seal every sealed value of the user (:data:`SEALED_COLUMNS`) from ``old`` to ``new``."""
     count = 0
     for ut in user_tables():
@@ -181,7 +181,7 @@ def _reseal_user(session: Session, keys: UserKeys, user_id: str, old: bytes, new
 
 
 def delete_conversation(
-    session: Session, keys: UserKeys, user_id: str, persona_id: str, *, by: str, at: datetime
+    session: Session, keys: DataKeys, user_id: str, persona_id: str, *, by: str, at: datetime
 ) -> Receipt:
     """Delete one user × persona conversation, then re-key the user so its ciphertext is shredded."""
     _secure(session)
@@ -245,7 +245,7 @@ def account_status(session: Session, user_id: str) -> str:
 
 
 def close_account(
-    session: Session, keys: UserKeys, user_id: str, *, delete_data: bool, by: str, at: datetime
+    session: Session, keys: DataKeys, user_id: str, *, delete_data: bool, by: str, at: datetime
 ) -> tuple[Account, Receipt | None]:
     """Quit: close the account in one step, deleting the data unless the user keeps it."""
     receipt = delete_user(session, keys, user_id, by=by, at=at) if delete_data else None

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion_guard.rights import audit, complaints, consents
-from companion_guard.rights.crypto import DecryptionError, KeyDestroyed, is_sealed
+from companion_guard.rights.aead import DecryptionError, is_sealed
+from companion_guard.rights.data_keys import DataKeys, KeyDestroyed
 from companion_guard.rights.datamap import HIDDEN_COLUMNS, UserTable, user_tables
-from companion_guard.rights.keys import UserKeys
 from companion_guard.rights.timefmt import iso
 from companion_guard.store.tables_rights import Complaint, Consent
 
@@ -45,7 +45,7 @@ def _plain(value: Any) -> Any:
 class _Opener:
     """Opens a user's sealed values, counting those that no longer open."""
 
-    def __init__(self, session: Session, keys: UserKeys, user_id: str) -> None:
+    def __init__(self, session: Session, keys: DataKeys, user_id: str) -> None:
         self.session, self.keys, self.user_id = session, keys, user_id
         self.unreadable = 0
 
@@ -82,7 +82,7 @@ def _json_or_text(text: Any) -> Any:
         return text
 
 
-def build(session: Session, keys: UserKeys, user_id: str, *, at: datetime) -> dict[str, Any]:
+def build(session: Session, keys: DataKeys, user_id: str, *, at: datetime) -> dict[str, Any]:
     """Everything about ``user_id``: profile, messages, personas, events, reminders, consents,
     complaints, restrictions, access log, and every other per-user table."""
     opener = _Opener(session, keys, user_id)

@@ -8,15 +8,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion_guard.clock import Clock
+from companion_guard.rights.data_keys import DataKeys
 from companion_guard.rights.flows import Flow, FlowRegistry
-from companion_guard.rights.keys import UserKeys
 
 
 @dataclass(slots=True)
 class Rights:
-    """What the rights routes and duty share: keys, declared flows, the database."""
+    """What the rights routes and duty share: the users' data keys, declared flows, the database."""
 
-    keys: UserKeys
+    keys: DataKeys
     flows: FlowRegistry
     upstream_flow: Flow
     sessions: sessionmaker[Session]

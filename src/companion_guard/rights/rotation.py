@@ -17,16 +17,15 @@ from companion_guard.clock import Clock
 from companion_guard.exceptions import ConfigError
 from companion_guard.rights import audit
 from companion_guard.rights.audit import AuditAction
-from companion_guard.rights.crypto import (
+from companion_guard.rights.data_keys import DataKeys
+from companion_guard.rights.master_key import MasterKey, MasterKeyRing
+from companion_guard.rights.master_key_file import KeyFile
+from companion_guard.rights.master_key_loading import (
     ENV_KEY_FILE,
     ENV_KMS_HOOK,
     ENV_MASTER_KEY,
-    KeyFile,
-    MasterKey,
-    MasterKeyRing,
     load_master_keyring,
 )
-from companion_guard.rights.keys import UserKeys
 from companion_guard.store.db import session_scope
 
 
@@ -43,7 +42,7 @@ class RotationResult:
 def _rewrap(
     sessions: sessionmaker[Session], ring: MasterKeyRing, clock: Clock, source: str, old_ids: tuple[str, ...]
 ) -> int:
-    keys = UserKeys(ring, clock=clock)
+    keys = DataKeys(ring, clock=clock)
     with session_scope(sessions) as session:
         count = keys.rewrap_all(session)
         audit.append(

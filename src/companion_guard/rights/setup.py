@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from companion_guard.clock import Clock
 from companion_guard.exceptions import ConfigError
-from companion_guard.rights.crypto import load_master_keyring
+from companion_guard.rights.data_keys import DataKeys, EncryptingCodec
 from companion_guard.rights.flows import TRANSFER, Flow, FlowRegistry, upstream_flow
-from companion_guard.rights.keys import EncryptingCodec, UserKeys
 from companion_guard.rights.layer import Rights
+from companion_guard.rights.master_key_loading import load_master_keyring
 from companion_guard.settings import Settings
 from companion_guard.store import repositories
 from companion_guard.upstream.base import Upstream
@@ -70,7 +70,7 @@ def install_rights(
         third_party=settings.upstream_third_party,
         transfer_recipients=settings.transfer_recipients,
     )
-    rights = Rights(UserKeys(master, clock=clock), registry, up, sessions, engine, clock)
+    rights = Rights(DataKeys(master, clock=clock), registry, up, sessions, engine, clock)
     repositories.install_codec(sessions, EncryptingCodec(rights.keys))
     return rights
 

@@ -21,8 +21,11 @@ RETAIN = {"user_data": "retain"}
 EXPORT_ONLY = {"user_data": "export"}
 
 
-class UserKey(Base):
-    """A user's data key, wrapped by the master key. Deleting the row shreds the user's data."""
+class WrappedDataKey(Base):
+    """A user's data key, wrapped by the master key. Deleting the row shreds the user's data.
+
+    Not an API key (``ApiKey``): see :mod:`companion_guard.rights.data_keys`.
+    """
 
     __tablename__ = "rights_user_keys"
     __table_args__ = {"info": RETAIN}
