@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -136,3 +137,12 @@ def test_expectation_helpers() -> None:
     assert parse_expectation({"kind": "event", "event": "x"}) == EventExpectation(event="x")
     with pytest.raises(ValueError, match="event"):
         parse_expectation({"kind": "event", "no_event": "x"})
+
+
+def test_docs_list_every_expectation_kind() -> None:
+    from companion_guard.sandbox.scenario import EXPECTATIONS
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "sandbox.md").read_text("utf-8")
+    found = re.search(r"optional `kind:`, one of: (.*?)\. It must", docs, re.S)
+    assert found, "docs/sandbox.md lost the paragraph on `kind:`"
+    assert re.findall(r"`(\w+)`", found.group(1)) == list(EXPECTATIONS)
