@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from companion_guard._version import __version__
 from companion_guard.assembly import build_guard, recover_interrupted
 from companion_guard.clock import Clock
-from companion_guard.service.auth import KeyVerifier, ensure_provider_key
+from companion_guard.service.auth import ApiKeyVerifier, ensure_provider_key
 from companion_guard.service.deps import Services
 from companion_guard.service.docs_ui import install_docs
 from companion_guard.service.errors import install_error_handlers
@@ -60,7 +60,7 @@ def build_services(
         log.info("first start: provider API key written to %s/provider-key", settings.home)
     return Services(
         gateway=gateway,
-        verifier=KeyVerifier(gateway.sessions),
+        verifier=ApiKeyVerifier(gateway.sessions),
         ratelimit=KeyRateLimiter(provider_rate=settings.rate_limit_provider, other_rate=settings.rate_limit),
         new_provider_key=key,
     )

@@ -1,4 +1,7 @@
-"""Credentials and roles: keys are stored as SHA-256 only; each has a role and a subject.
+"""API keys and roles: keys are stored as SHA-256 only; each has a role and a subject.
+
+These are the credentials clients send as ``Authorization: Bearer`` (table ``api_keys``,
+``companion-guard keys``), not the master key or the users' data keys (:mod:`companion_guard.rights`).
 
 Roles: ``provider`` (the provider's backend), ``operator``, ``auditor``,
 ``guardian`` (subject = guardian id) and ``user`` (subject = end-user id).
@@ -72,8 +75,8 @@ def revoke_subject_keys(session: Session, *, role: str, subject: str, now: datet
     return n
 
 
-class KeyVerifier:
-    """Looks keys up by hash, with a short cache on the hot path."""
+class ApiKeyVerifier:
+    """Looks API keys up by hash, with a short cache on the hot path."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions

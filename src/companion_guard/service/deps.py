@@ -18,7 +18,7 @@ from companion_guard.metrics import Metrics
 from companion_guard.notify.outbox import Channel, OutboxWorker
 from companion_guard.pipeline import Guard
 from companion_guard.rights.layer import Rights
-from companion_guard.service.auth import KeyVerifier, Principal
+from companion_guard.service.auth import ApiKeyVerifier, Principal
 from companion_guard.service.errors import Forbidden
 from companion_guard.service.ratelimit import KeyRateLimiter
 from companion_guard.settings import Settings
@@ -32,7 +32,7 @@ class Services:
     """Everything the routes need: the assembled gateway plus what HTTP adds (keys, limits, pages)."""
 
     gateway: Gateway
-    verifier: KeyVerifier
+    verifier: ApiKeyVerifier
     ratelimit: KeyRateLimiter
     #: The provider key made on first start (shown once by ``serve``), else ``None``.
     new_provider_key: str | None = None
@@ -110,7 +110,7 @@ def require(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that admits only callers with one of ``roles`` (401 without a key, 403 with a wrong role)."""
 
     async def _check(request: Request) -> Principal:
-        verifier: KeyVerifier = request.app.state.services.verifier
+        verifier: ApiKeyVerifier = request.app.state.services.verifier
         key = bearer(request)
         # A key seen in the last seconds is answered on the loop; a lookup goes to a worker thread.
         principal = verifier.cached(key)

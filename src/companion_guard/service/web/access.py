@@ -1,7 +1,7 @@
 """Who is on a private page: sign-in with a role key, the same verifier and role checks as the API.
 
 The console admits ``operator`` and ``auditor`` keys, the guardian portal ``guardian``
-keys. A key is checked with the gateway's :class:`KeyVerifier` at sign-in and again on
+keys. A key is checked with the gateway's :class:`ApiKeyVerifier` at sign-in and again on
 every request; the rights layer's :class:`~companion_guard.rights.roles.Principal`
 (with a guardian's wards) is built by the very function the API routes use.
 """

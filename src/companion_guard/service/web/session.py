@@ -3,7 +3,7 @@
 Nothing is stored server-side. A session is a cookie sealed with AES-GCM (so it can be
 neither read nor forged) that carries the surface it belongs to, its CSRF token, an
 expiry and, for the console and the guardian portal, the caller's own API key. Every
-request verifies that key again through the gateway's :class:`KeyVerifier`, exactly as
+request verifies that key again through the gateway's :class:`ApiKeyVerifier`, exactly as
 the API does, so a revoked key ends its web session within the verifier's cache time.
 
 Cookies are HttpOnly, ``SameSite=Strict`` and scoped to their surface's path; they are
