@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 import anyio
 from sqlalchemy import bindparam, update
@@ -48,17 +48,19 @@ from companion_guard.policy.schema import ActionKind, PolicyPack
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.preload import preload_user
-from companion_guard.store.tables import OutboxMessage, Turn
+from companion_guard.store.tables import OutboxMessage, Turn, table_of
 from companion_guard.turn import GateResult, TurnContext, TurnRequest, TurnResult
 from companion_guard.types import Direction, Message
 from companion_guard.upstream.base import Upstream, UpstreamRequest
 
-_TURNS = Turn.__table__
+_TURNS = table_of(Turn)
 # Built once: building a statement costs more than running it on SQLite.
 _INSERT_TURN = _TURNS.insert()
 _FINISH_TURN = update(_TURNS).where(_TURNS.c.id == bindparam("turn_id"))
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_Args = TypeVarTuple("_Args")
 
 #: How often a turn is tried again when creating the user's rows raced another turn of the same user.
 FIRST_SIGHT_RETRIES = 2
@@ -185,7 +187,7 @@ class Guard:
         # add hand-offs and GIL contention: run the short store work on the event loop.
         self._inline = sqlite
 
-    async def _offload(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _offload(self, fn: Callable[[*_Args], _T], *args: *_Args) -> _T:
         """Run blocking store or detector work: inline for SQLite, in a worker thread otherwise."""
         if self._inline:
             return fn(*args)
@@ -416,8 +418,8 @@ class Guard:
         signals = ctx.input_signals if keep_evidence else [replace(s, evidence=()) for s in ctx.input_signals]
         session = ctx.session
         session.flush()
-        session.connection().execute(
-            _INSERT_TURN,
+        repo.insert_turn(
+            session,
             {
                 "id": ctx.turn_id,
                 "user_id": ctx.user.id,
@@ -541,21 +543,17 @@ class Guard:
                 duty.on_reply(ctx, reply)
             now = self.clock.now()
             session.flush()
-            updated = (
-                session.connection()
-                .execute(
-                    _FINISH_TURN,
-                    {
-                        "turn_id": ctx.turn_id,
-                        "status": "completed",
-                        "completed_at": now,
-                        "action": action,
-                        "output_signals": repo.stored_signals(session, ctx.user.id, ctx.output_signals),
-                        "rules": ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
-                        "events": [e.to_record() for e in ctx.events],
-                    },
-                )
-                .rowcount
+            updated = repo.finish_turn(
+                session,
+                ctx.turn_id,
+                {
+                    "status": "completed",
+                    "completed_at": now,
+                    "action": action,
+                    "output_signals": repo.stored_signals(session, ctx.user.id, ctx.output_signals),
+                    "rules": ctx.input_decision.rules_json() + ctx.output_decision.rules_json(),
+                    "events": [e.to_record() for e in ctx.events],
+                },
             )
             if not updated:  # deleted meanwhile (data-rights delete): deliver, keep nothing
                 return self._result(ctx, reply, action)
@@ -595,7 +593,7 @@ class Guard:
                 served = self._with_help(prepared, help_reply)
                 result = await self._offload(lambda: self.finish(prepared, "", delivered=served))
                 self._count(prepared, result)
-                return result  # type: ignore[no-any-return]
+                return result
             await self._offload(self.fail, prepared, exc)
             raise
         t1 = time.perf_counter()
@@ -607,7 +605,7 @@ class Guard:
             self.metrics.stage("inspect_reply", t2 - t1)
             self.metrics.stage("finish", time.perf_counter() - t2)
             self._count(prepared, result)
-        return result  # type: ignore[no-any-return]
+        return result
 
     def _upstream_failed(self, prepared: Prepared, exc: Exception) -> None:
         """Say so in the log and the metrics: a failing companion must not be silent."""

@@ -17,13 +17,14 @@ Feature tables keyed by ``user_id`` join the preload by being listed in
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from companion_guard.imports import load_object
+from companion_guard.store.fastsql import FastStatement
 from companion_guard.store.tables import PersonaRelationship, User
 
 #: Tables with one row per user (primary key ``user_id``) that every turn reads.
@@ -37,6 +38,13 @@ PER_USER_ROWS: tuple[str, ...] = (
 _ABSENT = "companion_guard.absent"
 #: The session's identity map holds clean objects weakly: the preloaded rows are kept alive here.
 _HELD = "companion_guard.preloaded"
+
+
+@lru_cache(maxsize=1)
+def _fast() -> tuple[FastStatement, tuple[tuple[type[Any], tuple[str, ...], int, int], ...]]:
+    """:func:`_plan`'s statement as a :class:`FastStatement` (run on the DBAPI cursor)."""
+    stmt, layout = _plan()
+    return FastStatement(stmt), layout
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +86,8 @@ def preload_user(session: Session, user_id: str, persona_id: str) -> User | None
     Every row found becomes a persistent object of ``session``; every row missing
     is marked absent for :func:`get_row`.
     """
-    stmt, layout = _plan()
-    row = session.connection().execute(stmt, {"user_id": user_id, "persona_id": persona_id}).first()
+    stmt, layout = _fast()
+    row = stmt.first(session, {"user_id": user_id, "persona_id": persona_id})
     if row is None:
         return None
     absent: set[Any] = session.info.setdefault(_ABSENT, set())
@@ -98,16 +106,20 @@ def preload_user(session: Session, user_id: str, persona_id: str) -> User | None
     return user
 
 
-def get_row(session: Session, model: type[Any], key: Any) -> Any:
+_Row = TypeVar("_Row")
+
+
+def get_row(session: Session, model: type[_Row], key: Any) -> _Row | None:
     """``session.get(model, key)``, answered without SQL for rows :func:`preload_user` saw or missed."""
     ident = identity_key(model, key)
     found = session.identity_map.get(ident)
-    if found is not None:
+    if isinstance(found, model):  # the identity map holds rows of this model under its keys
         return found
     absent = session.info.get(_ABSENT)
     if absent and ident in absent:
         if not session.new:
             return None
         session.flush()  # a row added in this transaction since the preload
-        return session.identity_map.get(ident)
+        added = session.identity_map.get(ident)
+        return added if isinstance(added, model) else None
     return session.get(model, key)

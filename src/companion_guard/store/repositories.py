@@ -7,10 +7,11 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from companion_guard.store.fastsql import FastStatement
 from companion_guard.store.preload import get_row
 from companion_guard.store.tables import (
     ChatMessage,
@@ -18,11 +19,13 @@ from companion_guard.store.tables import (
     Persona,
     PersonaRelationship,
     ReviewCase,
+    Turn,
     UsageClock,
     User,
+    table_of,
 )
 
-_MESSAGES = ChatMessage.__table__
+_MESSAGES = table_of(ChatMessage)
 # Hot-path statements are built once: building one costs more than running it on SQLite.
 _INSERT_MESSAGES = _MESSAGES.insert()
 _RECENT = (
@@ -70,12 +73,14 @@ def install_codec(sessions: sessionmaker[Session], codec: FieldCodec) -> None:
 
 def codec_of(sessions: sessionmaker[Session]) -> FieldCodec:
     """The codec the sessions of ``sessions`` use."""
-    return (sessions.kw.get("info") or {}).get(_CODEC_KEY, PLAIN_CODEC)  # type: ignore[no-any-return]
+    codec = (sessions.kw.get("info") or {}).get(_CODEC_KEY, PLAIN_CODEC)
+    return codec if isinstance(codec, FieldCodec) else PLAIN_CODEC
 
 
 def codec_for(session: Session) -> FieldCodec:
     """The codec that seals and opens sensitive fields read or written through ``session``."""
-    return session.info.get(_CODEC_KEY, PLAIN_CODEC)  # type: ignore[no-any-return]
+    codec = session.info.get(_CODEC_KEY, PLAIN_CODEC)
+    return codec if isinstance(codec, FieldCodec) else PLAIN_CODEC
 
 
 # ---- users -------------------------------------------------------------------------
@@ -83,7 +88,7 @@ def codec_for(session: Session) -> FieldCodec:
 
 def get_user(session: Session, user_id: str) -> User | None:
     """The user row, or ``None`` if never seen."""
-    return get_row(session, User, user_id)  # type: ignore[no-any-return]
+    return get_row(session, User, user_id)
 
 
 def ensure_user(session: Session, user_id: str, *, now: datetime, locale: str) -> User:
@@ -100,7 +105,8 @@ def emergency_contact(session: Session, user: User) -> dict[str, Any] | None:
     """The user's decoded emergency contact."""
     if not user.emergency_contact:
         return None
-    return json.loads(codec_for(session).open(session, user.id, user.emergency_contact))  # type: ignore[no-any-return]
+    contact: dict[str, Any] = json.loads(codec_for(session).open(session, user.id, user.emergency_contact))
+    return contact
 
 
 def set_emergency_contact(session: Session, user: User, contact: dict[str, Any] | None) -> None:
@@ -145,6 +151,22 @@ def list_personas(session: Session) -> list[Persona]:
 
 # ---- turns and messages ------------------------------------------------------------
 
+_TURNS = table_of(Turn)
+_FAST_INSERT_TURN = FastStatement(_TURNS.insert(), tuple(c.key for c in _TURNS.columns))
+#: What finishing a turn sets.
+FINISH_KEYS = ("status", "completed_at", "action", "output_signals", "rules", "events")
+_FAST_FINISH_TURN = FastStatement(update(_TURNS).where(_TURNS.c.id == bindparam("turn_id")), FINISH_KEYS)
+
+
+def insert_turn(session: Session, values: dict[str, Any]) -> None:
+    """Insert a turn given every column (one statement on the DBAPI cursor, no ORM unit of work)."""
+    _FAST_INSERT_TURN.execute(session, values)
+
+
+def finish_turn(session: Session, turn_id: str, values: dict[str, Any]) -> bool:
+    """Set :data:`FINISH_KEYS` of a turn; False when the turn is gone (deleted meanwhile)."""
+    return _FAST_FINISH_TURN.execute(session, {"turn_id": turn_id, **values}) > 0
+
 
 def message_row(
     session: Session, turn: Any, *, role: str, content: str, now: datetime, original: str | None = None
@@ -163,10 +185,17 @@ def message_row(
     }
 
 
+#: The hot path's message statements, run on the DBAPI cursor (:mod:`companion_guard.store.fastsql`).
+_FAST_INSERT_MESSAGES = FastStatement(
+    _INSERT_MESSAGES,
+    ("turn_id", "user_id", "persona_id", "role", "content", "original_content", "created_at"),
+)
+_FAST_RECENT = FastStatement(_RECENT)
+
+
 def insert_messages(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert messages made by :func:`message_row` in one Core statement (no ORM unit of work)."""
-    if rows:
-        session.connection().execute(_INSERT_MESSAGES, rows)
+    """Insert messages made by :func:`message_row` in one statement (no ORM unit of work)."""
+    _FAST_INSERT_MESSAGES.executemany(session, rows)
 
 
 def add_message(
@@ -199,7 +228,7 @@ def recent_texts(session: Session, user_id: str, limit: int) -> list[tuple[str, 
     """``(role, plaintext)`` of the user's last ``limit`` messages, oldest first (one Core read)."""
     if limit <= 0:
         return []
-    rows = session.connection().execute(_RECENT, {"user_id": user_id, "limit": limit}).all()
+    rows = _FAST_RECENT.all(session, {"user_id": user_id, "limit": limit})
     return [(role, codec_for(session).open(session, user_id, content)) for role, content in reversed(rows)]
 
 
@@ -221,10 +250,13 @@ def recent_messages(session: Session, user_id: str, limit: int) -> list[ChatMess
 
 def usage_clock(session: Session, user_id: str) -> UsageClock | None:
     """The continuous-use clock of a user."""
-    return get_row(session, UsageClock, user_id)  # type: ignore[no-any-return]
+    return get_row(session, UsageClock, user_id)
 
 
-_TOUCH_CLOCK = UsageClock.__table__.update().where(UsageClock.__table__.c.user_id == bindparam("uid"))
+_CLOCKS = table_of(UsageClock)
+_TOUCH_CLOCK = _CLOCKS.update().where(_CLOCKS.c.user_id == bindparam("uid"))
+_FAST_TOUCH_CLOCK = FastStatement(_TOUCH_CLOCK, ("last_seen_at",))
+_FAST_RESTART_CLOCK = FastStatement(_TOUCH_CLOCK, ("last_seen_at", "session_started_at", "marks_reminded"))
 
 
 def touch_usage_clock(session: Session, clock: UsageClock, *, now: datetime, restart: bool) -> None:
@@ -235,14 +267,14 @@ def touch_usage_clock(session: Session, clock: UsageClock, *, now: datetime, res
     values: dict[str, Any] = {"last_seen_at": now}
     if restart:
         values |= {"session_started_at": now, "marks_reminded": 0}
-    session.connection().execute(_TOUCH_CLOCK, {"uid": clock.user_id, **values})
+    (_FAST_RESTART_CLOCK if restart else _FAST_TOUCH_CLOCK).execute(session, {"uid": clock.user_id, **values})
     for key, value in values.items():
         set_committed_value(clock, key, value)
 
 
 def relationship(session: Session, user_id: str, persona_id: str) -> PersonaRelationship | None:
     """When this user's relationship with this persona began, if it has."""
-    return get_row(session, PersonaRelationship, (user_id, persona_id))  # type: ignore[no-any-return]
+    return get_row(session, PersonaRelationship, (user_id, persona_id))
 
 
 # ---- review queue and outbox ---------------------------------------------------------
