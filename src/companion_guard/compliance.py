@@ -86,8 +86,8 @@ SURFACES: tuple[tuple[str, str], ...] = (
     ("D4", "export, delete, quit, complaints (service/routes/rights.py)"),
     ("D4", "duty rights: notice.data_rights, notice.service_end (rights/duty.py)"),
     ("D5", "restrictions, suspension, kill switch as a turn gate (rights/controls.py, rights/duty.py)"),
-    ("M2", "guardian invitation and consent (service/routes/guardians.py)"),
-    ("M4", "guardian portal and POST /v1/wallet/authorize (service/routes/guardians.py)"),
+    ("M2", "guardian invitation and consent (service/routes/guardians/consent.py)"),
+    ("M4", "guardian portal and POST /v1/wallet/authorize (service/routes/guardians/portal.py, wallet.py)"),
     ("E1", "elderly help queue with response times (/v1/help-cases, service/routes/help_cases.py)"),
     (
         "I2",
