@@ -29,7 +29,7 @@ import numpy as np
 
 from companion_guard.detectors.features import BUCKETS, Row, featurize, load_shipped
 from companion_guard.detectors.lexicon import Hit, Lexicon, load_lexicon
-from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.detectors.normalize import Normalized, cached_normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import RiskLevel
 
@@ -236,7 +236,9 @@ def load_heads() -> Heads:
 def read_alone(text: str) -> Reading:
     """One earlier message read on its own (cached: each turn is read again by the turns after it)."""
     heads = load_heads()
-    norm = normalize(text)
+    norm = cached_normalize(
+        text
+    )  # the same object the turn that sent it featurised: its grams are cached on it
     reading = heads.read(heads.probabilities(features_for(norm)))
     if is_quiet(norm):  # "And then?" earlier in the conversation is no despair to build on
         capped = {k: (min(lvl, RiskLevel.LOW), p) for k, (lvl, p) in reading.levels.items()}
