@@ -112,7 +112,7 @@ def test_sealed_values_are_bound_to_their_user(gw: Gateway) -> None:
     turn(gw, USER, "only mine")
     turn(gw, "u-bob", "bob's words")
     cipher = gw.sql(f"SELECT content FROM messages WHERE user_id = '{USER}' AND role = 'user'")[0][0]
-    keys = rights_of(gw.services).keys
+    keys = rights_of(gw.services).data_keys
     with session_scope(gw.services.sessions) as session:
         assert keys.open(session, USER, cipher) == "only mine"
         with pytest.raises(DecryptionError):

@@ -127,7 +127,7 @@ def test_deleting_a_conversation_rekeys_every_sealed_column(gw: Gateway) -> None
     export = gw.client.get(f"/v1/users/{uid}/export", headers=gw.h("provider"), params={"format": "json"})
     assert export.status_code == 200, export.text
     # Every sealed value left opens with the user's new key.
-    keys = gw.services.rights.keys
+    keys = gw.services.rights.data_keys
     with gw.services.sessions() as session:
         for ut in user_tables():
             for col in ut.sealed_columns:
@@ -138,7 +138,7 @@ def test_deleting_a_conversation_rekeys_every_sealed_column(gw: Gateway) -> None
 
 def _plant_canaries(gw: Gateway, uid: str, skip: set[tuple[str, str]]) -> None:
     """Seal a canary into each listed column the scenario left empty (rows outside the deleted chat)."""
-    keys = gw.services.rights.keys
+    keys = gw.services.rights.data_keys
     with gw.services.sessions() as session:
         for ut in user_tables():
             for col in ut.sealed_columns:

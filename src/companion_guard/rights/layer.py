@@ -16,7 +16,7 @@ from companion_guard.rights.flows import Flow, FlowRegistry
 class Rights:
     """What the rights routes and duty share: the users' data keys, declared flows, the database."""
 
-    keys: DataKeys
+    data_keys: DataKeys
     flows: FlowRegistry
     upstream_flow: Flow
     sessions: sessionmaker[Session]

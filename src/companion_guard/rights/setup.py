@@ -71,7 +71,7 @@ def install_rights(
         transfer_recipients=settings.transfer_recipients,
     )
     rights = Rights(DataKeys(master, clock=clock), registry, up, sessions, engine, clock)
-    repositories.install_codec(sessions, EncryptingCodec(rights.keys))
+    repositories.install_codec(sessions, EncryptingCodec(rights.data_keys))
     return rights
 
 

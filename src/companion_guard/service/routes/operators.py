@@ -420,7 +420,7 @@ def triage_queue(
         rows = complaints.listing(session, status=status)
         return {
             "data": [
-                complaints.complaint_dict(session, r.keys, c, with_text=who.role is Role.OPERATOR)
+                complaints.complaint_dict(session, r.data_keys, c, with_text=who.role is Role.OPERATOR)
                 for c in rows
             ]
         }
@@ -448,7 +448,7 @@ def triage(
     with session_scope(r.sessions) as session:
         row = complaints.update(
             session,
-            r.keys,
+            r.data_keys,
             complaint_id,
             by=actor(who),
             at=now,
@@ -465,7 +465,7 @@ def triage(
             target=row.id,
             details={"status": row.status, "answered": body.answer is not None},
         )
-        return complaints.complaint_dict(session, r.keys, row)
+        return complaints.complaint_dict(session, r.data_keys, row)
 
 
 # --------------------------------------------------------------------------- flows and audit

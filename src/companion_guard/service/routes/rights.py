@@ -131,7 +131,7 @@ def export_user(
     check(who, Permission.EXPORT, user_id)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
-        data = export.build(session, r.keys, user_id, at=now)
+        data = export.build(session, r.data_keys, user_id, at=now)
         audit.append(
             session,
             actor=who,
@@ -165,7 +165,7 @@ def delete_user_data(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dic
     check(who, Permission.DELETE, user_id)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
-        receipt = deletion.delete_user(session, r.keys, user_id, by=actor(who), at=now)
+        receipt = deletion.delete_user(session, r.data_keys, user_id, by=actor(who), at=now)
         audit.append(
             session,
             actor=who,
@@ -187,7 +187,9 @@ def delete_conversation(
     check(who, Permission.DELETE, user_id)
     now = r.clock.now()
     with session_scope(r.sessions) as session:
-        receipt = deletion.delete_conversation(session, r.keys, user_id, persona_id, by=actor(who), at=now)
+        receipt = deletion.delete_conversation(
+            session, r.data_keys, user_id, persona_id, by=actor(who), at=now
+        )
         audit.append(
             session,
             actor=who,
@@ -217,7 +219,7 @@ def quit_service(
     now = r.clock.now()
     with session_scope(r.sessions) as session:
         account, receipt = deletion.close_account(
-            session, r.keys, user_id, delete_data=body.delete_data, by=actor(who), at=now
+            session, r.data_keys, user_id, delete_data=body.delete_data, by=actor(who), at=now
         )
         audit.append(
             session,
@@ -337,7 +339,7 @@ async def transfer(
             decision = flows.check(session, flow, user_id=user_id, at=now)
             if not decision.allowed:
                 return False, None
-            data = export.build(session, r.keys, user_id, at=now)
+            data = export.build(session, r.data_keys, user_id, at=now)
             audit.append(
                 session,
                 actor=who,
@@ -380,7 +382,7 @@ def file_complaint(body: ComplaintRequest, who: PublicDep, r: RightsDep) -> dict
     with session_scope(r.sessions) as session:
         filed = complaints.file(
             session,
-            r.keys,
+            r.data_keys,
             kind=body.kind,
             subject=body.subject,
             body=body.body,
@@ -389,7 +391,7 @@ def file_complaint(body: ComplaintRequest, who: PublicDep, r: RightsDep) -> dict
             contact=body.contact,
             message_ref=body.message_ref,
         )
-        out = complaints.complaint_dict(session, r.keys, filed.complaint)
+        out = complaints.complaint_dict(session, r.data_keys, filed.complaint)
     if filed.token:
         out["token"] = filed.token
     return out
@@ -410,10 +412,10 @@ def get_complaint(
                 raise AccessDenied("send the complaint's token (X-Complaint-Token) or credentials")
         elif who.role in (Role.OPERATOR, Role.AUDITOR):
             check(who, Permission.COMPLAINT_READ_ALL)
-            return complaints.complaint_dict(session, r.keys, row, with_text=who.role is Role.OPERATOR)
+            return complaints.complaint_dict(session, r.data_keys, row, with_text=who.role is Role.OPERATOR)
         elif row.user_id is None or not may(who, Permission.COMPLAINT_READ_OWN, row.user_id):
             raise NotFoundError(f"no complaint {complaint_id!r}")
-        return complaints.complaint_dict(session, r.keys, row)
+        return complaints.complaint_dict(session, r.data_keys, row)
 
 
 @router.get("/v1/users/{user_id}/complaints", response_model=ComplaintList)
@@ -422,7 +424,7 @@ def user_complaints(who: CallerDep, r: RightsDep, user_id: str = UserId) -> dict
     check(who, Permission.COMPLAINT_READ_OWN, user_id)
     with session_scope(r.sessions) as session:
         rows = complaints.listing(session, user_id=user_id)
-        return {"data": [complaints.complaint_dict(session, r.keys, c) for c in rows]}
+        return {"data": [complaints.complaint_dict(session, r.data_keys, c) for c in rows]}
 
 
 # --------------------------------------------------------------------------- notices
