@@ -12,8 +12,6 @@ only what HTTP needs: API keys, rate limits, pages.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,6 +36,7 @@ from companion_guard.policy.engine import PolicyEngine
 from companion_guard.policy.loader import load_pack
 from companion_guard.rights.layer import Rights
 from companion_guard.rights.setup import install_rights
+from companion_guard.secretfile import read_or_create_secret
 from companion_guard.settings import Settings
 from companion_guard.store.db import make_engine, make_sessionmaker, session_scope
 from companion_guard.store.migrate import upgrade
@@ -151,7 +150,7 @@ def build_guard(
             seed_personas(session, clock.now())
     recover_interrupted(sessions, clock, settings)
 
-    secret = settings.webhook_secret.encode() or _secret_file(settings.home / "webhook-secret")
+    secret = settings.webhook_secret.encode() or read_or_create_secret(Path(settings.home) / "webhook-secret")
     http = http or httpx.AsyncClient(timeout=10.0)
     channels: dict[str, Channel] = {
         "webhook": WebhookChannel(secret, http, allow_private=settings.allow_private_webhooks)
@@ -191,18 +190,6 @@ def build_guard(
         if feature.on_start is not None:
             feature.on_start(gateway)
     return gateway
-
-
-def _secret_file(path: Path) -> bytes:
-    """A secret kept in ``path`` (made on first use, mode 0600)."""
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32).encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(value)
-    return value
 
 
 __all__ = ["FEATURES", "Feature", "Gateway", "Parts", "build_guard", "build_registry", "recover_interrupted"]

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request, Response
 
 from companion_guard.exceptions import ConfigError
+from companion_guard.secretfile import read_or_create_secret
 from companion_guard.settings import Settings
 
 #: Where ``Settings.web_secret`` comes from: the secret sessions and portal links are sealed with.
@@ -95,15 +96,7 @@ def load_secret(settings: Settings) -> bytes:
         if len(configured) < 32:
             raise ConfigError(f"{ENV_SECRET} must be at least 32 characters")
         return configured.encode()
-    path = home / SECRET_FILE
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32).encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(value)
-    return value
+    return read_or_create_secret(home / SECRET_FILE)
 
 
 def secure_cookies(request: Request) -> bool:
