@@ -170,7 +170,7 @@ def build_guard(
         clock=clock,
         duties=load_duties(duties, parts),
         resolvers=resolvers,
-        history_messages=settings.history_turns,
+        history_messages=settings.history_messages,
         channels=frozenset(channels),  # the user is told of a notification only when one can leave
         metrics=metrics,
     )

@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     policy_packs: list[str] = Field(["cn-2026"], description="Policy packs in force; strictest action wins.")
     max_message_chars: int = Field(8000, description="Longest single message accepted.", gt=0)
     max_messages: int = Field(200, description="Most messages accepted in one request.", gt=0)
-    history_turns: int = Field(6, description="Recent messages handed to detectors as context.", ge=0)
+    history_messages: int = Field(
+        6, description="Recent messages (user and companion, not turns) handed to detectors as context.", ge=0
+    )
     learned_tier: str = Field(
         "off",
         description="The older sentence-encoder tier for replies (a second opinion): off (default: the context "

@@ -266,7 +266,7 @@ def run(
             seed=seed,
             start=start,
             registry=svc.guard.registry,
-            history_messages=settings.history_turns,
+            history_messages=settings.history_messages,
         )
         truth = planner.plan()
         steps = sorted(planner.steps)
