@@ -1,0 +1,99 @@
+"""The pipeline's own cost per turn, in process: no HTTP, no event loop, no load client.
+
+Runs ``Guard.prepare`` → ``check_reply`` → ``finish`` (what ``Guard.turn`` does around the
+upstream call, the demo companion's replies precomputed) for 50 users, after 100 warm-up
+turns, and prints the process CPU per turn of each run. ``--unique`` makes every user
+text and reply unique, so caches keyed by text are not flattered by the bench's six
+repeated texts. On a shared machine count instructions instead of time:
+
+    python bench/bench_pipeline.py [--turns 300] [--runs 3] [--unique] [--db URL]
+    valgrind --tool=callgrind --instr-atstart=no "$(python -c 'import sys; print(sys.executable)')" bench/bench_pipeline.py --unique --callgrind
+        (then ``callgrind_control -i on <pid>`` when it prints READY; totals / turns = instructions per turn)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from companion_guard.service.app import build_services
+from companion_guard.settings import Settings
+from companion_guard.turn import TurnRequest
+from companion_guard.types import Message
+from companion_guard.upstream.base import UpstreamRequest
+
+TEXTS = [
+    "你好呀，今天过得怎么样？",
+    "我今天工作好累，想和你聊聊。",
+    "Tell me something fun about cats.",
+    "周末想去爬山，你觉得怎么样？",
+    "我最近在学做饭，昨天做了红烧肉。",
+    "What should I read next?",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=300, help="turns per run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--unique", action="store_true", help="every text and reply unique")
+    parser.add_argument("--db", default="", help="database URL (default: SQLite in a temp home)")
+    parser.add_argument(
+        "--callgrind", action="store_true", help="print READY and wait for a file READY.go before one run"
+    )
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="cg-pipeline-"))
+    values: dict[str, object] = {"home": home}
+    if args.db:
+        values["db_url"] = args.db
+    guard = build_services(Settings(**values)).guard  # type: ignore[arg-type]
+    replies = [
+        asyncio.run(
+            guard.upstream.complete(
+                UpstreamRequest(
+                    model="xiaoyu", messages=(Message("user", t),), persona_id="xiaoyu", locale="zh-CN"
+                )
+            )
+        )
+        for t in TEXTS
+    ]
+
+    def turn(i: int) -> None:
+        suffix = f" {i}" if args.unique else ""
+        text = TEXTS[i % len(TEXTS)] + suffix
+        req = TurnRequest(
+            user_id=f"bench-user-{i % 50}", persona_id="xiaoyu", messages=(Message("user", text),)
+        )
+        prepared = guard.prepare(req)
+        if prepared.final is None:
+            reply = replies[i % len(TEXTS)] + suffix
+            guard.check_reply(prepared, reply)
+            guard.finish(prepared, reply, checked=True)
+
+    for i in range(100):  # first sight of the 50 users: their rows and data keys
+        turn(i)
+    start = 100
+    if args.callgrind:
+        flag = home / "READY.go"
+        print(f"READY pid {os.getpid()}: instrument, then touch {flag}", flush=True)
+        while not flag.exists():
+            time.sleep(0.05)
+    for run in range(1 if args.callgrind else args.runs):
+        t0 = time.process_time()
+        for i in range(start, start + args.turns):
+            turn(i)
+        start += args.turns
+        print(
+            f"run {run + 1}: {(time.process_time() - t0) * 1000 / args.turns:.2f} ms CPU per turn", flush=True
+        )
+
+
+if __name__ == "__main__":
+    main()
