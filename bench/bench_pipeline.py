@@ -8,7 +8,8 @@ repeated texts. On a shared machine count instructions instead of time:
 
     python bench/bench_pipeline.py [--turns 300] [--runs 3] [--unique] [--db URL]
     valgrind --tool=callgrind --instr-atstart=no "$(python -c 'import sys; print(sys.executable)')" bench/bench_pipeline.py --unique --callgrind
-        (then ``callgrind_control -i on <pid>`` when it prints READY; totals / turns = instructions per turn)
+        (``callgrind_control -i on <pid>`` and touch the file when it prints READY; ``callgrind_control -i off
+        <pid>`` and touch the next file when it prints DONE; the dump's total / turns = instructions per turn)
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def main() -> None:
     parser.add_argument("--unique", action="store_true", help="every text and reply unique")
     parser.add_argument("--db", default="", help="database URL (default: SQLite in a temp home)")
     parser.add_argument(
-        "--callgrind", action="store_true", help="print READY and wait for a file READY.go before one run"
+        "--callgrind",
+        action="store_true",
+        help="one run, between a READY and a DONE that each wait for a file (switch instrumentation there)",
     )
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="cg-pipeline-"))
@@ -93,6 +96,13 @@ def main() -> None:
         print(
             f"run {run + 1}: {(time.process_time() - t0) * 1000 / args.turns:.2f} ms CPU per turn", flush=True
         )
+    if (
+        args.callgrind
+    ):  # interpreter shutdown is not part of a turn: wait while instrumentation is switched off
+        stop = home / "READY.stop"
+        print(f"DONE: switch instrumentation off, then touch {stop}", flush=True)
+        while not stop.exists():
+            time.sleep(0.05)
 
 
 if __name__ == "__main__":
