@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.conftest import PROVIDER_KEY, chat, event_kinds, make_settings
 from tests.fakes import BrokenUpstream
+from tests.guardians.conftest import goto_local
 from tests.receivers import WebhookReceiver
 
 from companion_guard.notify.webhook import verify
@@ -90,6 +91,8 @@ def test_a_long_break_starts_a_new_count(db_client: TestClient) -> None:
 
 @pytest.mark.req("I3")
 def test_ai_disclosure_when_a_relationship_starts_and_when_asked(db_client: TestClient) -> None:
+    # Daytime in Shanghai: at night the dependency duty's late-use reminder is a disclosure too.
+    goto_local(db_client, 15)
     db_client.put("/v1/users/adult-3", json={"age": 25})
     first = chat(db_client, "adult-3", "xiaoyu", "你好")
     assert "reminder.ai_disclosure" in event_kinds(first)
