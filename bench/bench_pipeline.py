@@ -24,20 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from bench_gateway import TEXTS  # the same ordinary messages as the HTTP bench (run from bench/)
+
 from companion_guard.service.app import build_services
 from companion_guard.settings import Settings
 from companion_guard.turn import TurnRequest
 from companion_guard.types import Message
 from companion_guard.upstream.base import UpstreamRequest
-
-TEXTS = [
-    "你好呀，今天过得怎么样？",
-    "我今天工作好累，想和你聊聊。",
-    "Tell me something fun about cats.",
-    "周末想去爬山，你觉得怎么样？",
-    "我最近在学做饭，昨天做了红烧肉。",
-    "What should I read next?",
-]
 
 
 def main() -> None:
