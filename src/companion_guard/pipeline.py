@@ -27,7 +27,6 @@ from datetime import datetime
 from typing import Any, TypeVar, TypeVarTuple
 
 import anyio
-from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,15 +47,10 @@ from companion_guard.policy.schema import ActionKind, PolicyPack
 from companion_guard.store import repositories as repo
 from companion_guard.store.db import session_scope
 from companion_guard.store.preload import preload_user
-from companion_guard.store.tables import OutboxMessage, Turn, table_of
+from companion_guard.store.tables import OutboxMessage, Turn
 from companion_guard.turn import GateResult, TurnContext, TurnRequest, TurnResult
 from companion_guard.types import Direction, Message
 from companion_guard.upstream.base import Upstream, UpstreamRequest
-
-_TURNS = table_of(Turn)
-# Built once: building a statement costs more than running it on SQLite.
-_INSERT_TURN = _TURNS.insert()
-_FINISH_TURN = update(_TURNS).where(_TURNS.c.id == bindparam("turn_id"))
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
