@@ -11,7 +11,9 @@ from companion_guard.policy.loader import load_pack
 from companion_guard.requirements import REQUIREMENTS
 
 TESTS = Path(__file__).parents[1]
-SRC = TESTS.parent / "src" / "companion_guard"  # the source tree, also when the package is installed from a wheel
+SRC = (
+    TESTS.parent / "src" / "companion_guard"
+)  # the source tree, also when the package is installed from a wheel
 
 
 def test_public_api_is_sorted_and_importable() -> None:
