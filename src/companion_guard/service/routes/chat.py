@@ -95,11 +95,17 @@ _STREAM_DOC = (
 )
 
 #: Line separators that are valid raw in JSON but split lines in many SSE clients (``str.splitlines``).
-_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+_SEPARATORS = (("\u2028", "\\u2028"), ("\u2029", "\\u2029"), ("\x85", "\\u0085"))
 
 
 def _sse(data: dict[str, Any]) -> str:
-    return f"data: {json.dumps(data, ensure_ascii=False).translate(_SEPARATORS)}\n\n"
+    # str.replace, not str.translate: this runs on the event loop, and translate walks a long
+    # reply character by character (0.18 s for 2 million characters, against 3 ms).
+    text = json.dumps(data, ensure_ascii=False)
+    for raw, escaped in _SEPARATORS:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return f"data: {text}\n\n"
 
 
 async def _stream(svc: ServicesDep, req: TurnRequest, prepared: Prepared) -> AsyncIterator[str]:
