@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path(".companion-guard")
@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     outbox_interval: float = Field(0.5, description="Seconds between outbox delivery sweeps.", gt=0)
     allow_private_webhooks: bool = Field(
         False,
-        description="Let webhooks reach loopback, private and link-local addresses (tests, closed networks).",
+        description="Let webhooks reach loopback, private and link-local addresses (tests, closed networks); "
+        "on by default with --sandbox, whose red-team receivers listen on loopback.",
     )
     notify_timeout: float = Field(5.0, description="Seconds one notification send may take.", gt=0, le=120)
     notify_concurrency: int = Field(32, description="Notifications sent at once.", ge=1, le=1024)
@@ -113,6 +114,13 @@ class Settings(BaseSettings):
         if text not in ("off", "cascade", "always", "auto"):
             raise ValueError("learned_tier must be off, cascade, always or auto")
         return text
+
+    @model_validator(mode="after")
+    def _sandbox_receivers_are_local(self) -> Settings:
+        """A sandbox gateway reaches the red-team suite's loopback receivers unless told otherwise."""
+        if self.sandbox and "allow_private_webhooks" not in self.model_fields_set:
+            self.allow_private_webhooks = True
+        return self
 
     def key_env(self) -> dict[str, str]:
         """The master-key settings under their environment names (what the key loader reads)."""
