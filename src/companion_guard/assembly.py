@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from companion_guard.clock import Clock, OffsetClock, SystemClock
 from companion_guard.detectors.registry import DetectorRegistry, default_registry
 from companion_guard.duties import DEFAULT_DUTIES, load_duties
-from companion_guard.duties.contacts import Resolver, emergency_contact
+from companion_guard.duties.contacts import Resolver
 from companion_guard.exceptions import ConfigError
 from companion_guard.imports import load_object
 from companion_guard.metrics import Metrics, build_metrics
@@ -155,7 +155,7 @@ def build_guard(
     channels: dict[str, Channel] = {
         "webhook": WebhookChannel(secret, http, allow_private=settings.allow_private_webhooks)
     }
-    resolvers: dict[str, Resolver] = {"emergency_contact": emergency_contact}
+    resolvers: dict[str, Resolver] = {}  # the Guard always reaches the emergency contact itself
     added = [load_object(path)(parts) for path in features]
     for feature in added:
         resolvers.update(feature.resolvers)
