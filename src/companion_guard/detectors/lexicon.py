@@ -278,9 +278,6 @@ class LexiconIndex:
         self._built: _Built | None = None
         self._scanned_key = f"lexicon_index:{id(self)}"
 
-    def __contains__(self, lexicon: object) -> bool:
-        return any(lexicon is lex for lex in self.lexicons)
-
     def _build(self) -> _Built:
         with self._lock:
             if self._built is None:
