@@ -93,6 +93,7 @@ def _plain_parts(tmp_path: Path):  # type: ignore[no-untyped-def]
     return engine, make_sessionmaker(engine)
 
 
+@pytest.mark.req("D3")
 def test_a_hand_built_guard_over_plain_sessions_cannot_be_built(tmp_path: Path) -> None:
     engine, sessions = _plain_parts(tmp_path)
     gw = _gateway(tmp_path)
@@ -111,6 +112,7 @@ def test_a_hand_built_guard_over_plain_sessions_cannot_be_built(tmp_path: Path) 
         asyncio.run(gw.aclose())
 
 
+@pytest.mark.req("D5", "M2", "M3")
 @pytest.mark.parametrize("dropped", ["RightsDuty", "MinorModeDuty", "ConsentGateDuty"])
 def test_a_hand_built_guard_without_a_protection_cannot_be_built(tmp_path: Path, dropped: str) -> None:
     gw = _gateway(tmp_path)
@@ -131,6 +133,7 @@ def test_a_hand_built_guard_without_a_protection_cannot_be_built(tmp_path: Path,
         asyncio.run(gw.aclose())
 
 
+@pytest.mark.req("D3")
 def test_two_gateways_in_one_process_keep_their_keys_apart(tmp_path: Path) -> None:
     a, b = _gateway(tmp_path, "a"), _gateway(tmp_path, "b")
     try:
@@ -148,6 +151,7 @@ def test_two_gateways_in_one_process_keep_their_keys_apart(tmp_path: Path) -> No
         asyncio.run(b.aclose())
 
 
+@pytest.mark.req("D3")
 def test_an_upstream_that_does_not_say_where_messages_go_is_refused(tmp_path: Path) -> None:
     class Silent(ScriptedUpstream):
         destination = ""
@@ -216,6 +220,7 @@ def test_a_crashing_fail_closed_detector_answers_safely_end_to_end(
         asyncio.run(gw.aclose())
 
 
+@pytest.mark.req("P1")
 def test_a_crashing_fail_open_detector_lets_the_turn_through(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
