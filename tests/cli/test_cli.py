@@ -110,3 +110,12 @@ def test_taxonomy_and_prohibited_eval_refuse_bad_input_clearly(tmp_path: Path) -
     corpus.write_text('{"text": "好的", "direction": "user", "label": "none"}\nnot json\n', encoding="utf-8")
     bad = run("eval", "--prohibited-corpus", str(corpus), cwd=tmp_path)
     assert bad.returncode == 2 and "line 2" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.req("D3")
+@pytest.mark.parametrize("group", ["master-key", "keys"])
+def test_rotating_without_a_master_key_is_a_clear_error(tmp_path: Path, group: str) -> None:
+    out = run(group, "rotate", "--home", str(tmp_path / "no-home"), cwd=tmp_path)
+    assert out.returncode == 2
+    assert "no master key file" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "no-home" / "master.key").exists()  # nothing made up in its place

@@ -38,6 +38,7 @@ def rotate(
 ) -> None:
     """Make a new master key and re-wrap every user's data key under it; the old key is retired."""
     from companion_guard.clock import SystemClock
+    from companion_guard.exceptions import ConfigError
     from companion_guard.rights.rotation import rotate as do_rotate
     from companion_guard.rights.setup import KEY_FILE_NAME
     from companion_guard.settings import load_settings
@@ -53,6 +54,9 @@ def rotate(
             clock=SystemClock(),
             env=settings.key_env(),
         )
+    except ConfigError as exc:  # no key file, a wrong key: a clear line, nothing changed
+        typer.secho(f"companion-guard: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
     finally:
         engine.dispose()
     typer.echo(
