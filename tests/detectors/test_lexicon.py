@@ -130,3 +130,20 @@ def test_each_registry_owns_its_index_and_one_scan_serves_every_lexicon() -> Non
     found = crisis.found(norm)
     assert found and len(found) == len(set(found))
     assert crisis.found(normalize("今天天气不错")) == []
+
+
+@pytest.mark.req("P2")
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("It takes guts, but you can do it.", False),  # "s, b": folded it reads "sb"
+        ("Come closer, I want to show you something.", False),  # "loser" inside "closer"
+        ("你就是个sb", True),
+        ("你就是个 s b", True),  # spaced out on purpose
+        ("loser.", True),
+        ("ｌｏｓｅｒ，滚", True),  # full-width letters still form a word
+    ],
+)
+def test_latin_terms_match_whole_words_only(text: str, hit: bool) -> None:
+    lex = load_lexicon("abuse.yaml")
+    assert bool(lex.matches(normalize(text))) is hit

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -50,6 +51,28 @@ CLAUSE_WINDOW = 16
 _CLAUSE_BREAK = re.compile(r"[，。！？,.!?；;\n…~～、：:]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
+#: A term written in Latin letters only (with digits, spaces, apostrophes): it must match whole words.
+_LATIN_TERM = re.compile(r"(?=.*[a-z])[a-z0-9' ]+")
+
+
+def _latin_letter(ch: str) -> bool:
+    folded = unicodedata.normalize("NFKC", ch)
+    return len(folded) == 1 and folded.isascii() and folded.isalpha()
+
+
+def _on_word_edges(norm: Normalized, start: int, end: int) -> bool:
+    """Whether a match of a Latin term starts and ends a word in what was written.
+
+    Why: folding deletes spaces and punctuation, so "sb" would otherwise match
+    "things, but" and "loser" would match "closer".
+    """
+    o_start, o_end = norm.original_span(start, end)
+    text = norm.original
+    return not (o_start > 0 and _latin_letter(text[o_start - 1])) and not (
+        o_end < len(text) and _latin_letter(text[o_end])
+    )
+
+
 _FIRST_PERSON = ("我", "i", "me", "my")
 
 
@@ -126,6 +149,7 @@ class Lexicon:
         self.categories = tuple(sorted({t.category for t in entries.values()}))
         self._keys = list(entries)
         self._terms = [entries[k] for k in self._keys]
+        self._whole_word = [bool(_LATIN_TERM.fullmatch(k)) for k in self._keys]
         self._py_keys = list(pinyin_keys)
         self._py_terms = [entries[pinyin_keys[k]] for k in self._py_keys]
         self._allow_ac = ahocorasick_rs.AhoCorasick(self.allow) if self.allow else None
@@ -175,7 +199,8 @@ class Lexicon:
         candidates: list[tuple[str, int, int, int]] = []
         for via, idx, s, e in found:
             if via == "text":
-                candidates.append((via, idx, s, e))
+                if not self._whole_word[idx] or _on_word_edges(norm, s, e):
+                    candidates.append((via, idx, s, e))
                 continue
             fs, fe = norm.syllable_index(s, e)
             if fe - fs <= 2 and not _LATIN.search(text[fs:fe]) and not self._py_terms[idx].homophones:
