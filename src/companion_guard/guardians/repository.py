@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import Session
 
 from companion_guard.clock import as_utc
@@ -16,6 +16,7 @@ from companion_guard.guardians import accounts
 from companion_guard.guardians.consent import ConsentRecord, ConsentScope
 from companion_guard.guardians.overview import Activity
 from companion_guard.store import repositories as repo
+from companion_guard.store.fastsql import FastStatement
 from companion_guard.store.preload import get_row
 from companion_guard.store.tables import table_of
 from companion_guard.store.tables_guardians import (
@@ -27,7 +28,18 @@ from companion_guard.store.tables_guardians import (
     WalletAuthorization,
 )
 
-_INSERT_ACTIVITY = table_of(GuardianActivity).insert()
+_ACTIVITY = table_of(GuardianActivity)
+# Both run on every served turn: on the DBAPI cursor, inside the session's transaction (store/fastsql.py).
+_INSERT_ACTIVITY = FastStatement(
+    _ACTIVITY.insert(), ("user_id", "at", "persona_id", "served", "dependency_hit", "event_kinds")
+)
+_USAGE_SINCE = FastStatement(
+    select(_ACTIVITY.c.at, _ACTIVITY.c.dependency_hit).where(
+        _ACTIVITY.c.user_id == bindparam("user_id"),
+        _ACTIVITY.c.at >= bindparam("since"),
+        _ACTIVITY.c.served.is_(true()),
+    )
+)
 
 
 def profile(session: Session, user_id: str) -> GuardianProfile | None:
@@ -167,9 +179,9 @@ def record_activity(
     dependency_hit: bool = False,
     event_kinds: Sequence[str] = (),
 ) -> None:
-    """Note one turn (time, persona, events; never text). One Core insert: it is on every turn."""
-    session.connection().execute(
-        _INSERT_ACTIVITY,
+    """Note one turn (time, persona, events; never text). One statement on the cursor: it is on every turn."""
+    _INSERT_ACTIVITY.execute(
+        session,
         {
             "user_id": user_id,
             "at": at,
@@ -194,13 +206,7 @@ def activity_since(session: Session, user_id: str, since: datetime) -> list[Guar
 
 def usage_since(session: Session, user_id: str, since: datetime) -> list[tuple[datetime, bool]]:
     """``(at, dependency_hit)`` of the user's served turns from ``since`` on (columns only: the hot path)."""
-    rows = session.execute(
-        select(GuardianActivity.at, GuardianActivity.dependency_hit).where(
-            GuardianActivity.user_id == user_id,
-            GuardianActivity.at >= since,
-            GuardianActivity.served.is_(True),
-        )
-    ).all()
+    rows = _USAGE_SINCE.all(session, {"user_id": user_id, "since": since})
     return [(as_utc(at), bool(hit)) for at, hit in rows]
 
 
