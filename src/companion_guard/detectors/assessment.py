@@ -21,6 +21,9 @@ it below ``high``; a clarification after mere ideation may lower it.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -134,6 +137,8 @@ _LOWERING = frozenset(
 )
 #: Probability at which a facet or modifier head is trusted to change a level.
 SURE = 0.6
+#: :data:`SURE` as float32, as a NumPy float32 probability was compared with it.
+_SURE32 = float(np.float32(SURE))
 
 
 @cache
@@ -182,6 +187,7 @@ class Heads:
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.thresholds = thresholds.astype(np.float32)
+        self._thresholds: list[float] = self.thresholds.tolist()
 
     def probabilities(self, row: Row) -> np.ndarray:
         """Each head's probability for a message's features (rows scaled as in training)."""
@@ -192,8 +198,13 @@ class Heads:
         return 1.0 / (1.0 + np.exp(-z))
 
     def read(self, p: np.ndarray) -> Reading:
-        """Levels, facets and modifiers from head probabilities."""
-        passed = p >= self.thresholds
+        """Levels, facets and modifiers from head probabilities.
+
+        Compared as Python floats: the same values as the float32 array's (exactly), at a
+        fifth of the cost of indexing NumPy scalars one by one.
+        """
+        probs: list[float] = p.tolist()
+        passed = [q >= t for q, t in zip(probs, self._thresholds, strict=True)]
         levels: dict[str, tuple[RiskLevel, float]] = {}
         third = (RiskLevel.NONE, 0.0)
         facets, modifiers = set(), set()
@@ -204,13 +215,13 @@ class Heads:
                 # Ordinal: a level counts only on top of the one below it (a critical guess
                 # without a high one is noise, not a plan).
                 if passed[i] and (first or current[0] == RiskLevel(at - 1)):
-                    levels[name] = (RiskLevel(at), float(p[i]))
+                    levels[name] = (RiskLevel(at), probs[i])
                 elif first and not passed[i]:
                     # Below the duty line: LOW when the first head is at least half-way there.
-                    low = p[i] >= self.thresholds[i] / 2
-                    levels[name] = (RiskLevel.LOW if low else RiskLevel.NONE, float(p[i]))
+                    low = probs[i] >= self._thresholds[i] / 2
+                    levels[name] = (RiskLevel.LOW if low else RiskLevel.NONE, probs[i])
             elif kind == "third" and passed[i] and at > third[0]:
-                third = (RiskLevel(at), float(p[i]))
+                third = (RiskLevel(at), probs[i])
             elif kind == "facet" and passed[i]:
                 facets.add(name)
             elif kind == "modifier" and passed[i]:
@@ -218,7 +229,7 @@ class Heads:
         sure = {
             name
             for i, (kind, name, _) in enumerate(HEADS)
-            if kind in ("facet", "modifier") and passed[i] and p[i] >= SURE
+            if kind in ("facet", "modifier") and passed[i] and probs[i] >= _SURE32
         }
         return Reading(levels, third, frozenset(facets), frozenset(modifiers), frozenset(sure))
 
@@ -232,15 +243,88 @@ def load_heads() -> Heads:
     return Heads(weights, bias, np.array([h["threshold"] for h in meta["heads"]], dtype=np.float32))
 
 
+class _Probabilities:
+    """A bounded LRU of texts' head probabilities, keyed by a 16-byte digest of the text.
+
+    About 300 bytes a text (a :class:`Reading` is about 1 KB, a text's fold and grams
+    several), so a replica keeps every message its active users will see again in their
+    history, and an earlier message is featurised once, not once per later turn. Locked:
+    on PostgreSQL turns run in worker threads.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._rows: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> bytes | None:
+        with self._lock:
+            found = self._rows.get(key)
+            if found is not None:
+                self._rows.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, value: bytes) -> None:
+        with self._lock:
+            self._rows[key] = value
+            if len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+#: Earlier messages whose head probabilities are kept (float32 bytes and a quiet flag).
+EARLIER_KEPT = 65_536
+_EARLIER = _Probabilities(EARLIER_KEPT)
+
+
+def _key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _kept_form(norm: Normalized) -> bytes:
+    """A message's head probabilities on its own (float32 bytes) and a quiet flag."""
+    heads = load_heads()
+    # float32 already (weights, bias and a Python-float row scale): stored exactly.
+    probs = heads.probabilities(features_for(norm)).astype(np.float32, copy=False)
+    return probs.tobytes() + (b"\x01" if is_quiet(norm) else b"\x00")
+
+
+def keep_alone(norm: Normalized) -> None:
+    """Keep the current message's own reading for the turns after it, while its fold and grams are at hand.
+
+    Later turns find it in their history (:func:`read_alone`) without folding or
+    featurising it again, however many other users' turns came in between.
+    """
+    key = _key(norm.original)
+    if _EARLIER.get(key) is None:
+        _EARLIER.put(key, _kept_form(norm))
+
+
+def _alone(text: str) -> tuple[np.ndarray, bool]:
+    """A message's head probabilities on its own and whether it is quiet, computed once per text."""
+    key = _key(text)
+    kept = _EARLIER.get(key)
+    if kept is None:
+        # The object the turn that sent it featurised, while cached: its grams are kept on it.
+        kept = _kept_form(cached_normalize(text))
+        _EARLIER.put(key, kept)
+    return np.frombuffer(kept, dtype=np.float32, count=len(HEADS)), kept[-1] == 1
+
+
 @lru_cache(maxsize=4096)
 def read_alone(text: str) -> Reading:
-    """One earlier message read on its own (cached: each turn is read again by the turns after it)."""
+    """One earlier message read on its own (each turn is read again by the turns after it).
+
+    Cached twice: whole readings for the newest 4,096 texts, and every text's head
+    probabilities in :data:`EARLIER_KEPT` (a reading is rebuilt from them exactly).
+    """
     heads = load_heads()
-    norm = cached_normalize(
-        text
-    )  # the same object the turn that sent it featurised: its grams are cached on it
-    reading = heads.read(heads.probabilities(features_for(norm)))
-    if is_quiet(norm):  # "And then?" earlier in the conversation is no despair to build on
+    probs, quiet = _alone(text)
+    reading = heads.read(probs)
+    if quiet:  # "And then?" earlier in the conversation is no despair to build on
         capped = {k: (min(lvl, RiskLevel.LOW), p) for k, (lvl, p) in reading.levels.items()}
         return Reading(capped, (RiskLevel.NONE, 0.0), frozenset(), reading.modifiers, frozenset())
     return reading

@@ -35,6 +35,7 @@ class CrisisAssessor(Detector):
         earlier = [m.content for m in context.history if m.role == "user" and m.content]
         earlier = [t for t in earlier if t != text.original][-assessment.STATE_TURNS :]
         current = assessment.read(text, earlier)
+        assessment.keep_alone(text)  # read by the user's next turns: kept now, while its grams are at hand
         past = [assessment.read_alone(t) for t in earlier]
         found = assessment.combine(current, past)
         found = assessment.short_statement_floor(text, found)
