@@ -77,6 +77,15 @@ class Metrics:
     failed: Counter
     #: Collectors read at scrape time (added by :meth:`watch_store`).
     scraped: list[Any] = field(default_factory=list)
+    #: Labelled children already made: ``labels()`` validates and locks on every call (about 1 % of a turn).
+    _children: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def watch_store(self, engine: Any, sessions: Any, clock: Any) -> None:
         """Report the outbox and the pool of this engine when scraped."""
@@ -86,22 +95,22 @@ class Metrics:
 
     def stage(self, stage: str, seconds: float) -> None:
         """Record how long one pipeline stage took."""
-        self.stage_seconds.labels(stage).observe(seconds)
+        self._child(self.stage_seconds, stage).observe(seconds)
 
     def detected(self, direction: str, seconds: float, signals: list[Any]) -> None:
         """Record one detector pass and the signals it raised (level ``none`` is not counted)."""
-        self.detector_seconds.labels(direction).observe(seconds)
+        self._child(self.detector_seconds, direction).observe(seconds)
         for s in signals:
             level = getattr(s.level, "label", str(s.level))
             if level != "none":
-                self.signals.labels(direction, s.category, level).inc()
+                self._child(self.signals, direction, s.category, level).inc()
 
     def turn(self, *, action: str, stream: bool, seconds: float, actions: list[str]) -> None:
         """Record one answered turn."""
-        self.turns.labels(action, "true" if stream else "false").inc()
+        self._child(self.turns, action, "true" if stream else "false").inc()
         self.turn_seconds.observe(seconds)
         for kind in actions:
-            self.actions.labels(kind).inc()
+            self._child(self.actions, kind).inc()
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes (every worker's figures in multiprocess mode)."""
