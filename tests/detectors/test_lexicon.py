@@ -147,3 +147,12 @@ def test_each_registry_owns_its_index_and_one_scan_serves_every_lexicon() -> Non
 def test_latin_terms_match_whole_words_only(text: str, hit: bool) -> None:
     lex = load_lexicon("abuse.yaml")
     assert bool(lex.matches(normalize(text))) is hit
+
+
+@pytest.mark.req("I1")
+def test_an_a_not_a_question_is_not_a_negation() -> None:
+    lex = load_lexicon("crisis.yaml")
+    # 是不是 holds 不是, 能不能 holds 不能: both ask, neither negates what follows
+    assert lex.matches(normalize("我是不是想自杀了"))
+    assert lex.matches(normalize("我是不是该自杀"))
+    assert not lex.matches(normalize("我不会去死的，放心"))

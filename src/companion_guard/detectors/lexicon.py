@@ -52,6 +52,15 @@ _CLAUSE_BREAK = re.compile(r"[，。！？,.!?；;\n…~～、：:]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
 #: A term written in Latin letters only (with digits, spaces, apostrophes): it must match whole words.
+#: An A-not-A question (能不能, 可不可以, 是不是, 有没有).
+_A_NOT_A = re.compile(r"(.)[不没]\1")
+
+
+def without_a_not_a(text: str) -> str:
+    """``text`` with its A-not-A questions blanked: the 不能 of 能不能 or the 不是 of 是不是 negates nothing."""
+    return _A_NOT_A.sub("?", text)
+
+
 _LATIN_TERM = re.compile(r"(?=.*[a-z])[a-z0-9' ]+")
 
 
@@ -167,7 +176,8 @@ class Lexicon:
         return normalize(window).text
 
     def _negated(self, clause: str) -> bool:
-        tail = clause[-self.negation_window :]
+        # "能不能 / 要不要 / 是不是 / 有没有" ask a question; the 不能 / 不要 / 不是 inside them negate nothing
+        tail = without_a_not_a(clause[-self.negation_window :])
         return any(n in tail for n in self.negations)
 
     def _is_third_person(self, clause: str) -> bool:

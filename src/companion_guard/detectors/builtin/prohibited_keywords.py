@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from companion_guard.detectors.base import DetectionContext, Detector
-from companion_guard.detectors.lexicon import Hit, Lexicon
+from companion_guard.detectors.lexicon import Hit, Lexicon, without_a_not_a
 from companion_guard.detectors.normalize import Normalized, normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
@@ -113,7 +113,8 @@ class RiskLexicon:
 
     def framed(self, norm: Normalized) -> str:
         """The first framing cue found anywhere in the text, or ''."""
-        return next((f for f in self.frames if f in norm.text), "")
+        text = without_a_not_a(norm.text)
+        return next((f for f in self.frames if f in text), "")
 
 
 def _read(filename: str) -> dict[str, Any]:
