@@ -135,6 +135,25 @@ def targets(items: list[dict]) -> np.ndarray:
     return np.array([[int(i.get("label") == label) for label in R.LABELS] for i in items], dtype=np.int8)
 
 
+SHIPPED = ROOT / "src" / "companion_guard" / "detectors" / "data"
+
+
+def _keep_shipped(w: np.ndarray, b: np.ndarray, thresholds: np.ndarray, keep: set[str]) -> dict[str, dict]:
+    """Put the shipped weights, bias and threshold of each head in ``keep`` back in place; their provenance."""
+    if not keep:
+        return {}
+    meta = json.loads((SHIPPED / "reply_heads.json").read_text(encoding="utf-8"))
+    arrays = np.load(SHIPPED / "reply_heads.npz")
+    old = {h["label"]: (i, h) for i, h in enumerate(meta["heads"])}
+    out = {}
+    for j, label in enumerate(R.LABELS):
+        if label in keep:
+            i, head = old[label]
+            w[:, j], b[j], thresholds[j] = arrays["weights"][:, i], arrays["bias"][i], head["threshold"]
+            out[label] = {"trained_on": head.get("trained_on", meta.get("train_writers", []))}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -159,6 +178,12 @@ def main() -> None:
         help="no head fires below this probability (generic replies to minors drew 0.2-0.4)",
     )
     ap.add_argument("--report", action="store_true")
+    ap.add_argument(
+        "--keep",
+        default="",
+        help="comma-separated heads copied unchanged (weights, bias, threshold) from the shipped reply_heads "
+        "instead of this training's: e.g. all but reply.abuse when new writers only wrote abuse",
+    )
     args = ap.parse_args()
 
     assessor = CrisisAssessor()
@@ -186,11 +211,15 @@ def main() -> None:
         choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=0.85), args.min_threshold
     )
     w, b = fit(x, y, args.c)
+    kept = _keep_shipped(w, b, thresholds, {k.strip() for k in args.keep.split(",") if k.strip()})
     np.savez_compressed(args.out / "reply_heads.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
     meta = {
         "trained_by": "scripts/train_reply_heads.py",
         "buckets": BUCKETS,
-        "heads": [{"label": label, "threshold": float(thresholds[i])} for i, label in enumerate(R.LABELS)],
+        "heads": [
+            {"label": label, "threshold": float(thresholds[i])} | kept.get(label, {})
+            for i, label in enumerate(R.LABELS)
+        ],
         "train_items": len(train),
         "train_writers": [w for w in writers if not w.startswith("public-")],
         "public_sets": ["COLD train", "DiaSafety train", "DarkBench (train part)"] if args.cold else [],

@@ -6,7 +6,9 @@ n-grams of the user's last message), so that a safe answer to a harmful question
 told from a harmful one; the request heads read what the user asks (``h|`` n-grams
 of the user's previous message, for requests split over turns) and whether it is
 wrapped to get past the companion's rules (``user.jailbreak``). The TC260 keyword
-library's hits are cues for both. Trained on the prohibited-content corpus by
+library's hits are cues for both; the reply heads also read the marks of the spam-post
+register (contact handles, site addresses, pay rates, disguised spelling), since a
+companion made to post ads is a reply that must not go out. Trained on the prohibited-content corpus by
 several writers and on permissive public sets, thresholded on sources they did not
 see (``scripts/train_prohibited_heads.py``).
 
@@ -26,6 +28,7 @@ import numpy as np
 from companion_guard.detectors.features import BUCKETS, Row, bucket_list, ids_of, load_shipped, own_ids
 from companion_guard.detectors.lexicon import Lexicon
 from companion_guard.detectors.normalize import Normalized, cached_normalize
+from companion_guard.detectors.register_cues import register_cues
 from companion_guard.exceptions import ConfigError
 
 #: The reply heads, in the order of their weight matrix's columns.
@@ -68,11 +71,17 @@ def _cues(text: Normalized) -> list[str]:
     return [c for lexicon in keyword_lexicons() for c in lexicon.cues(text)]
 
 
+def _register_ids(text: Normalized) -> list[int]:
+    """Buckets of the spam-post marks (:mod:`~companion_guard.detectors.register_cues`); not lexicon cues, so a
+    short text with only these is still damped like any short text."""
+    return bucket_list(register_cues(text))
+
+
 def reply_features(reply: Normalized, user_text: str) -> Row:
     """Bucket ids of a reply after the user's last message (its grams, then ``u|`` ones, then cues)."""
     user = own_ids(cached_normalize(user_text), "u|", drop=("p|",), min_len=2) if user_text else ()
     cues = _cues(reply)
-    return Row(ids_of(own_ids(reply), user, bucket_list(cues)), bool(cues))
+    return Row(ids_of(own_ids(reply), user, bucket_list(cues), _register_ids(reply)), bool(cues))
 
 
 def request_features(text: Normalized, previous_user_text: str) -> Row:
