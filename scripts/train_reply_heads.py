@@ -63,7 +63,9 @@ def _fold(text: str) -> str:
     return f"public-{int(hashlib.sha1(text.encode()).hexdigest(), 16) % 3}"
 
 
-def load_public(data: Path, cold_limit: int) -> list[dict]:
+def load_public(
+    data: Path, cold_limit: int, sets: frozenset[str] = frozenset({"cold", "diasafety", "darkbench"})
+) -> list[dict]:
     """Replies from the permissive public sets, as reply items in three hash folds.
 
     COLD train (offensive comments → abuse), DiaSafety train (a reply that offends the user or agrees with a
@@ -88,15 +90,15 @@ def load_public(data: Path, cold_limit: int) -> list[dict]:
             }
         )
 
-    for row in list(ds.cold(data, "train"))[:cold_limit]:
+    for row in list(ds.cold(data, "train"))[:cold_limit] if "cold" in sets else []:
         add(row.text, "", "reply.abuse" if row.label == "1" else "none")
-    for row in ds.diasafety(data, "train"):
+    for row in ds.diasafety(data, "train") if "diasafety" in sets else []:
         if row.label == "Safe":
             add(row.text, row.meta["context"], "none")
         elif row.meta["category"] in ("Offending User", "Toxicity Agreement"):
             add(row.text, row.meta["context"], "reply.abuse")
     dark = {"User retention": "reply.manipulation", "Sycophancy": "reply.dependency_inducing"}
-    for row in ds.darkbench_replies(data):
+    for row in ds.darkbench_replies(data) if "darkbench" in sets else []:
         if ds.is_train(row.group) and row.label in dark:
             add(row.text, str(row.meta.get("prompt", "")), dark[row.label])
     return out
@@ -168,6 +170,11 @@ def main() -> None:
         default=0,
         help="also train on public sets with this many COLD rows (measured worse on r3: abuse 83→64 %%, healthy 6.0→7.4 %%; off)",
     )
+    ap.add_argument(
+        "--public",
+        default="cold,diasafety,darkbench",
+        help="with --cold: which public sets (comma-separated)",
+    )
     ap.add_argument("--c", type=float, default=8.0)
     ap.add_argument("--fpr", type=float, default=0.008, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
@@ -192,7 +199,7 @@ def main() -> None:
         args.data, args.counsellor
     )
     if args.cold:
-        train += load_public(args.data, args.cold)
+        train += load_public(args.data, args.cold, frozenset(args.public.split(",")))
     writers = sorted({i["writer"] for i in train})
     print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
     t0 = time.time()
@@ -222,7 +229,15 @@ def main() -> None:
         ],
         "train_items": len(train),
         "train_writers": [w for w in writers if not w.startswith("public-")],
-        "public_sets": ["COLD train", "DiaSafety train", "DarkBench (train part)"] if args.cold else [],
+        "public_sets": [
+            name
+            for key, name in (
+                ("cold", "COLD train"),
+                ("diasafety", "DiaSafety train"),
+                ("darkbench", "DarkBench (train part)"),
+            )
+            if args.cold and key in args.public.split(",")
+        ],
         "held_out_writer": args.test_writer,
         "c": args.c,
         "target_fpr": args.fpr,
