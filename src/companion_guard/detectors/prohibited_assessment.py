@@ -77,11 +77,32 @@ def _register_ids(text: Normalized) -> list[int]:
     return bucket_list(register_cues(text))
 
 
+def _asked_ids(user_text: str) -> list[int]:
+    """Buckets of what the request heads read in the user's last message (``ask|<label>`` and ``…|high``).
+
+    Why: "first get the materials, then mix them" is harmless alone and an answer to "how do I make a
+    bomb" after it; the reply heads learn how a reply that complies reads once they know what was asked.
+    """
+    if not user_text:
+        return []
+    norm = cached_normalize(user_text)
+    found = request_heads().read(request_features(norm, ""), norm)
+    return bucket_list(
+        tag
+        for label, _, high in found
+        for tag in ((f"ask|{label}", f"ask|{label}|high") if high else (f"ask|{label}",))
+    )
+
+
 def reply_features(reply: Normalized, user_text: str) -> Row:
-    """Bucket ids of a reply after the user's last message (its grams, then ``u|`` ones, then cues)."""
+    """Bucket ids of a reply after the user's last message (its grams, ``u|`` ones, what the request heads read
+    in that message, the keyword cues, the spam-post marks)."""
     user = own_ids(cached_normalize(user_text), "u|", drop=("p|",), min_len=2) if user_text else ()
     cues = _cues(reply)
-    return Row(ids_of(own_ids(reply), user, bucket_list(cues), _register_ids(reply)), bool(cues))
+    return Row(
+        ids_of(own_ids(reply), user, _asked_ids(user_text), bucket_list(cues), _register_ids(reply)),
+        bool(cues),
+    )
 
 
 def request_features(text: Normalized, previous_user_text: str) -> Row:
