@@ -335,6 +335,12 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus")
     ap.add_argument("--test-writer", default="t3")
+    ap.add_argument(
+        "--exclude",
+        default="t10,t11",
+        help="corpus writers left out of training (comma-separated). t10 and t11 by default: heads trained with "
+        'their romance-scam openers read a partner\'s "我是你的男朋友，我爱你" as fraud',
+    )
     ap.add_argument("--cold", type=int, default=4000, help="COLD train rows used")
     ap.add_argument(
         "--cpsycoun", type=int, default=1500, help="CPsyCoun client and counsellor turns used (each)"
@@ -374,6 +380,9 @@ def main() -> None:
     args = ap.parse_args()
 
     c_reply, c_user, test = corpus_items(args.corpus / "prohibited", args.test_writer)
+    excluded = {w.strip() for w in args.exclude.split(",") if w.strip()}
+    c_reply = [i for i in c_reply if i["group"] not in excluded]
+    c_user = [i for i in c_user if i["group"] not in excluded]
     args.writers = sorted({i["group"] for i in c_reply + c_user})
     p_reply, p_user = public_items(args.data, args.cold, args.cpsycoun)
     h_reply, h_user = healthy_from_other_corpora(args.corpus)
