@@ -140,6 +140,27 @@ def targets(items: list[dict]) -> np.ndarray:
 SHIPPED = ROOT / "src" / "companion_guard" / "detectors" / "data"
 
 
+def feed_items(paths: list[Path]) -> list[dict]:
+    """Harmless reply items of prohibited-corpus files, as healthy replies (group ``public-feed-<writer>``: they
+    train, they set no threshold)."""
+    out = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line) if line.strip() else None
+            if item and item.get("direction") == "reply" and item.get("label") == "none":
+                out.append(
+                    {
+                        "writer": f"public-feed-{item['writer']}",
+                        "reply": item["text"],
+                        "context": item.get("context") or [],
+                        "label": "none",
+                        "persona_relationship": item.get("persona_relationship"),
+                        "user_age": item.get("user_age"),
+                    }
+                )
+    return out
+
+
 def _keep_shipped(w: np.ndarray, b: np.ndarray, thresholds: np.ndarray, keep: set[str]) -> dict[str, dict]:
     """Put the shipped weights, bias and threshold of each head in ``keep`` back in place; their provenance."""
     if not keep:
@@ -175,6 +196,14 @@ def main() -> None:
         default="cold,diasafety,darkbench",
         help="with --cold: which public sets (comma-separated)",
     )
+    ap.add_argument(
+        "--feed",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="prohibited-corpus files whose harmless replies (label none) also train every head as healthy "
+        "(ordinary platform posts, e.g. training/corpus/prohibited/t17.jsonl); train only, like the public sets",
+    )
     ap.add_argument("--c", type=float, default=8.0)
     ap.add_argument("--fpr", type=float, default=0.008, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
@@ -200,6 +229,7 @@ def main() -> None:
     )
     if args.cold:
         train += load_public(args.data, args.cold, frozenset(args.public.split(",")))
+    train += feed_items(args.feed)
     writers = sorted({i["writer"] for i in train})
     print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
     t0 = time.time()
@@ -238,6 +268,7 @@ def main() -> None:
             )
             if args.cold and key in args.public.split(",")
         ],
+        "feed": [path.name for path in args.feed],
         "held_out_writer": args.test_writer,
         "c": args.c,
         "target_fpr": args.fpr,

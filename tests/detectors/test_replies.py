@@ -89,3 +89,25 @@ def test_coaching_an_eating_disorder_is_self_harm_promotion(
 ) -> None:
     found = reply_level(lexicon_registry, text, "reply.self_harm_promotion")
     assert (found is not None and found >= H) is harmful
+
+
+@pytest.mark.req("P2")
+def test_a_short_reply_without_a_cue_is_judged_by_the_abuse_head_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Half of the insults platforms see are under ten characters; a short greeting carries nothing else to judge."""
+    import numpy as np
+
+    from companion_guard.detectors import reply_assessment as R
+    from companion_guard.detectors.normalize import normalize
+
+    heads = R.load_reply_heads()
+    monkeypatch.setattr(heads, "thresholds", np.zeros_like(heads.thresholds))  # every head would pass
+
+    def labels(text: str) -> set[str]:
+        found = R.read(normalize(text), "", group="adult", relationship="friend", input_signals=())
+        return {label for label, _, _ in found}
+
+    assert labels("你今天真好看") == set(R.SHORT_HEADS)
+    assert labels("好") == set()
+    assert labels("今天下班以后我们一起去江边散步，然后吃一碗热乎乎的面吧") == set(R.LABELS)

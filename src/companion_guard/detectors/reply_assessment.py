@@ -46,8 +46,14 @@ LEXICONS = (
     "minors_reply.yaml",
     "denies_ai.yaml",
 )
-#: A reply this short (folded characters) with no lexicon cue is not judged by the heads.
+#: A reply this short (folded characters) with no lexicon cue is judged only by the ``SHORT_HEADS``.
 QUIET_CHARS = 10
+#: Heads that judge short replies too: a three-character insult is abuse, while "你好！" or "好的，晚安"
+#: carry nothing the other heads could judge (measured on ChineseHarm-Bench 谩骂引战, where half the texts are
+#: this short: 53 → 66 % blocked, 不违规 unchanged at 1.6 %, r3's healthy replies 3.9 → 4.0 % flagged).
+SHORT_HEADS = frozenset({"reply.abuse"})
+#: Shorter than this (folded characters), no head judges a reply without a cue.
+MIN_CHARS = 3
 #: User-side signals that put the user in crisis for the ``x|`` conjunctions.
 CRISIS = frozenset(
     {
@@ -145,13 +151,14 @@ def read(
     row = features_for(
         reply, context_user_text, group=group, relationship=relationship, input_signals=input_signals
     )
-    if len(reply.text) <= QUIET_CHARS and not row.cued:
-        return []  # "你好！", "好的，晚安": a few words without any cue carry nothing to judge
+    short = len(reply.text) <= QUIET_CHARS and not row.cued
+    if short and len(reply.text) < MIN_CHARS:
+        return []
     p = heads.probabilities(row)
     return [
         (label, float(p[i]), float(heads.thresholds[i]))
         for i, label in enumerate(LABELS)
-        if p[i] >= heads.thresholds[i]
+        if p[i] >= heads.thresholds[i] and (not short or label in SHORT_HEADS)
     ]
 
 
