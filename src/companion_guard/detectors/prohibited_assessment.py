@@ -13,12 +13,7 @@ several writers and on permissive public sets, thresholded on sources they did n
 see (``scripts/train_prohibited_heads.py``).
 
 Each head has two thresholds: its ordinary one gives a medium finding, a stricter one
-(chosen for a far lower false-positive rate) a high one. A reply judged with no user
-message before it — a stand-alone post, as a moderation check meets it — is read with
-the medium thresholds lowered by one shared logit offset (``standalone_offset``), chosen
-on harmless stand-alone platform posts only (``scripts/calibrate_standalone.py``): the
-heads' thresholds were set against long companion answers, and a short post of
-the same risk scores lower than an answer does. ``reply.sexual`` is any
+(chosen for a far lower false-positive rate) a high one. ``reply.sexual`` is any
 sexual content (suggestive and vulgar included) and stays medium — the pack blocks it
 for minors; ``reply.sexual_explicit`` is explicit content and is reported as
 ``reply.sexual`` at high, which the pack blocks for everyone.
@@ -131,7 +126,6 @@ class Heads:
         bias: np.ndarray,
         medium: np.ndarray,
         high: np.ndarray,
-        standalone_offset: float = 0.0,
     ) -> None:
         if weights.shape != (BUCKETS, len(labels)):
             raise ConfigError(
@@ -142,33 +136,21 @@ class Heads:
         self.bias = bias.astype(np.float32)
         self.medium = medium.astype(np.float32)
         self.high = high.astype(np.float32)
-        self.set_standalone_offset(standalone_offset)
-
-    def set_standalone_offset(self, offset: float) -> None:
-        """Lower the medium thresholds of texts with no user message before them by ``offset`` logits."""
-        if not 0.0 <= offset <= 3.0:
-            raise ConfigError(f"standalone_offset must lie in [0, 3], not {offset}")
-        self.standalone_offset = offset
-        logit = np.log(self.medium / (1.0 - self.medium))
-        #: Medium thresholds for a text read with no user message before it (never above ``medium``).
-        self.standalone = np.minimum(1.0 / (1.0 + np.exp(-(logit - offset))), self.medium).astype(np.float32)
 
     def probabilities(self, row: Row) -> np.ndarray:
         """Each head's probability (rows scaled as in training)."""
         z = self.bias if len(row.ids) == 0 else self.weights[row.ids].sum(axis=0) * row.scale + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
-    def read(self, row: Row, text: Normalized, *, standalone: bool = False) -> list[tuple[str, float, bool]]:
-        """``(label, probability, high)`` of every head past its medium threshold (the stand-alone one for a
-        text with no user message before it)."""
+    def read(self, row: Row, text: Normalized) -> list[tuple[str, float, bool]]:
+        """``(label, probability, high)`` of every head past its medium threshold."""
         if len(text.text) <= QUIET_CHARS and not row.cued:
             return []
         p = self.probabilities(row)
-        medium = self.standalone if standalone else self.medium
         return [
             (label, float(p[i]), bool(p[i] >= self.high[i]))
             for i, label in enumerate(self.labels)
-            if p[i] >= medium[i]
+            if p[i] >= self.medium[i]
         ]
 
 
@@ -182,7 +164,6 @@ def _load(name: str, labels: tuple[str, ...]) -> Heads:
         bias,
         np.array([h["medium"] for h in meta["heads"]], dtype=np.float32),
         np.array([h["high"] for h in meta["heads"]], dtype=np.float32),
-        float(meta.get("standalone_offset", 0.0)),
     )
 
 

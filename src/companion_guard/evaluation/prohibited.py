@@ -137,11 +137,18 @@ def evaluate(guard: Any, items: list[dict[str, Any]]) -> ProhibitedFigures:
 
 
 def measure_sets(guard: Any, root: Path, *, limit: int | None = None) -> dict[str, dict[str, Any]]:
-    """Blocked share of each ChineseHarm-Bench class and DiaSafety val category (replies, user of unknown age)."""
+    """Blocked share of each ChineseHarm-Bench class, of random Weibo posts and of each DiaSafety val category
+    (replies, user of unknown age)."""
     out: dict[str, dict[str, Any]] = {}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in ds.chinese_harm(root):
         c = counts[f"ChineseHarm-Bench {row.label}"]
+        if limit is not None and c[1] >= limit:
+            continue
+        c[0] += reply_blocked(guard, {"reply": row.text, "context": []})[0]
+        c[1] += 1
+    for row in ds.weibo(root, "normal"):  # random posts: what a feed check meets most
+        c = counts["Weibo random posts (normal.txt, harmless pool)"]
         if limit is not None and c[1] >= limit:
             continue
         c[0] += reply_blocked(guard, {"reply": row.text, "context": []})[0]

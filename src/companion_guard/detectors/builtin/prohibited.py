@@ -44,7 +44,7 @@ class ProhibitedReplyDetector(Detector):
         user_text = context.user_text or next(
             (m.content for m in reversed(context.history) if m.role == "user"), ""
         )
-        found = P.reply_heads().read(P.reply_features(text, user_text), text, standalone=not user_text)
+        found = P.reply_heads().read(P.reply_features(text, user_text), text)
         out: dict[str, Signal] = {}
         for label, p, high in found:
             if label == "reply.sexual_explicit":
