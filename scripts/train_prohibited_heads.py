@@ -347,15 +347,19 @@ def main() -> None:
     )
     ap.add_argument("--c", type=float, default=4.0)
     ap.add_argument(
-        "--fpr", type=float, default=0.01, help="medium threshold: false-positive rate on all healthy text"
+        "--fpr",
+        type=float,
+        default=0.02,
+        help="medium threshold: false-positive rate on all healthy text (high: a fifth); with --corpus-fpr "
+        "chosen on the measure-only ChineseHarm-Bench 不违规 and random Weibo posts (thresholds only): the "
+        "loosest pair tried (0.01/0.01, 0.015/0.02, 0.02/0.03, 0.03/0.04) that kept 不违规 at most 3 %% "
+        "(2.8 %%; 0.03/0.04 gave 4.0 %%) and Weibo posts under the earlier heads' 7 %% (6.2 %%)",
     )
     ap.add_argument(
         "--corpus-fpr",
         type=float,
-        default=0.01,
-        help="medium threshold: false-positive rate on the corpus writers' hard negatives (high: a fifth); 0.01 "
-        "chosen against 0.006 on the measure-only ChineseHarm-Bench (thresholds only: 黑产广告 54 → 66 %%, "
-        "不违规 1.6 → 1.8 %%)",
+        default=0.03,
+        help="medium threshold: false-positive rate on the corpus writers' hard negatives (high: a fifth)",
     )
     ap.add_argument(
         "--corpus-weight", type=float, default=5.0, help="weight of corpus items against public ones"
@@ -370,9 +374,10 @@ def main() -> None:
     )
     ap.add_argument(
         "--keep",
-        default="",
+        default="reply.national_security",
         help="comma-separated heads copied unchanged (weights, bias, thresholds, "
-        "trained_on) from the shipped files instead of the new training's: a head whose retrained threshold fell to the floor, say",
+        "trained_on) from the shipped files instead of the new training's: a head whose retrained threshold fell to the floor, say "
+        '(the national-security head by default: retrained, its threshold falls to the 0.15 floor and it flags "维护国家统一")',
     )
     ap.add_argument(
         "--save-oof", type=Path, default=None, help="save out-of-fold predictions here (.reply/.user.npz)"
