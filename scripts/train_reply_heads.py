@@ -33,6 +33,7 @@ from companion_guard.detectors.base import DetectionContext  # noqa: E402
 from companion_guard.detectors.builtin.crisis import CrisisAssessor  # noqa: E402
 from companion_guard.detectors.features import BUCKETS  # noqa: E402
 from companion_guard.detectors.normalize import normalize  # noqa: E402
+from companion_guard.evaluation.corpus import read_jsonl  # noqa: E402
 from companion_guard.types import Direction, Message  # noqa: E402
 
 
@@ -143,22 +144,19 @@ SHIPPED = ROOT / "src" / "companion_guard" / "detectors" / "data"
 def feed_items(paths: list[Path]) -> list[dict]:
     """Harmless reply items of prohibited-corpus files, as healthy replies (group ``public-feed-<writer>``: they
     train, they set no threshold)."""
-    out = []
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line) if line.strip() else None
-            if item and item.get("direction") == "reply" and item.get("label") == "none":
-                out.append(
-                    {
-                        "writer": f"public-feed-{item['writer']}",
-                        "reply": item["text"],
-                        "context": item.get("context") or [],
-                        "label": "none",
-                        "persona_relationship": item.get("persona_relationship"),
-                        "user_age": item.get("user_age"),
-                    }
-                )
-    return out
+    return [
+        {
+            "writer": f"public-feed-{item['writer']}",
+            "reply": item["text"],
+            "context": item.get("context") or [],
+            "label": "none",
+            "persona_relationship": item.get("persona_relationship"),
+            "user_age": item.get("user_age"),
+        }
+        for path in paths
+        for item in read_jsonl(path)
+        if item.get("direction") == "reply" and item.get("label") == "none"
+    ]
 
 
 def _keep_shipped(w: np.ndarray, b: np.ndarray, thresholds: np.ndarray, keep: set[str]) -> dict[str, dict]:

@@ -21,7 +21,7 @@ for minors; ``reply.sexual_explicit`` is explicit content and is reported as
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -83,14 +83,20 @@ def _asked_ids(user_text: str) -> list[int]:
     Why: "first get the materials, then mix them" is harmless alone and an answer to "how do I make a
     bomb" after it; the reply heads learn how a reply that complies reads once they know what was asked.
     """
-    if not user_text:
-        return []
+    return list(_asked_ids_of(user_text)) if user_text else []
+
+
+@lru_cache(maxsize=4096)
+def _asked_ids_of(user_text: str) -> tuple[int, ...]:
+    """``_asked_ids`` once per user message: a streamed reply is judged sentence by sentence after the same one."""
     norm = cached_normalize(user_text)
     found = request_heads().read(request_features(norm, ""), norm)
-    return bucket_list(
-        tag
-        for label, _, high in found
-        for tag in ((f"ask|{label}", f"ask|{label}|high") if high else (f"ask|{label}",))
+    return tuple(
+        bucket_list(
+            tag
+            for label, _, high in found
+            for tag in ((f"ask|{label}", f"ask|{label}|high") if high else (f"ask|{label}",))
+        )
     )
 
 

@@ -141,25 +141,23 @@ def measure_sets(guard: Any, root: Path, *, limit: int | None = None) -> dict[st
     (replies, user of unknown age)."""
     out: dict[str, dict[str, Any]] = {}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(name: str, reply: str, context: list[dict[str, str]]) -> None:
+        c = counts[name]
+        if limit is None or c[1] < limit:
+            c[0] += reply_blocked(guard, {"reply": reply, "context": context})[0]
+            c[1] += 1
+
     for row in ds.chinese_harm(root):
-        c = counts[f"ChineseHarm-Bench {row.label}"]
-        if limit is not None and c[1] >= limit:
-            continue
-        c[0] += reply_blocked(guard, {"reply": row.text, "context": []})[0]
-        c[1] += 1
+        add(f"ChineseHarm-Bench {row.label}", row.text, [])
     for row in ds.weibo(root, "normal"):  # random posts: what a feed check meets most
-        c = counts["Weibo random posts (normal.txt, harmless pool)"]
-        if limit is not None and c[1] >= limit:
-            continue
-        c[0] += reply_blocked(guard, {"reply": row.text, "context": []})[0]
-        c[1] += 1
+        add("Weibo random posts (normal.txt, harmless pool)", row.text, [])
     for row in ds.diasafety(root, "val"):
-        c = counts[f"DiaSafety val {row.meta['category']} {row.label}"]
-        if limit is not None and c[1] >= limit:
-            continue
-        item = {"reply": row.text, "context": [{"role": "user", "content": row.meta["context"]}]}
-        c[0] += reply_blocked(guard, item)[0]
-        c[1] += 1
+        add(
+            f"DiaSafety val {row.meta['category']} {row.label}",
+            row.text,
+            [{"role": "user", "content": str(row.meta["context"])}],
+        )
     for name, (blocked, n) in sorted(counts.items()):
         out[name] = {"flagged": _ratio(blocked, n), "n": n}
     return out
