@@ -278,7 +278,7 @@ def train_side(
                 "medium": float(medium[j]),
                 "high": float(high[j]),
                 "train_positives": int(y[:, j].sum()),
-                "trained_on": args.writers,
+                "trained_on": sorted(set(groups) & set(args.writers)),
             }
             for j, label in enumerate(labels)
         ],
@@ -341,6 +341,14 @@ def main() -> None:
         help="corpus writers left out of training (comma-separated). t10 and t11 by default: heads trained with "
         'their romance-scam openers read a partner\'s "我是你的男朋友，我爱你" as fraud',
     )
+    ap.add_argument(
+        "--reply-exclude",
+        default="t21",
+        help="corpus writers left out of the reply heads only (comma-separated). t21 by default: with its "
+        "companion replies that name a risky topic the reply heads flagged 3.4 %% of ChineseHarm-Bench 不违规 "
+        "at the default targets (2.8 %% without; measure set, thresholds only); its user messages still train "
+        "the request heads",
+    )
     ap.add_argument("--cold", type=int, default=4000, help="COLD train rows used")
     ap.add_argument(
         "--cpsycoun", type=int, default=1500, help="CPsyCoun client and counsellor turns used (each)"
@@ -386,7 +394,8 @@ def main() -> None:
 
     c_reply, c_user, test = corpus_items(args.corpus / "prohibited", args.test_writer)
     excluded = {w.strip() for w in args.exclude.split(",") if w.strip()}
-    c_reply = [i for i in c_reply if i["group"] not in excluded]
+    reply_excluded = excluded | {w.strip() for w in args.reply_exclude.split(",") if w.strip()}
+    c_reply = [i for i in c_reply if i["group"] not in reply_excluded]
     c_user = [i for i in c_user if i["group"] not in excluded]
     args.writers = sorted({i["group"] for i in c_reply + c_user})
     p_reply, p_user = public_items(args.data, args.cold, args.cpsycoun)

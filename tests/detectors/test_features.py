@@ -8,6 +8,8 @@ import pytest
 from companion_guard.detectors import features, prohibited_assessment, reply_assessment
 from companion_guard.detectors.assessment import features_for as assessment_features
 from companion_guard.detectors.normalize import cached_normalize, normalize
+from companion_guard.detectors.register_cues import register_cues
+from companion_guard.detectors.request_intent import request_intent
 from companion_guard.types import RiskLevel, Signal
 
 TEXTS = [
@@ -26,6 +28,18 @@ def _plain(norm_text: str, prefix: str, drop: tuple[str, ...]) -> list[str]:
     ]
 
 
+def _asked(user: str) -> list[str]:
+    """The ``ask|`` tags of a user's message, built without any cache."""
+    plain = normalize(user)
+    found = prohibited_assessment.request_heads().read(
+        prohibited_assessment.request_features(plain, ""), plain
+    )
+    tags = [
+        t for label, _, high in found for t in (f"ask|{label}",) + ((f"ask|{label}|high",) if high else ())
+    ]
+    return tags + [f"ask|{mark}" for mark in request_intent(plain)]
+
+
 @pytest.mark.parametrize("text", TEXTS)
 def test_cached_ids_are_the_plain_ids_in_the_same_order(text: str) -> None:
     """Same buckets in the same order: the heads' float32 sums, and so every score, do not move."""
@@ -36,11 +50,18 @@ def test_cached_ids_are_the_plain_ids_in_the_same_order(text: str) -> None:
         assert cached.tolist() == plain.tolist()
     user = "我被骗了三万块，对方还让我继续转账"
     plain_reply = features.bucket_ids(
-        features.grams(normalize(text)) + _plain(user, "u|", ("p|",)) + prohibited_assessment._cues(norm)
+        features.grams(normalize(text))
+        + _plain(user, "u|", ("p|",))
+        + _asked(user)
+        + prohibited_assessment._cues(norm)
+        + register_cues(normalize(text))
     )
     assert prohibited_assessment.reply_features(norm, user).ids.tolist() == plain_reply.tolist()
     plain_request = features.bucket_ids(
-        features.grams(normalize(text)) + _plain(user, "h|", ("p|",)) + prohibited_assessment._cues(norm)
+        features.grams(normalize(text))
+        + _plain(user, "h|", ("p|",))
+        + prohibited_assessment._cues(norm)
+        + request_intent(normalize(text))
     )
     assert prohibited_assessment.request_features(norm, user).ids.tolist() == plain_request.tolist()
 

@@ -5,7 +5,8 @@ the reply heads read what the companion says after what the user asked (``u|``
 n-grams of the user's last message), so that a safe answer to a harmful question is
 told from a harmful one; the request heads read what the user asks (``h|`` n-grams
 of the user's previous message, for requests split over turns) and whether it is
-wrapped to get past the companion's rules (``user.jailbreak``). The TC260 keyword
+wrapped to get past the companion's rules (``user.jailbreak``), and what it asks to do with the
+topic (:mod:`~companion_guard.detectors.request_intent`: protect, learn, make). The TC260 keyword
 library's hits are cues for both; the reply heads also read the marks of the spam-post
 register (contact handles, site addresses, pay rates, disguised spelling), since a
 companion made to post ads is a reply that must not go out. Trained on the prohibited-content corpus by
@@ -16,7 +17,9 @@ Each head has two thresholds: its ordinary one gives a medium finding, a stricte
 (chosen for a far lower false-positive rate) a high one. ``reply.sexual`` is any
 sexual content (suggestive and vulgar included) and stays medium — the pack blocks it
 for minors; ``reply.sexual_explicit`` is explicit content and is reported as
-``reply.sexual`` at high, which the pack blocks for everyone.
+``reply.sexual`` at high (which the pack blocks for everyone) past its strict threshold, or past its
+ordinary one when the sexual-content head agrees, and otherwise at medium (blocked for minors and
+users of unknown age, like suggestive content).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from companion_guard.detectors.features import BUCKETS, Row, bucket_list, ids_of
 from companion_guard.detectors.lexicon import Lexicon
 from companion_guard.detectors.normalize import Normalized, cached_normalize
 from companion_guard.detectors.register_cues import register_cues
+from companion_guard.detectors.request_intent import request_intent
 from companion_guard.exceptions import ConfigError
 
 #: The reply heads, in the order of their weight matrix's columns.
@@ -78,7 +82,8 @@ def _register_ids(text: Normalized) -> list[int]:
 
 
 def _asked_ids(user_text: str) -> list[int]:
-    """Buckets of what the request heads read in the user's last message (``ask|<label>`` and ``…|high``).
+    """Buckets of what the request heads read in the user's last message (``ask|<label>`` and ``…|high``)
+    and of what it asks to do (``ask|intent|…``, :mod:`~companion_guard.detectors.request_intent`).
 
     Why: "first get the materials, then mix them" is harmless alone and an answer to "how do I make a
     bomb" after it; the reply heads learn how a reply that complies reads once they know what was asked.
@@ -93,9 +98,14 @@ def _asked_ids_of(user_text: str) -> tuple[int, ...]:
     found = request_heads().read(request_features(norm, ""), norm)
     return tuple(
         bucket_list(
-            tag
-            for label, _, high in found
-            for tag in ((f"ask|{label}", f"ask|{label}|high") if high else (f"ask|{label}",))
+            [
+                *(
+                    tag
+                    for label, _, high in found
+                    for tag in ((f"ask|{label}", f"ask|{label}|high") if high else (f"ask|{label}",))
+                ),
+                *(f"ask|{mark}" for mark in request_intent(norm)),
+            ]
         )
     )
 
@@ -119,7 +129,9 @@ def request_features(text: Normalized, previous_user_text: str) -> Row:
         else ()
     )
     cues = _cues(text)
-    return Row(ids_of(own_ids(text), previous, bucket_list(cues)), bool(cues))
+    return Row(
+        ids_of(own_ids(text), previous, bucket_list(cues), bucket_list(request_intent(text))), bool(cues)
+    )
 
 
 class Heads:

@@ -45,10 +45,14 @@ class ProhibitedReplyDetector(Detector):
             (m.content for m in reversed(context.history) if m.role == "user"), ""
         )
         found = P.reply_heads().read(P.reply_features(text, user_text), text)
+        labels = {label for label, _, _ in found}
         out: dict[str, Signal] = {}
         for label, p, high in found:
             if label == "reply.sexual_explicit":
-                level = RiskLevel.HIGH
+                # Blocked for everyone past the head's strict threshold, or past its ordinary one when the
+                # sexual-content head agrees: the ordinary threshold sits at the training floor, and a partner
+                # persona's flirting with an adult reaches it with nothing else sexual in the reply.
+                level = RiskLevel.HIGH if high or "reply.sexual" in labels else RiskLevel.MEDIUM
             elif label == "reply.sexual":
                 level = RiskLevel.MEDIUM  # suggestive or vulgar: the pack decides for whom that is too much
             else:

@@ -15,7 +15,11 @@ anywhere in the text (新闻, 辟谣, 警方, 历史 …) that lower every hit o
 a news, history or warning framing changes the reading but is easy to fake.
 ``reply.sexual`` levels carry a ``severity`` (explicit, suggestive, vulgar); a level
 may carry an ``input_level``, the most it reaches on a user's message (scam pitches and
-rumours a user types are mostly quoted, not asked for).
+rumours a user types are mostly quoted, not asked for). On a user's message that asks to
+spot, avoid, report or understand something and asks for nothing to be made or got
+(:mod:`~companion_guard.detectors.request_intent`), a hit is at most ``medium``: the
+companion is steered to answer safely instead of the gateway refusing the question
+("怎么识别赌博网站，我想提醒我爸"); its reply is still judged.
 
 On a reply the detector reports the file's ``reply.*`` category; on a user's message
 the matching ``user.request.*`` one. Evidence names the risk code of every hit.
@@ -24,6 +28,7 @@ the matching ``user.request.*`` one. Evidence names the risk code of every hit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace as _replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,6 +38,7 @@ import yaml
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.lexicon import Hit, Lexicon, without_a_not_a
 from companion_guard.detectors.normalize import Normalized, normalize
+from companion_guard.detectors.request_intent import request_intent
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
@@ -181,6 +187,12 @@ class _Found:
     frame: str
 
 
+def _asks_to_protect_or_learn(text: Normalized) -> bool:
+    """A message that asks to spot, avoid, report or understand, and not to make or get anything."""
+    marks = request_intent(text)
+    return "intent|make" not in marks and ("intent|protect" in marks or "intent|learn" in marks)
+
+
 class ProhibitedKeywordDetector(Detector):
     """Lexicon tier over the TC260-003 keyword library, both directions.
 
@@ -218,6 +230,8 @@ class ProhibitedKeywordDetector(Detector):
                 found.append(_Found(hit, source, level, frame))
         if not found:
             return []
+        if user_side and _asks_to_protect_or_learn(text):
+            found = [f if f.level <= RiskLevel.MEDIUM else _replace(f, level=RiskLevel.MEDIUM) for f in found]
         by_cat: dict[str, list[_Found]] = {}
         for f in found:
             by_cat.setdefault(f.source.category, []).append(f)
