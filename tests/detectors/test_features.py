@@ -58,10 +58,7 @@ def test_cached_ids_are_the_plain_ids_in_the_same_order(text: str) -> None:
     )
     assert prohibited_assessment.reply_features(norm, user).ids.tolist() == plain_reply.tolist()
     plain_request = features.bucket_ids(
-        features.grams(normalize(text))
-        + _plain(user, "h|", ("p|",))
-        + prohibited_assessment._cues(norm)
-        + request_intent(normalize(text))
+        features.grams(normalize(text)) + _plain(user, "h|", ("p|",)) + prohibited_assessment._cues(norm)
     )
     assert prohibited_assessment.request_features(norm, user).ids.tolist() == plain_request.tolist()
 

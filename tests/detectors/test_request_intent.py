@@ -52,12 +52,11 @@ def test_ordinary_chat_carries_no_mark(text: str) -> None:
 
 
 @pytest.mark.req("P1")
-def test_marks_reach_the_request_heads_and_the_reply_heads_ask_features() -> None:
+def test_marks_reach_the_reply_heads_ask_features_and_not_the_request_heads() -> None:
     protect, ask_protect = bucket_list(["intent|protect", "ask|intent|protect"])
     question = "我爷爷总买保健品，怎么提醒他别上当"
-    asked = request_features(normalize(question), "")
-    assert protect in set(asked.ids.tolist())
-    assert not asked.cued  # a mark is not a keyword hit: a short text stays damped
+    # the shipped request heads were trained without the marks (README, "Prohibited content")
+    assert protect not in set(request_features(normalize(question), "").ids.tolist())
     answered = reply_features(normalize("可以先陪他看看说明书和批准文号。"), question)
     assert ask_protect in set(answered.ids.tolist())
 

@@ -5,8 +5,9 @@ the reply heads read what the companion says after what the user asked (``u|``
 n-grams of the user's last message), so that a safe answer to a harmful question is
 told from a harmful one; the request heads read what the user asks (``h|`` n-grams
 of the user's previous message, for requests split over turns) and whether it is
-wrapped to get past the companion's rules (``user.jailbreak``), and what it asks to do with the
-topic (:mod:`~companion_guard.detectors.request_intent`: protect, learn, make). The TC260 keyword
+wrapped to get past the companion's rules (``user.jailbreak``); the reply heads also read what the
+user's message asks to do with the topic (:mod:`~companion_guard.detectors.request_intent`: protect,
+learn, make). The TC260 keyword
 library's hits are cues for both; the reply heads also read the marks of the spam-post
 register (contact handles, site addresses, pay rates, disguised spelling), since a
 companion made to post ads is a reply that must not go out. Trained on the prohibited-content corpus by
@@ -129,9 +130,7 @@ def request_features(text: Normalized, previous_user_text: str) -> Row:
         else ()
     )
     cues = _cues(text)
-    return Row(
-        ids_of(own_ids(text), previous, bucket_list(cues), bucket_list(request_intent(text))), bool(cues)
-    )
+    return Row(ids_of(own_ids(text), previous, bucket_list(cues)), bool(cues))
 
 
 class Heads:
