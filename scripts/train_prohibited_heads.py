@@ -346,8 +346,8 @@ def main() -> None:
         default="t21",
         help="corpus writers left out of the reply heads only (comma-separated). t21 by default: with its "
         "companion replies that name a risky topic the reply heads flagged 3.4 %% of ChineseHarm-Bench 不违规 "
-        "at the default targets (2.8 %% without; measure set, thresholds only); its user messages still train "
-        "the request heads",
+        "at the default targets (2.8–3.0 %% without; measure set, thresholds only); its user messages still train "
+        "the request heads when --sides user is run",
     )
     ap.add_argument("--cold", type=int, default=4000, help="COLD train rows used")
     ap.add_argument(
