@@ -52,4 +52,15 @@ def request_intent(norm: Normalized) -> list[str]:
     ]
 
 
-__all__ = ["request_intent"]
+def asks_to_protect_or_learn(norm: Normalized) -> bool:
+    """A message that asks to spot, avoid, report or understand, and not to make or get anything.
+
+    Such a message is at most medium for the prohibited-content detectors on the user's side (the
+    companion is steered to answer safely; the gateway does not refuse the question), whatever its topic's
+    words: "我爸沉迷网赌，怎么识别赌博网站，我想提醒他" is asked by the person who wants him out.
+    """
+    marks = request_intent(norm)
+    return "intent|make" not in marks and ("intent|protect" in marks or "intent|learn" in marks)
+
+
+__all__ = ["asks_to_protect_or_learn", "request_intent"]

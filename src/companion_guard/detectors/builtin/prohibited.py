@@ -1,6 +1,9 @@
 """Prohibited content of every other kind (P1, P4; TC260-003 Appendix A): replies and the requests for them.
 
-See :mod:`companion_guard.detectors.prohibited_assessment`. The reply detector fails
+See :mod:`companion_guard.detectors.prohibited_assessment`. A user's message that asks to spot, avoid,
+report or understand and to make or get nothing is at most medium for the request heads (steered, not
+refused: :func:`~companion_guard.detectors.request_intent.asks_to_protect_or_learn`), as it is for the
+keyword library; a jailbreak wrapper is not softened. The reply detector fails
 closed (a crash replaces the reply, as for every reply detector); the request detector
 fails open: without it the companion is not warned before it generates, but its reply
 is still judged.
@@ -11,6 +14,7 @@ from __future__ import annotations
 from companion_guard.detectors import prohibited_assessment as P
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.normalize import Normalized
+from companion_guard.detectors.request_intent import asks_to_protect_or_learn
 from companion_guard.types import Direction, RiskLevel, Signal
 
 #: Reply heads reported under another category (explicit content is ``reply.sexual`` at high).
@@ -80,7 +84,15 @@ class ProhibitedRequestDetector(Detector):
         """Judge the message with the user's previous one."""
         previous = next((m.content for m in reversed(context.history) if m.role == "user"), "")
         found = P.request_heads().read(P.request_features(text, previous), text)
-        return [
-            _signal(self.id, label, p, RiskLevel.HIGH if high else RiskLevel.MEDIUM, f"{label}, p={p:.2f}")
-            for label, p, high in found
-        ]
+        # Asked to spot, avoid, report or understand, with nothing to make or get: steered, never refused
+        # (as for the keyword library's hits). A jailbreak wrapper is a jailbreak whatever it says it is for.
+        protective = bool(found) and asks_to_protect_or_learn(text)
+        out = []
+        for label, p, high in found:
+            capped = high and protective and label != "user.jailbreak"
+            why = f"{label}, p={p:.2f}" + (
+                "; asked to spot, avoid or understand: at most medium" if capped else ""
+            )
+            level = RiskLevel.HIGH if high and not capped else RiskLevel.MEDIUM
+            out.append(_signal(self.id, label, p, level, why))
+        return out

@@ -38,7 +38,7 @@ import yaml
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.lexicon import Hit, Lexicon, without_a_not_a
 from companion_guard.detectors.normalize import Normalized, normalize
-from companion_guard.detectors.request_intent import request_intent
+from companion_guard.detectors.request_intent import asks_to_protect_or_learn
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 
@@ -187,12 +187,6 @@ class _Found:
     frame: str
 
 
-def _asks_to_protect_or_learn(text: Normalized) -> bool:
-    """A message that asks to spot, avoid, report or understand, and not to make or get anything."""
-    marks = request_intent(text)
-    return "intent|make" not in marks and ("intent|protect" in marks or "intent|learn" in marks)
-
-
 class ProhibitedKeywordDetector(Detector):
     """Lexicon tier over the TC260-003 keyword library, both directions.
 
@@ -230,7 +224,7 @@ class ProhibitedKeywordDetector(Detector):
                 found.append(_Found(hit, source, level, frame))
         if not found:
             return []
-        if user_side and _asks_to_protect_or_learn(text):
+        if user_side and asks_to_protect_or_learn(text):
             found = [f if f.level <= RiskLevel.MEDIUM else _replace(f, level=RiskLevel.MEDIUM) for f in found]
         by_cat: dict[str, list[_Found]] = {}
         for f in found:
