@@ -6,16 +6,19 @@ Sources (all may train a shipped model):
 - COLD train (offensive comments on race, region, gender → ``reply.discrimination``; the rest healthy),
   DiaSafety train (biased opinions → ``reply.discrimination``; safe replies healthy), JADE-DB questions and
   JailBench jailbreak prompts (requests by TC260 type), CPsyCoun train-side turns (healthy);
-- the crisis and reply corpora's items (every writer but their held-out ones) as healthy text for these heads.
+- the crisis and reply corpora's items (every writer but their held-out ones) as healthy text for these heads,
+  and for the request heads the user's messages in the reply corpus's conversations (everyday chat).
 
 Corpus items weigh ``--corpus-weight`` times a public item. Thresholds come from out-of-fold predictions:
 each corpus writer is a fold, the public sets are split into three more by a hash of the text. Medium: the
 lowest threshold with at most ``--fpr`` false positives on all healthy text and ``--corpus-fpr`` on the
-writers' hard negatives; high: a fifth of both.
+writers' hard negatives; high: a fifth of both. The request heads' medium thresholds also have a floor on
+ordinary posts (``--user-pool-fpr``: random Weibo posts and CLUEmotion2020, measure-only, thresholds only).
+Train the request heads first: the reply heads read what they find in the user's message.
 
 Writes ``src/companion_guard/detectors/data/prohibited_{reply,user}.{npz,json}``.
 
-    python scripts/train_prohibited_heads.py --data ../shared/data --report
+    python scripts/train_prohibited_heads.py --sides user && python scripts/train_prohibited_heads.py --sides reply
 """
 
 from __future__ import annotations
@@ -163,8 +166,11 @@ def public_items(data: Path, cold_limit: int, cpsy_limit: int) -> tuple[list[dic
     return reply, user
 
 
-def healthy_from_other_corpora(corpus: Path) -> tuple[list[dict], list[dict]]:
-    """Every item of the crisis (user) and reply corpora, bar their held-out writers, as healthy text here."""
+def healthy_from_other_corpora(corpus: Path, chat: bool = True) -> tuple[list[dict], list[dict]]:
+    """Every item of the crisis (user) and reply corpora, bar their held-out writers, as healthy text here;
+    with ``chat`` also the user's messages in the reply corpus's conversations (each once, with the one
+    before it): everyday companion chat — "讲个故事", "再来一个", greetings, homework — that the request heads
+    must not read as a request (trained without them, they took "讲个很长的故事" for a sexual request)."""
     reply = [
         {
             "group": _fold(i["reply"]),
@@ -180,6 +186,15 @@ def healthy_from_other_corpora(corpus: Path) -> tuple[list[dict], list[dict]]:
         for i in load_corpus(corpus / "user")
         if i["writer"] != "u4"
     ]
+    seen = {u["text"] for u in user}
+    for i in load_corpus(corpus / "reply") if chat else []:
+        if i["writer"] == "r3":
+            continue
+        said = [str(m.get("content", "")) for m in i.get("context") or [] if m.get("role") == "user"]
+        for previous, text in zip(["", *said], said):  # noqa: B905
+            if text and text not in seen:
+                seen.add(text)
+                user.append({"group": _fold(text), "text": text, "context": previous, "labels": set()})
     return reply, user
 
 
@@ -207,6 +222,29 @@ def thresholds(
                 out[j] = max(float(t), floor if (y[:, j] == 1).sum() >= small[0] else small[1])
                 break
     return out
+
+
+def ordinary_posts(data: Path) -> list[str]:
+    """Ordinary user-written text from two measure-only pools (random Weibo posts, CLUEmotion2020's valid
+    posts): used for thresholds only, never for training (``../shared/data/MANIFEST.md``)."""
+    out: list[str] = []
+    weibo = data / "weibo-suicide-detect-svm" / "normal.txt"
+    if weibo.exists():
+        out += [line.strip() for line in weibo.open(encoding="utf-8") if line.strip()][:5000]
+    clue = data / "CLUEmotion2020" / "valid.txt"
+    if clue.exists():
+        out += [json.loads(line)["content"] for line in clue.open(encoding="utf-8") if line.strip()][:3000]
+    return out
+
+
+def pool_thresholds(w: np.ndarray, b: np.ndarray, texts: list[str], side: str, fpr: float) -> np.ndarray:
+    """Per head: the probability that at most ``fpr`` of ``texts`` reach (short unmarked texts are not judged,
+    as in :meth:`~companion_guard.detectors.prohibited_assessment.Heads.read`)."""
+    if not texts or fpr <= 0:
+        return np.zeros(w.shape[1], dtype=np.float32)
+    p = probs(matrix([{"text": t, "context": ""} for t in texts], side), w, b)
+    judged = np.array([len(normalize(t).text) > P.QUIET_CHARS for t in texts])
+    return np.quantile(np.where(judged[:, None], p, 0.0), 1 - fpr, axis=0).astype(np.float32)
 
 
 def matrix(items: list[dict], side: str) -> sparse.csr_matrix:
@@ -262,6 +300,14 @@ def train_side(
                 flush=True,
             )
     w, b = fit(x, y, args.c, weight)
+    pool_fpr = args.user_pool_fpr if side == "user" else 0.0
+    if pool_fpr > 0:
+        floor = pool_thresholds(w, b, ordinary_posts(args.data), side, pool_fpr)
+        medium = np.maximum(medium, floor)
+        high = np.maximum(high, medium)
+        print(
+            f"  medium thresholds after the ordinary-posts floor: {np.round(medium, 2).tolist()}", flush=True
+        )
     name = f"prohibited_{side}"
     kept = _kept_heads(SHIPPED / name, labels, keep)
     for j, (col, bias_j, head) in kept.items():
@@ -288,6 +334,7 @@ def train_side(
         "target_fpr": args.fpr,
         "target_corpus_fpr": args.corpus_fpr,
         "corpus_weight": args.corpus_weight,
+        "ordinary_posts_fpr": pool_fpr,
     }
     (args.out / f"{name}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {name} ({len(items)} items) in {time.time() - t0:.0f}s", flush=True)
@@ -388,6 +435,20 @@ def main() -> None:
         '(the national-security head by default: retrained, its threshold falls to the 0.15 floor and it flags "维护国家统一")',
     )
     ap.add_argument(
+        "--user-pool-fpr",
+        type=float,
+        default=0.0015,
+        help="request heads: no medium threshold below the probability that more than this share of ordinary "
+        "posts reach (random Weibo posts and CLUEmotion2020 valid, measure-only pools, thresholds only; 0: off). "
+        "Without it the heads retrained on every writer fired on 10.6 %% of Weibo posts (the jailbreak head at "
+        "its 0.15 floor, the illegal and discrimination heads), with it on 0.8 %% (the t1/t2 heads: 1.1 %%)",
+    )
+    ap.add_argument(
+        "--no-chat",
+        action="store_true",
+        help="leave the user messages of the reply corpus's conversations out of the request heads' healthy text",
+    )
+    ap.add_argument(
         "--save-oof", type=Path, default=None, help="save out-of-fold predictions here (.reply/.user.npz)"
     )
     args = ap.parse_args()
@@ -399,7 +460,7 @@ def main() -> None:
     c_user = [i for i in c_user if i["group"] not in excluded]
     args.writers = sorted({i["group"] for i in c_reply + c_user})
     p_reply, p_user = public_items(args.data, args.cold, args.cpsycoun)
-    h_reply, h_user = healthy_from_other_corpora(args.corpus)
+    h_reply, h_user = healthy_from_other_corpora(args.corpus, chat=not args.no_chat)
     reply, user = c_reply + p_reply + h_reply, c_user + p_user + h_user
     print(
         f"reply: {len(reply)} items; user: {len(user)} items; corpus writers {args.writers}; "
@@ -409,10 +470,18 @@ def main() -> None:
     sides = {s.strip() for s in args.sides.split(",") if s.strip()}
     keep = {k.strip() for k in args.keep.split(",") if k.strip()}
     models = {}
+    if "user" in sides:  # first: the reply heads read what the request heads find in the user's message
+        models["user"] = train_side("user", user, P.USER_LABELS, args, keep)
+        if args.out.resolve() == SHIPPED.resolve():
+            P.request_heads.cache_clear()
+            P._asked_ids_of.cache_clear()
+        elif "reply" in sides:
+            print(
+                "  note: the reply heads read the shipped request heads, not those just written to --out",
+                flush=True,
+            )
     if "reply" in sides:
         models["reply"] = train_side("reply", reply, P.REPLY_LABELS, args, keep)
-    if "user" in sides:
-        models["user"] = train_side("user", user, P.USER_LABELS, args, keep)
     if args.report:
         held_reply, held_user, _ = corpus_items(args.corpus / "prohibited", "")
         held_reply = [i for i in held_reply if i["group"] == args.test_writer]
