@@ -441,7 +441,7 @@ def main() -> None:
         help="request heads: no medium threshold below the probability that more than this share of ordinary "
         "posts reach (random Weibo posts and CLUEmotion2020 valid, measure-only pools, thresholds only; 0: off). "
         "Without it the heads retrained on every writer fired on 10.6 %% of Weibo posts (the jailbreak head at "
-        "its 0.15 floor, the illegal and discrimination heads), with it on 0.8 %% (the t1/t2 heads: 1.1 %%)",
+        "its 0.15 floor, the illegal and discrimination heads), with it on 0.9 %% (the t1/t2 heads: 1.1 %%)",
     )
     ap.add_argument(
         "--no-chat",
