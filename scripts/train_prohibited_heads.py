@@ -29,6 +29,7 @@ import hashlib
 import json
 import sys
 import time
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ from train_assessor import cpsycoun_dialogues, fit, load_corpus, probs  # noqa: 
 from companion_guard.detectors import prohibited_assessment as P  # noqa: E402
 from companion_guard.detectors.features import BUCKETS, Row  # noqa: E402
 from companion_guard.detectors.normalize import normalize  # noqa: E402
+from companion_guard.evaluation import datasets as ds  # noqa: E402
 
 #: JADE-DB sub-types → request heads (everything else it holds is a crime or an infringement → illegal).
 JADE = {
@@ -227,14 +229,9 @@ def thresholds(
 def ordinary_posts(data: Path) -> list[str]:
     """Ordinary user-written text from two measure-only pools (random Weibo posts, CLUEmotion2020's valid
     posts): used for thresholds only, never for training (``../shared/data/MANIFEST.md``)."""
-    out: list[str] = []
-    weibo = data / "weibo-suicide-detect-svm" / "normal.txt"
-    if weibo.exists():
-        out += [line.strip() for line in weibo.open(encoding="utf-8") if line.strip()][:5000]
-    clue = data / "CLUEmotion2020" / "valid.txt"
-    if clue.exists():
-        out += [json.loads(line)["content"] for line in clue.open(encoding="utf-8") if line.strip()][:3000]
-    return out
+    weibo = islice(ds.weibo(data, "normal"), 5000)
+    clue = islice(ds.clue_emotion(data), 3000)
+    return [row.text for row in (*weibo, *clue)]
 
 
 def pool_thresholds(w: np.ndarray, b: np.ndarray, texts: list[str], side: str, fpr: float) -> np.ndarray:

@@ -4,9 +4,10 @@ Why: "怎么识别赌博网站，我想提醒我爸" and "推荐几个靠谱的�
 what tells them apart is the ask around them. The request heads read the topic from
 n-grams, which one writer's phrasing dominates; these marks name the ask in words every
 writer uses, so the heads can learn, across writers, that a protective or curious ask
-lowers the odds of a harmful request and a make-or-get ask raises them. They are
-features only, never a finding alone: "教我怎么识别骗子" carries both, and the heads
-weigh them against the topic.
+lowers the odds of a harmful request and a make-or-get ask raises them. They never make a
+finding alone: the reply heads read them as features ("教我怎么识别骗子" carries both, and
+the heads weigh them against the topic), and :func:`asks_to_protect_or_learn` only lowers
+what the user-side detectors found to medium.
 
 The cue lists are written by the project from ordinary usage (no dataset text).
 """
