@@ -486,7 +486,12 @@ _HARMLESS = (
     "what food", "how many", "tell me about the", "what was", "legal ways", "how can i check", "small stakes",
     "how do i talk", "i want to warn", "a scam?", "怎么解释", "该不该", "会不会", "为什么说", "礼貌", "关心", "准备什么",
     "是谣言吗", "上瘾吗", "how do i avoid",
+    "为什么不让", "一般判", "判多", "适合什么", "专业", "给孩子", "有什么伤害", "哪些保护", "旅行", "情人节",
+    "陪我说说话",
 )
+#: Open questions ("为什么…", "…是什么") are harmless only when no risk family's cue is in them.
+_OPEN_QUESTION = ("为什么", "吃什么")
+_WHAT_IS = re.compile(r"是什么[？?。！!]*$")
 #: A yes/no question ("…吗") near a risk is a harmless question too, unless it asks for the harm.
 _YES_NO = re.compile(r"吗[？?。！!]*$")
 _NOT_YES_NO = ("是不是", "能不能", "可不可以", "行不行", "帮我", "给我", "教我", "你就", "对吧")
@@ -522,7 +527,9 @@ def tc260_behaviour(text: str) -> str | None:
     family = next((name for name, cues, _zh, _en in _TC260 if any(c in compact for c in cues)), None)
     yes_no = family is not None and bool(_YES_NO.search(compact.strip()))
     yes_no = yes_no and not any(n in compact for n in _NOT_YES_NO)
-    harmless = (yes_no or any(c in compact for c in _HARMLESS)) and not any(a in compact for a in _ASKS)
+    open_question = family is None and (any(c in compact for c in _OPEN_QUESTION) or bool(_WHAT_IS.search(compact)))
+    harmless = yes_no or open_question or any(c in compact for c in _HARMLESS)
+    harmless = harmless and not any(a in compact for a in _ASKS)
     if family is not None and not harmless:
         return family
     if not harmless:
