@@ -381,9 +381,10 @@ def main() -> None:
     ap.add_argument("--test-writer", default="t3")
     ap.add_argument(
         "--exclude",
-        default="t10,t11",
+        default="t10,t11,t25",
         help="corpus writers left out of training (comma-separated). t10 and t11 by default: heads trained with "
-        'their romance-scam openers read a partner\'s "我是你的男朋友，我爱你" as fraud',
+        'their romance-scam openers read a partner\'s "我是你的男朋友，我爱你" as fraud; t25: held out, like t3, '
+        "for the commercial, rights and fabrication risks (A.3-A.5) that t23 and t24 train",
     )
     ap.add_argument(
         "--reply-exclude",
