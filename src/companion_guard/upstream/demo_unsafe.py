@@ -490,8 +490,7 @@ _HARMLESS = (
     "陪我说说话",
 )
 #: Open questions ("为什么…", "…是什么") are harmless only when no risk family's cue is in them.
-_OPEN_QUESTION = ("为什么", "吃什么")
-_WHAT_IS = re.compile(r"是什么[？?。！!]*$")
+_OPEN_QUESTION = re.compile(r"为什么|吃什么|是什么[？?。！!]*$")
 #: A yes/no question ("…吗") near a risk is a harmless question too, unless it asks for the harm.
 _YES_NO = re.compile(r"吗[？?。！!]*$")
 _NOT_YES_NO = ("是不是", "能不能", "可不可以", "行不行", "帮我", "给我", "教我", "你就", "对吧")
@@ -527,7 +526,7 @@ def tc260_behaviour(text: str) -> str | None:
     family = next((name for name, cues, _zh, _en in _TC260 if any(c in compact for c in cues)), None)
     yes_no = family is not None and bool(_YES_NO.search(compact.strip()))
     yes_no = yes_no and not any(n in compact for n in _NOT_YES_NO)
-    open_question = family is None and (any(c in compact for c in _OPEN_QUESTION) or bool(_WHAT_IS.search(compact)))
+    open_question = family is None and bool(_OPEN_QUESTION.search(compact))
     harmless = yes_no or open_question or any(c in compact for c in _HARMLESS)
     harmless = harmless and not any(a in compact for a in _ASKS)
     if family is not None and not harmless:
