@@ -108,7 +108,8 @@ def test_taxonomy_and_prohibited_eval_refuse_bad_input_clearly(tmp_path: Path) -
     )
     corpus = tmp_path / "bad.jsonl"
     corpus.write_text('{"text": "好的", "direction": "user", "label": "none"}\nnot json\n', encoding="utf-8")
-    bad = run("eval", "--prohibited-corpus", str(corpus), cwd=tmp_path)
+    # a wide console: Rich wraps the error box at 80 columns, and where "line 2" breaks depends on tmp_path's length
+    bad = run("eval", "--prohibited-corpus", str(corpus), cwd=tmp_path, env={"COLUMNS": "400"})
     assert bad.returncode == 2 and "line 2" in bad.stderr and "Traceback" not in bad.stderr
 
 
