@@ -394,13 +394,6 @@ def main() -> None:
         "at the default targets (2.8–3.0 %% without; measure set, thresholds only); its user messages still train "
         "the request heads when --sides user is run",
     )
-    ap.add_argument(
-        "--user-exclude",
-        default="t30",
-        help="corpus writers left out of the request heads only (comma-separated). t30 by default: it was "
-        "written after the shipped request heads were trained (its replies train the reply heads); leaving it "
-        "out keeps --sides user reproducing the shipped request heads",
-    )
     ap.add_argument("--cold", type=int, default=4000, help="COLD train rows used")
     ap.add_argument(
         "--cpsycoun", type=int, default=1500, help="CPsyCoun client and counsellor turns used (each)"
@@ -462,8 +455,7 @@ def main() -> None:
     excluded = {w.strip() for w in args.exclude.split(",") if w.strip()}
     reply_excluded = excluded | {w.strip() for w in args.reply_exclude.split(",") if w.strip()}
     c_reply = [i for i in c_reply if i["group"] not in reply_excluded]
-    user_excluded = excluded | {w.strip() for w in args.user_exclude.split(",") if w.strip()}
-    c_user = [i for i in c_user if i["group"] not in user_excluded]
+    c_user = [i for i in c_user if i["group"] not in excluded]
     args.writers = sorted({i["group"] for i in c_reply + c_user})
     p_reply, p_user = public_items(args.data, args.cold, args.cpsycoun)
     h_reply, h_user = healthy_from_other_corpora(args.corpus, chat=not args.no_chat)
