@@ -42,6 +42,22 @@ def _setup() -> None:
     import logging
 
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    _add_fonts_installed_after_the_cache()
+
+
+def _add_fonts_installed_after_the_cache() -> None:
+    """matplotlib lists the system's fonts once and caches the list: CJK fonts installed later (``apt-get install
+    fonts-noto-cjk`` after its first use) stay unseen and every Chinese label turns to boxes. Add them."""
+    from matplotlib import font_manager
+
+    if {f.name for f in font_manager.fontManager.ttflist} & set(CJK_FONTS[:-1]):
+        return
+    for path in font_manager.findSystemFonts():
+        if any(k in path for k in ("CJK", "wqy", "SourceHan", "simhei")):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # an unreadable font file: skip it
+                continue
 
 
 def _svg(fig: Figure) -> str:
