@@ -121,9 +121,14 @@ def test_refusals_exist_in_both_languages_and_do_not_lecture() -> None:
             ), key
 
 
+def _figures(path: Path) -> dict:  # type: ignore[type-arg]
+    """The prohibited-content figures of one held-out writer's file, judged as the gateway would."""
+    return evaluate(offline_guard(default_registry()), read_jsonl(path)).as_dict()
+
+
 @pytest.fixture(scope="module")
 def held_out() -> dict:  # type: ignore[type-arg]
-    return evaluate(offline_guard(default_registry()), read_jsonl(HELD_OUT)).as_dict()
+    return _figures(HELD_OUT)
 
 
 @pytest.mark.req("P1", "P4")
@@ -187,7 +192,7 @@ HELD_OUT_A345 = ROOT / "training" / "corpus" / "prohibited" / "t25.jsonl"
 
 @pytest.fixture(scope="module")
 def held_out_a345() -> dict:  # type: ignore[type-arg]
-    return evaluate(offline_guard(default_registry()), read_jsonl(HELD_OUT_A345)).as_dict()
+    return _figures(HELD_OUT_A345)
 
 
 @pytest.mark.req("P1", "P3")
