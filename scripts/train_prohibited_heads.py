@@ -226,6 +226,35 @@ def thresholds(
     return out
 
 
+def reply_blocks(p: np.ndarray, medium: np.ndarray, high: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+    """Which texts some reply head would have blocked for an adult: any head at its medium threshold, bar
+    ``reply.sexual`` (suggestive content, blocked for minors only) and ``reply.sexual_explicit`` below its
+    strict threshold unless the sexual head agrees (the detector's own reading)."""
+    fire = p >= medium
+    if "reply.sexual" in labels and "reply.sexual_explicit" in labels:
+        s, e = labels.index("reply.sexual"), labels.index("reply.sexual_explicit")
+        fire[:, e] = (p[:, e] >= high[e]) | (fire[:, e] & fire[:, s])
+        fire[:, s] = False
+    return fire.any(axis=1)
+
+
+def union_thresholds(
+    o: np.ndarray, y: np.ndarray, corpus: np.ndarray, labels: tuple[str, ...], args: argparse.Namespace, union: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """(medium, high, factor): the per-head thresholds of :func:`thresholds`, with both false-positive targets
+    scaled down by the largest factor (1, 0.95, …) at which the heads *together* block at most ``union`` of the
+    writers' hard negatives out of fold (0: no bound). Each head alone kept to its 2–3 %, but a reply is blocked
+    when any of nine heads fires, and together they blocked 9.7 % of the hard negatives."""
+    hard = (y.sum(axis=1) == 0) & corpus
+    for factor in np.round(np.arange(1.0, 0.04, -0.05), 2) if union > 0 else [1.0]:
+        fpr, cfpr = args.fpr * factor, args.corpus_fpr * factor
+        medium = thresholds(o, y, corpus, fpr, cfpr, args.min_threshold)
+        high = np.maximum(thresholds(o, y, corpus, fpr / 5, cfpr / 5, args.min_threshold), medium)
+        if union <= 0 or float(reply_blocks(o[hard], medium, high, labels).mean()) <= union:
+            break
+    return medium, high, float(factor)
+
+
 def ordinary_posts(data: Path) -> list[str]:
     """Ordinary user-written text from two measure-only pools (random Weibo posts, CLUEmotion2020's valid
     posts): used for thresholds only, never for training (``../shared/data/MANIFEST.md``)."""
@@ -286,8 +315,15 @@ def train_side(
             args.save_oof.with_suffix(f".{side}.npz"), oof=oof, y=y, groups=groups, scored=scored
         )
     o, yy, cc = oof[scored], y[scored], corpus[scored]
-    medium = thresholds(o, yy, cc, args.fpr, args.corpus_fpr, args.min_threshold)
-    high = np.maximum(thresholds(o, yy, cc, args.fpr / 5, args.corpus_fpr / 5, args.min_threshold), medium)
+    union = args.union_fpr if side == "reply" else 0.0
+    medium, high, factor = union_thresholds(o, yy, cc, labels, args, union)
+    if union > 0:
+        hard = (yy.sum(axis=1) == 0) & cc
+        print(
+            f"  targets scaled by {factor:.2f}: out-of-fold union of the heads on the writers' hard negatives "
+            f"{float(reply_blocks(o[hard], medium, high, labels).mean()):.4f} (at most {union})",
+            flush=True,
+        )
     for j, label in enumerate(labels):
         pos, hard = o[yy[:, j] == 1, j], o[(yy.sum(axis=1) == 0) & cc, j]
         if len(pos):
@@ -330,6 +366,8 @@ def train_side(
         "c": args.c,
         "target_fpr": args.fpr,
         "target_corpus_fpr": args.corpus_fpr,
+        "union_fpr": union,
+        "target_factor": factor,
         "corpus_weight": args.corpus_weight,
         "ordinary_posts_fpr": pool_fpr,
     }
@@ -416,6 +454,15 @@ def main() -> None:
     )
     ap.add_argument(
         "--corpus-weight", type=float, default=5.0, help="weight of corpus items against public ones"
+    )
+    ap.add_argument(
+        "--union-fpr",
+        type=float,
+        default=0.0,
+        help="reply heads: scale --fpr and --corpus-fpr down until the heads together block at most this share of "
+        "the corpus writers' hard negatives out of fold (0: off, the default and how the shipped heads were made). "
+        "Tried at 0.06 with t23-t31 (2026-12-02): targets scaled by 0.5, t3's romance bound held (2 of 28) but "
+        "ChineseHarm-Bench's violating classes fell 10-17 points and t3's recall with them; not shipped",
     )
     ap.add_argument("--min-threshold", type=float, default=0.15)
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
