@@ -239,7 +239,12 @@ def reply_blocks(p: np.ndarray, medium: np.ndarray, high: np.ndarray, labels: tu
 
 
 def union_thresholds(
-    o: np.ndarray, y: np.ndarray, corpus: np.ndarray, labels: tuple[str, ...], args: argparse.Namespace, union: float
+    o: np.ndarray,
+    y: np.ndarray,
+    corpus: np.ndarray,
+    labels: tuple[str, ...],
+    args: argparse.Namespace,
+    union: float,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """(medium, high, factor): the per-head thresholds of :func:`thresholds`, with both false-positive targets
     scaled down by the largest factor (1, 0.95, …) at which the heads *together* block at most ``union`` of the
