@@ -245,19 +245,21 @@ def union_thresholds(
     labels: tuple[str, ...],
     args: argparse.Namespace,
     union: float,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """(medium, high, factor): the per-head thresholds of :func:`thresholds`, with both false-positive targets
-    scaled down by the largest factor (1, 0.95, …) at which the heads *together* block at most ``union`` of the
-    writers' hard negatives out of fold (0: no bound). Each head alone kept to its 2–3 %, but a reply is blocked
-    when any of nine heads fires, and together they blocked 9.7 % of the hard negatives."""
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(medium, high, factor, blocked): the per-head thresholds of :func:`thresholds`, with both false-positive
+    targets scaled down by the largest factor (1, 0.95, …) at which the heads *together* block at most ``union``
+    of the writers' hard negatives out of fold (0: no bound), and the share they block there. Each head alone kept
+    to its 2–3 %, but a reply is blocked when any of nine heads fires, and together they blocked 9.7 % of the hard
+    negatives."""
     hard = (y.sum(axis=1) == 0) & corpus
-    for factor in np.round(np.arange(1.0, 0.04, -0.05), 2) if union > 0 else [1.0]:
+    for factor in np.round(np.arange(1.0, 0.04, -0.05), 2) if union > 0 else (1.0,):
         fpr, cfpr = args.fpr * factor, args.corpus_fpr * factor
         medium = thresholds(o, y, corpus, fpr, cfpr, args.min_threshold)
         high = np.maximum(thresholds(o, y, corpus, fpr / 5, cfpr / 5, args.min_threshold), medium)
-        if union <= 0 or float(reply_blocks(o[hard], medium, high, labels).mean()) <= union:
+        blocked = float(reply_blocks(o[hard], medium, high, labels).mean()) if hard.any() else 0.0
+        if blocked <= union or union <= 0:
             break
-    return medium, high, float(factor)
+    return medium, high, float(factor), blocked
 
 
 def ordinary_posts(data: Path) -> list[str]:
@@ -321,12 +323,11 @@ def train_side(
         )
     o, yy, cc = oof[scored], y[scored], corpus[scored]
     union = args.union_fpr if side == "reply" else 0.0
-    medium, high, factor = union_thresholds(o, yy, cc, labels, args, union)
+    medium, high, factor, blocked = union_thresholds(o, yy, cc, labels, args, union)
     if union > 0:
-        hard = (yy.sum(axis=1) == 0) & cc
         print(
             f"  targets scaled by {factor:.2f}: out-of-fold union of the heads on the writers' hard negatives "
-            f"{float(reply_blocks(o[hard], medium, high, labels).mean()):.4f} (at most {union})",
+            f"{blocked:.4f} (at most {union})",
             flush=True,
         )
     for j, label in enumerate(labels):
