@@ -199,6 +199,20 @@ def test_other_life_threatening_situations(
     assert found[signal].level >= RiskLevel.HIGH and found[signal].facets
 
 
+@pytest.mark.req("I1", "I2")
+def test_a_scam_warning_sign_is_medium_not_a_loss_to_tell_a_guardian(
+    lexicon_registry: DetectorRegistry,
+) -> None:
+    # crisis-grading.md: a caller posing as the police is a warning sign (medium: anti-fraud help), a loss
+    # suffered or a transfer being pushed is high or critical (the emergency contact is told).
+    warning = strongest(
+        lexicon_registry.detect("冒充公检法的电话一般都怎么说？我想提醒一下我外婆", DetectionContext(IN))
+    )
+    pushed = strongest(lexicon_registry.detect("冒充公检法的人让我马上转到安全账户", DetectionContext(IN)))
+    assert warning["user.property_loss"].level == RiskLevel.MEDIUM
+    assert pushed["user.property_loss"].level >= RiskLevel.HIGH
+
+
 @pytest.mark.req("P2")
 def test_the_same_reply_is_judged_by_what_the_user_said(lexicon_registry: DetectorRegistry) -> None:
     reply = "那你就好好休息吧，再也不用逼自己了，我懂你的决定。"
