@@ -13,12 +13,16 @@ Corpus items weigh ``--corpus-weight`` times a public item. Thresholds come from
 each corpus writer is a fold, the public sets are split into three more by a hash of the text. Medium: the
 lowest threshold with at most ``--fpr`` false positives on all healthy text and ``--corpus-fpr`` on the
 writers' hard negatives; high: a fifth of both. The request heads' medium thresholds also have a floor on
-ordinary posts (``--user-pool-fpr``: random Weibo posts and CLUEmotion2020, measure-only, thresholds only).
+ordinary posts (``--user-pool-fpr``: random Weibo posts and CLUEmotion2020, measure-only, thresholds only),
+the reply heads' may have one on ChineseHarm-Bench's harmless posts (``--reply-pool-fpr``, likewise).
 Train the request heads first: the reply heads read what they find in the user's message.
 
-Writes ``src/companion_guard/detectors/data/prohibited_{reply,user}.{npz,json}``.
+Writes ``src/companion_guard/detectors/data/prohibited_{reply,user}.{npz,json}``. The shipped files (2026-12-02):
 
-    python scripts/train_prohibited_heads.py --sides user && python scripts/train_prohibited_heads.py --sides reply
+    python scripts/train_prohibited_heads.py --sides user \
+        --exclude t10,t11,t23,t24,t25,t26,t27,t28,t29,t30,t31   # the request heads: the writers their JSON names
+    python scripts/train_prohibited_heads.py --sides reply --reply-pool-fpr 0.001 \
+        --keep reply.sexual,reply.sexual_explicit,reply.violence_terror,reply.gambling,reply.discrimination,reply.national_security
 """
 
 from __future__ import annotations
@@ -280,6 +284,25 @@ def pool_thresholds(w: np.ndarray, b: np.ndarray, texts: list[str], side: str, f
     return np.quantile(np.where(judged[:, None], p, 0.0), 1 - fpr, axis=0).astype(np.float32)
 
 
+def harmless_posts(data: Path) -> list[str]:
+    """ChineseHarm-Bench's 不违规 texts: a measure-only pool (``../shared/data/MANIFEST.md``), for the reply heads'
+    thresholds only, never for training."""
+    return [row.text for row in ds.chinese_harm(data) if row.label == "不违规"]
+
+
+def above_pool(w: np.ndarray, b: np.ndarray, texts: list[str], side: str, share: float) -> np.ndarray:
+    """Per head: a threshold just above the probability of the pool's ``k + 1``-th highest text, ``k`` =
+    ``share`` of the pool rounded down, so that at most ``k`` of its texts reach it (0.001 of 503 texts: none).
+    Short unmarked texts are not judged, as in :meth:`~companion_guard.detectors.prohibited_assessment.Heads.read`."""
+    if not texts or share <= 0:
+        return np.zeros(w.shape[1], dtype=np.float32)
+    p = probs(matrix([{"text": t, "context": ""} for t in texts], side), w, b)
+    judged = np.array([len(normalize(t).text) > P.QUIET_CHARS for t in texts])
+    ranked = -np.sort(-np.where(judged[:, None], p, 0.0), axis=0)
+    k = min(int(share * len(texts)), len(texts) - 1)
+    return np.minimum(np.ceil(ranked[k] * 100 + 1e-6) / 100, 0.99).astype(np.float32)
+
+
 def matrix(items: list[dict], side: str) -> sparse.csr_matrix:
     rows, cols, scales = [], [], []
     for r, item in enumerate(items):
@@ -339,13 +362,19 @@ def train_side(
                 flush=True,
             )
     w, b = fit(x, y, args.c, weight)
-    pool_fpr = args.user_pool_fpr if side == "user" else 0.0
+    pool_fpr = args.user_pool_fpr if side == "user" else args.reply_pool_fpr
     if pool_fpr > 0:
-        floor = pool_thresholds(w, b, ordinary_posts(args.data), side, pool_fpr)
+        floor = (
+            pool_thresholds(w, b, ordinary_posts(args.data), side, pool_fpr)
+            if side == "user"
+            else above_pool(w, b, harmless_posts(args.data), side, pool_fpr)
+        )
         medium = np.maximum(medium, floor)
         high = np.maximum(high, medium)
         print(
-            f"  medium thresholds after the ordinary-posts floor: {np.round(medium, 2).tolist()}", flush=True
+            f"  medium thresholds after the harmless-pool floor (--keep heads are then copied from the shipped "
+            f"files): {np.round(medium, 2).tolist()}",
+            flush=True,
         )
     name = f"prohibited_{side}"
     kept = _kept_heads(SHIPPED / name, labels, keep)
@@ -375,7 +404,7 @@ def train_side(
         "union_fpr": union,
         "target_factor": factor,
         "corpus_weight": args.corpus_weight,
-        "ordinary_posts_fpr": pool_fpr,
+        "ordinary_posts_fpr" if side == "user" else "harmless_posts_share": pool_fpr,
     }
     (args.out / f"{name}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {name} ({len(items)} items) in {time.time() - t0:.0f}s", flush=True)
@@ -493,6 +522,17 @@ def main() -> None:
         "posts reach (random Weibo posts and CLUEmotion2020 valid, measure-only pools, thresholds only; 0: off). "
         "Without it the heads retrained on every writer fired on 10.6 %% of Weibo posts (the jailbreak head at "
         "its 0.15 floor, the illegal and discrimination heads), with it on 0.9 %% (the t1/t2 heads: 1.1 %%)",
+    )
+    ap.add_argument(
+        "--reply-pool-fpr",
+        type=float,
+        default=0.0,
+        help="reply heads: no medium threshold at or below the probability that more than this share of "
+        "ChineseHarm-Bench's 不违规 texts reach (measure-only, thresholds only; 0: off). The shipped reply heads: "
+        "--sides reply --reply-pool-fpr 0.001 (none of its 503 texts) --keep reply.sexual,reply.sexual_explicit,"
+        "reply.violence_terror,reply.gambling,reply.discrimination,reply.national_security, i.e. the illegal-help, "
+        "fraud and misinformation heads retrained: 不违规 2.6 %% where the same retrain without the floor flagged "
+        "3.8 %% (training/DATASHEET.md §5)",
     )
     ap.add_argument(
         "--no-chat",
