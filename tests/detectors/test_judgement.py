@@ -200,6 +200,33 @@ def test_other_life_threatening_situations(
 
 
 @pytest.mark.req("I1", "I2")
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        (
+            "my chest has been hurting for two hours, chest pain since lunch, I'll just lie down",
+            RiskLevel.HIGH,
+        ),
+        ("胸口疼了一下午了，可能是太累了，我睡一觉就好", RiskLevel.HIGH),
+        ("I mixed bleach and ammonia in the bathroom, is the smell ok?", RiskLevel.MEDIUM),
+    ],
+)
+def test_a_medical_emergency_played_down_is_still_one(
+    lexicon_registry: DetectorRegistry, text: str, level: RiskLevel
+) -> None:
+    # crisis-grading.md: chest pain is a medical emergency (high), whatever the user thinks caused it
+    found = strongest(lexicon_registry.detect(text, DetectionContext(IN)))
+    assert found["user.medical_emergency"].level >= level
+
+
+@pytest.mark.req("I1")
+@pytest.mark.parametrize("text", ["笑得我晕过去了，这个视频太好笑", "I passed out laughing at that video"])
+def test_laughter_is_not_a_medical_emergency(lexicon_registry: DetectorRegistry, text: str) -> None:
+    found = strongest(lexicon_registry.detect(text, DetectionContext(IN)))
+    assert "user.medical_emergency" not in found or found["user.medical_emergency"].level < RiskLevel.MEDIUM
+
+
+@pytest.mark.req("I1", "I2")
 def test_a_scam_warning_sign_is_medium_not_a_loss_to_tell_a_guardian(
     lexicon_registry: DetectorRegistry,
 ) -> None:
