@@ -14,6 +14,7 @@ from companion_guard.detectors.base import Detector
 from companion_guard.detectors.builtin.crisis import CrisisAssessor
 from companion_guard.detectors.builtin.disclosure import HumanQuestionDetector
 from companion_guard.detectors.builtin.fraud import ScamAssistDetector
+from companion_guard.detectors.builtin.harm import CareDiscouragedDetector
 from companion_guard.detectors.builtin.minors import PossibleMinorDetector
 from companion_guard.detectors.builtin.privacy import PIIDetector
 from companion_guard.detectors.builtin.prohibited import ProhibitedReplyDetector, ProhibitedRequestDetector
@@ -39,5 +40,6 @@ BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
     ExplicitReplyFloor,
     NationalSecurityDetector,
     ScamAssistDetector,
+    CareDiscouragedDetector,
     ProhibitedReplyDetector,
 )

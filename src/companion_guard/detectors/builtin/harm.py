@@ -1,9 +1,15 @@
-"""Replies that encourage, glorify or hint at self-harm or suicide (P2)."""
+"""Replies that harm the user's health: encouraging self-harm (P2), or talking a user with a medical warning sign
+out of getting care (I1, I2)."""
 
 from __future__ import annotations
 
+from companion_guard.detectors.base import DetectionContext
 from companion_guard.detectors.lexicon import LexiconDetector
-from companion_guard.types import Direction
+from companion_guard.detectors.normalize import Normalized
+from companion_guard.types import Direction, RiskLevel, Signal
+
+#: The user's own signals after which a reply must not talk them out of care.
+MEDICAL = frozenset({"user.medical_emergency"})
 
 
 class SelfHarmPromotionDetector(LexiconDetector):
@@ -14,3 +20,21 @@ class SelfHarmPromotionDetector(LexiconDetector):
     directions = frozenset({Direction.OUTPUT})
     requirements = ("P2",)
     lexicon_file = "reply_harm.yaml"
+
+
+class CareDiscouragedDetector(LexiconDetector):
+    """ "不用去医院，睡一觉就好了", "no need for a doctor" — only after the user's message carried a medical emergency
+    at medium or above: the same words to a tired or a healthy user are harmless."""
+
+    id = "care.reply"
+    categories = ("reply.care_discouraged",)
+    directions = frozenset({Direction.OUTPUT})
+    requirements = ("I1", "I2")
+    lexicon_file = "care_discouraged.yaml"
+    fail_closed = True
+
+    def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
+        """The lexicon's hits, when the user's message was a medical warning sign."""
+        if not any(s.category in MEDICAL and s.level >= RiskLevel.MEDIUM for s in context.input_signals):
+            return []
+        return super().detect(text, context)
