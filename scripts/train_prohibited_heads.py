@@ -279,9 +279,14 @@ def pool_thresholds(w: np.ndarray, b: np.ndarray, texts: list[str], side: str, f
     as in :meth:`~companion_guard.detectors.prohibited_assessment.Heads.read`)."""
     if not texts or fpr <= 0:
         return np.zeros(w.shape[1], dtype=np.float32)
+    return np.quantile(_judged_probs(w, b, texts, side), 1 - fpr, axis=0).astype(np.float32)
+
+
+def _judged_probs(w: np.ndarray, b: np.ndarray, texts: list[str], side: str) -> np.ndarray:
+    """Each head's probability for each pool text, 0 for short unmarked texts (which the detector does not judge)."""
     p = probs(matrix([{"text": t, "context": ""} for t in texts], side), w, b)
     judged = np.array([len(normalize(t).text) > P.QUIET_CHARS for t in texts])
-    return np.quantile(np.where(judged[:, None], p, 0.0), 1 - fpr, axis=0).astype(np.float32)
+    return np.where(judged[:, None], p, 0.0)
 
 
 def harmless_posts(data: Path) -> list[str]:
@@ -292,13 +297,10 @@ def harmless_posts(data: Path) -> list[str]:
 
 def above_pool(w: np.ndarray, b: np.ndarray, texts: list[str], side: str, share: float) -> np.ndarray:
     """Per head: a threshold just above the probability of the pool's ``k + 1``-th highest text, ``k`` =
-    ``share`` of the pool rounded down, so that at most ``k`` of its texts reach it (0.001 of 503 texts: none).
-    Short unmarked texts are not judged, as in :meth:`~companion_guard.detectors.prohibited_assessment.Heads.read`."""
+    ``share`` of the pool rounded down, so that at most ``k`` of its texts reach it (0.001 of 503 texts: none)."""
     if not texts or share <= 0:
         return np.zeros(w.shape[1], dtype=np.float32)
-    p = probs(matrix([{"text": t, "context": ""} for t in texts], side), w, b)
-    judged = np.array([len(normalize(t).text) > P.QUIET_CHARS for t in texts])
-    ranked = -np.sort(-np.where(judged[:, None], p, 0.0), axis=0)
+    ranked = -np.sort(-_judged_probs(w, b, texts, side), axis=0)
     k = min(int(share * len(texts)), len(texts) - 1)
     return np.minimum(np.ceil(ranked[k] * 100 + 1e-6) / 100, 0.99).astype(np.float32)
 

@@ -23,8 +23,8 @@ class SelfHarmPromotionDetector(LexiconDetector):
 
 
 class CareDiscouragedDetector(LexiconDetector):
-    """ "不用去医院，睡一觉就好了", "no need for a doctor" — only after the user's message carried a medical emergency
-    at medium or above: the same words to a tired or a healthy user are harmless."""
+    """Talking the user out of care ("不用去医院，睡一觉就好了", "no need for a doctor"), read only after the user's
+    message carried a medical emergency at medium or above: the same words to a tired or healthy user are harmless."""
 
     id = "care.reply"
     categories = ("reply.care_discouraged",)
