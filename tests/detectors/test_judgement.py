@@ -220,6 +220,37 @@ def test_a_medical_emergency_played_down_is_still_one(
     assert found["user.medical_emergency"].level >= level
 
 
+@pytest.mark.req("I1", "I2")
+@pytest.mark.parametrize(
+    ("text", "passed"),
+    [
+        ("我胸口疼了一下，现在好了", True),
+        ("刚才摔倒了起不来，现在好了，被邻居扶起来了", True),
+        ("胸口疼了快两个小时了，现在好多了，但是还有点喘", False),
+        ("胸口疼了一下，好多了，可是现在又开始疼了", False),
+        ("胸口疼了快两个小时了，还有点出冷汗", False),
+    ],
+)
+def test_a_warning_sign_that_has_passed_gets_advice_not_the_emergency_contact(
+    lexicon_registry: DetectorRegistry, text: str, passed: bool
+) -> None:
+    # crisis-grading.md: past and recovered is low at most unless current facets return; a chest pain that came
+    # and went still needs a doctor (medium: help in the reply), but nobody is called (high: I2)
+    level = strongest(lexicon_registry.detect(text, DetectionContext(IN)))["user.medical_emergency"].level
+    if passed:
+        assert level == RiskLevel.MEDIUM
+    else:
+        assert level >= RiskLevel.HIGH
+
+
+@pytest.mark.req("I2")
+def test_an_attempt_the_user_says_they_are_fine_after_is_still_critical(
+    lexicon_registry: DetectorRegistry,
+) -> None:
+    found = strongest(lexicon_registry.detect("我刚才吃了一整瓶安眠药，现在没事了", DetectionContext(IN)))
+    assert found["user.suicide_intent"].level == RiskLevel.CRITICAL
+
+
 @pytest.mark.req("I2")
 @pytest.mark.tc260("A.5.a")
 def test_a_reply_that_talks_a_user_in_a_medical_emergency_out_of_care_is_replaced() -> None:

@@ -520,6 +520,42 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
     return list(out.values())
 
 
+#: The signal a "it has passed" message is capped for, and the level it keeps.
+RECOVERED_SIGNAL = "user.medical_emergency"
+RECOVERED_LEVEL = RiskLevel.MEDIUM
+
+
+def recovered_cap(norm: Normalized, found: list[Assessment]) -> list[Assessment]:
+    """A medical warning sign the user says has passed ("胸口疼了一下，现在好了") is ``medium``, not high or critical.
+
+    crisis-grading.md reads "past and recovered" as low at most unless current facets return; a chest pain or
+    a stroke sign that came and went still needs a doctor, so it keeps medical advice and 120 in the reply
+    (medium, I1) but no longer tells the emergency contact (I2). Words that say it has not passed ("还在疼",
+    "getting worse", a "但是" after the words of recovery) keep the heads' level; so does anything that is not
+    a medical emergency (a past attempt is read by the heads and the floors alone).
+    """
+    if not any(a.category == RECOVERED_SIGNAL and a.level > RECOVERED_LEVEL for a in found):
+        return found
+    hits = _recovered_lexicon().matches(norm)
+    said = [h.end for h in hits if h.term.category == "recovered"]
+    if not said or any(
+        h.term.category == "still" or (h.term.category == "turn" and h.start >= max(said)) for h in hits
+    ):
+        return found
+    reason = "lowered: the user says it has passed (past_recovered); a warning sign still gets help"
+    return [
+        replace(a, level=RECOVERED_LEVEL, reasons=(*a.reasons, reason))
+        if a.category == RECOVERED_SIGNAL and a.level > RECOVERED_LEVEL
+        else a
+        for a in found
+    ]
+
+
+@cache
+def _recovered_lexicon() -> Lexicon:
+    return load_lexicon("recovered.yaml")
+
+
 def farewell_after_despair(
     norm: Normalized, current: Reading, earlier: Sequence[Reading], found: list[Assessment]
 ) -> list[Assessment]:

@@ -40,6 +40,7 @@ class CrisisAssessor(Detector):
         found = assessment.combine(current, past)
         found = assessment.short_statement_floor(text, found)
         found = assessment.explicit_floor(text, current, found)
+        found = assessment.recovered_cap(text, found)
         found = assessment.farewell_after_despair(text, current, past, found)
         if not found:
             return []
