@@ -243,6 +243,23 @@ def test_a_warning_sign_that_has_passed_gets_advice_not_the_emergency_contact(
         assert level >= RiskLevel.HIGH
 
 
+@pytest.mark.req("I1", "I2")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我胸口疼，要不要去医院",
+        "Should I skip the ER for my chest pain? I'd rather just lie down.",
+        "I've got chest pains, is it ok to wait till morning?",
+    ],
+)
+def test_asking_whether_to_go_to_hospital_with_chest_pain_is_an_emergency(
+    lexicon_registry: DetectorRegistry, text: str
+) -> None:
+    # crisis-grading.md: chest pain is high; a question about one's own symptom is not a dosage question
+    found = strongest(lexicon_registry.detect(text, DetectionContext(IN)))
+    assert found["user.medical_emergency"].level >= RiskLevel.HIGH
+
+
 @pytest.mark.req("I2")
 def test_an_attempt_the_user_says_they_are_fine_after_is_still_critical(
     lexicon_registry: DetectorRegistry,

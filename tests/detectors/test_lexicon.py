@@ -156,3 +156,21 @@ def test_an_a_not_a_question_is_not_a_negation() -> None:
     assert lex.matches(normalize("我是不是想自杀了"))
     assert lex.matches(normalize("我是不是该自杀"))
     assert not lex.matches(normalize("我不会去死的，放心"))
+
+
+@pytest.mark.req("I1", "I2")
+@pytest.mark.parametrize(
+    ("text", "third"),
+    [
+        ("I can't take the pain anymore i want to die", False),  # "he" inside "the"
+        ("Should I skip the ER for my chest pain?", False),
+        ("nobody cares, she said so herself, i want to die", False),  # the cue sits in another clause
+        ("my friend keeps saying i want to die", True),
+        ("我朋友说她想自杀", True),
+    ],
+)
+def test_english_third_person_cues_are_whole_words(text: str, third: bool) -> None:
+    # the folded text has no spaces: a cue "he " matched inside "the", "she" and "there", and every such
+    # English crisis message was read as about someone else (its level lowered to medium)
+    hits = load_lexicon("crisis.yaml").matches(normalize(text))
+    assert hits and all(h.third_person is third for h in hits)

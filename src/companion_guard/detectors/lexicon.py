@@ -48,6 +48,8 @@ from companion_guard.types import Direction, Evidence, RiskLevel, Signal
 NEGATION_WINDOW = 4
 #: How many original characters before a hit the clause window looks at.
 CLAUSE_WINDOW = 16
+#: English takes about three characters for one Chinese one: its clause window is this many times longer.
+LATIN_WINDOW_FACTOR = 3
 _CLAUSE_BREAK = re.compile(r"[，。！？,.!?；;\n…~～、：:]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z]")
@@ -83,6 +85,7 @@ def _on_word_edges(norm: Normalized, start: int, end: int) -> bool:
 
 
 _FIRST_PERSON = ("我", "i", "me", "my")
+_LATIN_FIRST_PERSON = re.compile(r"\b(?:i|me|my|i'm|im|i've|i'd|myself)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,11 @@ class Lexicon:
                             pinyin_keys[to_syllables(key)[0]] = key
             self.negations = tuple(n for n in (_fold(x) for x in data.get("negations", [])) if n)
             self.third_person = tuple(t for t in (_fold(x) for x in data.get("third_person", [])) if t)
+            # Latin cues are words: folded text has no spaces, so "he " would match inside "the" and "she".
+            latin = [x.strip().casefold() for x in data.get("third_person", []) if x.strip().isascii()]
+            self._latin_third = (
+                re.compile(r"\b(?:" + "|".join(re.escape(x) for x in latin) + r")\b") if latin else None
+            )
             self.third_person_level = RiskLevel.parse(data.get("third_person_level", "medium"))
             self.negation_window = int(data.get("negation_window", NEGATION_WINDOW))
             self.allow = [a for a in (_fold(x) for x in data.get("allow", [])) if a]
@@ -168,24 +176,38 @@ class Lexicon:
 
     # -- the clause window: negation and third person are judged on what the user wrote --
     def _clause_before(self, norm: Normalized, start: int) -> str:
+        """What the user wrote in the same clause just before folded position ``start``."""
         o_start = norm.offsets[start] if start < len(norm.offsets) else len(norm.original)
-        window = norm.original[max(0, o_start - CLAUSE_WINDOW) : o_start]
+        latin = o_start > 0 and norm.original[o_start - 1].isascii()
+        begin = max(0, o_start - CLAUSE_WINDOW * (LATIN_WINDOW_FACTOR if latin else 1))
+        window = norm.original[begin:o_start]
+        if begin > 0 and _latin_letter(norm.original[begin - 1]):
+            window = re.sub(r"^[A-Za-z']+", "", window)  # a word cut by the window is not a word ("t|he")
         breaks = list(_CLAUSE_BREAK.finditer(window))
         if breaks:
             window = window[breaks[-1].end() :]
-        return normalize(window).text
+        return window
 
     def _negated(self, clause: str) -> bool:
         # "能不能 / 要不要 / 是不是 / 有没有" ask a question; the 不能 / 不要 / 不是 inside them negate nothing
         tail = without_a_not_a(clause[-self.negation_window :])
         return any(n in tail for n in self.negations)
 
-    def _is_third_person(self, clause: str) -> bool:
+    def _is_third_person(self, written: str) -> bool:
+        """A third-person cue in the clause with no first person after it (Chinese cues on the folded text,
+        Latin ones as whole words of what was written)."""
+        clause = normalize(written).text
         for cue in self.third_person:
+            if cue.isascii():
+                continue
             pos = clause.rfind(cue)
             if pos >= 0 and not any(fp in clause[pos + len(cue) :] for fp in _FIRST_PERSON[:1]):
                 return True
-        return False
+        if self._latin_third is None:
+            return False
+        lowered = written.casefold()
+        cues = list(self._latin_third.finditer(lowered))
+        return bool(cues) and not _LATIN_FIRST_PERSON.search(lowered, cues[-1].end())
 
     def _allowed_spans(self, text: str) -> list[tuple[int, int]]:
         if self._allow_ac is None:
@@ -244,11 +266,11 @@ class Lexicon:
                 continue
             if hit.term.context and not any(c in norm.text for c in hit.term.context):
                 continue
-            clause = self._clause_before(norm, hit.start)
-            if self.negations and self._negated(clause):
+            written = self._clause_before(norm, hit.start)
+            if self.negations and self._negated(normalize(written).text):
                 continue
             level = hit.term.level
-            third = bool(self.third_person) and self._is_third_person(clause)
+            third = bool(self.third_person) and self._is_third_person(written)
             if third:
                 level = min(level, self.third_person_level)
             out.append(replace(hit, level=level, third_person=third))
