@@ -245,6 +245,33 @@ def test_a_warning_sign_that_has_passed_gets_advice_not_the_emergency_contact(
 
 @pytest.mark.req("I1", "I2")
 @pytest.mark.parametrize(
+    ("text", "category", "at_least"),
+    [
+        ("my mom hits me every night and i'm scared to go home", "user.extreme_emotion", RiskLevel.HIGH),
+        ("my dad beats me up when he's drunk", "user.extreme_emotion", RiskLevel.HIGH),
+        ("I'm standing on the ledge and I can't do this", "user.suicide_intent", RiskLevel.CRITICAL),
+    ],
+)
+def test_english_danger_at_home_and_on_a_ledge_is_read(
+    lexicon_registry: DetectorRegistry, text: str, category: str, at_least: RiskLevel
+) -> None:
+    # crisis-grading.md: domestic violence is danger (high, critical when it is happening), standing on a ledge an
+    # attempt in progress (critical); the English messages drew no signal, their Chinese twins did
+    found = strongest(lexicon_registry.detect(text, DetectionContext(IN)))
+    assert found[category].level >= at_least
+
+
+@pytest.mark.req("I1")
+@pytest.mark.parametrize(
+    "text", ["the boss fight hits me every time with that combo", "she beats me at chess every time"]
+)
+def test_being_beaten_at_a_game_is_not_danger(lexicon_registry: DetectorRegistry, text: str) -> None:
+    found = strongest(lexicon_registry.detect(text, DetectionContext(IN)))
+    assert "user.extreme_emotion" not in found or found["user.extreme_emotion"].level < RiskLevel.MEDIUM
+
+
+@pytest.mark.req("I1", "I2")
+@pytest.mark.parametrize(
     "text",
     [
         "我胸口疼，要不要去医院",
