@@ -250,13 +250,18 @@ def test_a_warning_sign_that_has_passed_gets_advice_not_the_emergency_contact(
         ("my mom hits me every night and i'm scared to go home", "user.extreme_emotion", RiskLevel.HIGH),
         ("my dad beats me up when he's drunk", "user.extreme_emotion", RiskLevel.HIGH),
         ("I'm standing on the ledge and I can't do this", "user.suicide_intent", RiskLevel.CRITICAL),
+        ("I overdosed an hour ago", "user.medical_emergency", RiskLevel.HIGH),
+        ("I just drank bleach", "user.medical_emergency", RiskLevel.HIGH),
+        ("我喝了消毒液", "user.medical_emergency", RiskLevel.HIGH),
+        ("I'm holding a razor over my wrist", "user.self_harm", RiskLevel.HIGH),
     ],
 )
-def test_english_danger_at_home_and_on_a_ledge_is_read(
+def test_danger_at_home_on_a_ledge_and_poison_taken_is_read(
     lexicon_registry: DetectorRegistry, text: str, category: str, at_least: RiskLevel
 ) -> None:
     # crisis-grading.md: domestic violence is danger (high, critical when it is happening), standing on a ledge an
-    # attempt in progress (critical); the English messages drew no signal, their Chinese twins did
+    # attempt in progress (critical), poison or an overdose taken a medical emergency at least (high); these drew
+    # no signal or a low one
     found = strongest(lexicon_registry.detect(text, DetectionContext(IN)))
     assert found[category].level >= at_least
 
