@@ -86,11 +86,13 @@ def load_cpsycoun(data: Path, limit: int) -> list[dict]:
     return out[:limit]
 
 
-def load_everyday_negatives(folder: Path, held_out: str) -> list[dict]:
+def load_everyday_negatives(folder: Path, held_out: str, writers: frozenset[str] = frozenset()) -> list[dict]:
     """User messages of the prohibited-content corpus (affection, requests, jailbreaks, everyday questions,
-    none about suicide or self-harm) as negatives: "今晚想你了，抱抱我" is a partner's goodnight, not a plan."""
+    none about suicide or self-harm) as negatives: "今晚想你了，抱抱我" is a partner's goodnight, not a plan.
+    ``held_out``: comma-separated writers never used; ``writers``: only these (empty: all the others)."""
     if not folder.is_dir():
         return []
+    out = {w.strip() for w in held_out.split(",") if w.strip()}
     return [
         {
             "id": i["id"],
@@ -103,7 +105,7 @@ def load_everyday_negatives(folder: Path, held_out: str) -> list[dict]:
             "modifiers": [],
         }
         for i in load_corpus(folder)
-        if i.get("direction") == "user" and i["writer"] != held_out
+        if i.get("direction") == "user" and i["writer"] not in out and (not writers or i["writer"] in writers)
     ]
 
 
@@ -194,7 +196,18 @@ def main() -> None:
         default=ROOT / "training" / "corpus" / "prohibited",
         help="corpus whose user messages are everyday negatives",
     )
-    ap.add_argument("--everyday-held-out", default="t3", help="that corpus's held-out writer (not used)")
+    ap.add_argument(
+        "--everyday-held-out",
+        default="t3,t25",
+        help="that corpus's held-out writers (never used, comma-separated)",
+    )
+    ap.add_argument(
+        "--everyday-writers",
+        default="t1,t2",
+        help="that corpus's writers whose user messages are used (comma-separated; empty: all but the held-out). "
+        "t1,t2 by default, as the shipped heads were trained (2026-12-01); all writers (5,866 more messages) "
+        "measured worse on u4 (hard negatives flagged 3.3 -> 4.0 %%, I2 90.4 -> 90.2 %%)",
+    )
     ap.add_argument("--c", type=float, default=4.0)
     ap.add_argument("--fpr", type=float, default=0.03, help="target false-positive rate per head")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
@@ -209,7 +222,11 @@ def main() -> None:
     corpus = load_corpus(args.corpus)
     train = [i for i in corpus if i["writer"] not in (args.test_writer, args.dev_writer)]
     train += load_cpsycoun(args.data, args.cpsycoun)
-    train += load_everyday_negatives(args.everyday, args.everyday_held_out)
+    train += load_everyday_negatives(
+        args.everyday,
+        args.everyday_held_out,
+        frozenset(w.strip() for w in args.everyday_writers.split(",") if w.strip()),
+    )
     writers = sorted({i["writer"] for i in train})
     print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
     t0 = time.time()
