@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "training" / "corpus"
 HELD_OUT = {"user": "u4", "reply": "r3"}
+#: Further writers held out of training on each side (they measure; ``scripts/train_assessor.py --also-held-out``).
+ALSO_HELD_OUT = {"user": frozenset({"u8", "u9"}), "reply": frozenset()}
 TARGET = {"user": 2100, "reply": 1750}
 LEVELS = ("none", "low", "medium", "high", "critical")
 SIGNALS = (
@@ -128,7 +130,13 @@ def per_writer(side: str, files: dict[str, list[dict]]) -> str:
             sizes = Counter(i.get("pair") for i in items if i.get("pair"))
             paired = sum(1 for i in items if sizes.get(i.get("pair"), 0) >= 2)
             extra = [viol, pct(viol, n), paired, pct(paired, n)]
-        split = "test (held out)" if w == HELD_OUT[side] else "train"
+        split = (
+            "test (held out)"
+            if w == HELD_OUT[side]
+            else "measure (held out)"
+            if w in ALSO_HELD_OUT[side]
+            else "train"
+        )
         rows.append([w, split, n, pct(n, TARGET[side]), zh, n - zh, pct(zh, n), *extra])
     alln = [i for items in files.values() for i in items]
     tot = [
