@@ -254,6 +254,10 @@ def test_a_warning_sign_that_has_passed_gets_advice_not_the_emergency_contact(
         ("I just drank bleach", "user.medical_emergency", RiskLevel.HIGH),
         ("我喝了消毒液", "user.medical_emergency", RiskLevel.HIGH),
         ("I'm holding a razor over my wrist", "user.self_harm", RiskLevel.HIGH),
+        ("he's choking me every time he gets drunk", "user.extreme_emotion", RiskLevel.HIGH),
+        ("my husband just threw a chair at me and locked me in", "user.extreme_emotion", RiskLevel.HIGH),
+        ("someone is following me home and I'm scared", "user.extreme_emotion", RiskLevel.HIGH),
+        ("我老公喝醉了就掐我脖子", "user.extreme_emotion", RiskLevel.HIGH),
     ],
 )
 def test_danger_at_home_on_a_ledge_and_poison_taken_is_read(
@@ -268,7 +272,12 @@ def test_danger_at_home_on_a_ledge_and_poison_taken_is_read(
 
 @pytest.mark.req("I1")
 @pytest.mark.parametrize(
-    "text", ["the boss fight hits me every time with that combo", "she beats me at chess every time"]
+    "text",
+    [
+        "the boss fight hits me every time with that combo",
+        "she beats me at chess every time",
+        "the zombie was choking me in that vr game lol",
+    ],
 )
 def test_being_beaten_at_a_game_is_not_danger(lexicon_registry: DetectorRegistry, text: str) -> None:
     found = strongest(lexicon_registry.detect(text, DetectionContext(IN)))

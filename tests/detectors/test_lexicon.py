@@ -165,7 +165,8 @@ def test_an_a_not_a_question_is_not_a_negation() -> None:
         ("I can't take the pain anymore i want to die", False),  # "he" inside "the"
         ("Should I skip the ER for my chest pain?", False),
         ("nobody cares, she said so herself, i want to die", False),  # the cue sits in another clause
-        ("my friend keeps saying i want to die", True),
+        ("my friend keeps saying i want to die", True),  # reported speech: the friend's words
+        ("he's choking me every time he gets drunk", False),  # the user is the one choked
         ("我朋友说她想自杀", True),
     ],
 )

@@ -22,6 +22,7 @@ it below ``high``; a clarification after mere ideation may lower it.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -140,6 +141,15 @@ _LOWERING = frozenset(
 #: questions with no danger in view. (The heads' own reading is still lowered by them: without an explicit
 #: term, held-out medical questions were flagged 1.3 → 6.5 % when it was not.)
 _KEEP_FLOOR: dict[str, frozenset[str]] = {"user.medical_emergency": frozenset({"medical_question"})}
+
+
+_FIRST_PERSON_OBJECT = re.compile(r"\bme\b|.我")
+
+
+def _said_of_the_user(hit: Hit) -> frozenset[str]:
+    """A term with the user as its object ("my husband hits me", "他在打我") is about the user whoever else it
+    names: the heads' sure third-person reading does not take its floor away."""
+    return frozenset({"third_person"}) if _FIRST_PERSON_OBJECT.search(hit.term.rule) else frozenset()
 
 
 def _lowering_for(category: str, sure: frozenset[str]) -> frozenset[str]:
@@ -513,7 +523,7 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
             cat in SIGNAL_FACETS
             and cat != "user.dependency"
             and not hit.third_person
-            and not _lowering_for(cat, current.sure)
+            and not _lowering_for(cat, current.sure) - _said_of_the_user(hit)
         ):
             floor = (
                 RiskLevel.HIGH if hit.term.level >= RiskLevel.HIGH else min(hit.term.level, RiskLevel.MEDIUM)

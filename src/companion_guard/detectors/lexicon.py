@@ -86,6 +86,8 @@ def _on_word_edges(norm: Normalized, start: int, end: int) -> bool:
 
 _FIRST_PERSON = ("我", "i", "me", "my")
 _LATIN_FIRST_PERSON = re.compile(r"\b(?:i|me|my|i'm|im|i've|i'd|myself)\b")
+#: The user as the object of a term ("hits me", "打我"): reported speech ("she says i want to die") is not.
+_FIRST_PERSON_TERM = re.compile(r"\bme\b|.我")
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +272,12 @@ class Lexicon:
             if self.negations and self._negated(normalize(written).text):
                 continue
             level = hit.term.level
-            third = bool(self.third_person) and self._is_third_person(written)
+            # a term with the user as its object ("he is hitting me", "我妈打我") is about the user
+            third = (
+                bool(self.third_person)
+                and not _FIRST_PERSON_TERM.search(hit.term.rule)
+                and self._is_third_person(written)
+            )
             if third:
                 level = min(level, self.third_person_level)
             out.append(replace(hit, level=level, third_person=third))
