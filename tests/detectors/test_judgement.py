@@ -270,6 +270,20 @@ def test_danger_at_home_on_a_ledge_and_poison_taken_is_read(
     assert found[category].level >= at_least
 
 
+@pytest.mark.req("I1", "I2")
+def test_a_joke_marker_lowers_one_step_but_keeps_help_and_never_erases_a_plan(
+    lexicon_registry: DetectorRegistry,
+) -> None:
+    # crisis-grading.md: a joke marker may lower one step, never erase plan, means or time; lowered from high
+    # only, so the user keeps the help lines of medium
+    def level(text: str) -> RiskLevel:
+        return strongest(lexicon_registry.detect(text, DetectionContext(IN)))["user.suicide_intent"].level
+
+    assert level("好想死啊哈哈哈") == RiskLevel.MEDIUM
+    assert level("绳子买好了 今晚就动手 哈哈") == RiskLevel.CRITICAL
+    assert level("i've saved up enough pills, tonight's the night lol") >= RiskLevel.HIGH
+
+
 @pytest.mark.req("I1")
 @pytest.mark.parametrize(
     "text",

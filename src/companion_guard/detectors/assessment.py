@@ -152,6 +152,12 @@ def _said_of_the_user(hit: Hit) -> frozenset[str]:
     return frozenset({"third_person"}) if _FIRST_PERSON_OBJECT.search(hit.term.rule) else frozenset()
 
 
+def _joke_lowers(sure_now: frozenset[str], past_sure: frozenset[str] = frozenset()) -> bool:
+    """crisis-grading.md: a joke marker (哈哈, lol, （不是）) may lower one step, never erase a plan, means or time.
+    Applied from high down only: a joke keeps the help lines of medium (I1) and loses the call to a human (I2)."""
+    return "joke_marker" in sure_now and not (sure_now | past_sure) & _CONCRETE
+
+
 def _lowering_for(category: str, sure: frozenset[str]) -> frozenset[str]:
     """The sure modifiers that take an explicit term's floor away for ``category``."""
     return sure & _LOWERING - _KEEP_FLOOR.get(category, frozenset())
@@ -412,6 +418,10 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
                 reasons.append("a plan, means or time is never erased by a joke or a hedge")
             if level >= RiskLevel.HIGH:
                 facets |= past_sure & _CONCRETE & SIGNAL_FACETS[category]
+        if _joke_lowers(sure_now, past_sure) and level >= RiskLevel.HIGH:
+            # one step, never below medium: help lines stay, a human and the contacts are not called for a joke
+            level = RiskLevel(level - 1)
+            reasons.append("lowered one step: a joke marker, and no plan, means or time")
         if level <= RiskLevel.NONE:
             continue
         out.append(
@@ -528,6 +538,8 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
             floor = (
                 RiskLevel.HIGH if hit.term.level >= RiskLevel.HIGH else min(hit.term.level, RiskLevel.MEDIUM)
             )
+            if _joke_lowers(current.sure) and floor >= RiskLevel.HIGH:
+                floor = RiskLevel(floor - 1)  # one step, never below medium, as the heads' own reading
             by_cat[cat] = max(by_cat.get(cat, RiskLevel.NONE), floor)
     if not by_cat:
         return found
