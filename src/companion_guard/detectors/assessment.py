@@ -386,12 +386,12 @@ def combine(current: Reading, earlier: Sequence[Reading]) -> list[Assessment]:
         (r.levels.get("user.suicide_intent", (RiskLevel.NONE, 0.0))[0] for r in own), default=RiskLevel.NONE
     )
     sure_now = current.sure
+    lowering = sure_now & _LOWERING
     concrete_now = sure_now & _CONCRETE
     out: list[Assessment] = []
     for category, (level, score) in current.levels.items():
         reasons: list[str] = []
         facets = set(current.facets & SIGNAL_FACETS.get(category, frozenset()))
-        lowering = sure_now & _LOWERING
         if lowering and not concrete_now and level > RiskLevel.LOW:
             level = RiskLevel.LOW
             reasons.append("lowered: " + ", ".join(sorted(lowering)))
@@ -525,6 +525,8 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
     a high or critical term → at least ``high``, a medium term → at least ``medium`` — unless the heads are
     sure of a modifier that changes the reading (hyperbole, fiction, a game, a medical question, negation,
     the past, someone else). Crisis fails closed: the heads may lower a keyword, they may not silence it.
+    A medical question does not take a medical emergency's floor away, nor a third person the floor of a term
+    whose object is the user ("threw a chair at me"); a sure joke marker lowers a high floor to medium.
     """
     by_cat: dict[str, RiskLevel] = {}
     for hit in lexicon_hits(norm):
