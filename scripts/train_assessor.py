@@ -86,13 +86,18 @@ def load_cpsycoun(data: Path, limit: int) -> list[dict]:
     return out[:limit]
 
 
+def _writers(text: str) -> frozenset[str]:
+    """The writer ids of a comma-separated option."""
+    return frozenset(w.strip() for w in text.split(",") if w.strip())
+
+
 def load_everyday_negatives(folder: Path, held_out: str, writers: frozenset[str] = frozenset()) -> list[dict]:
     """User messages of the prohibited-content corpus (affection, requests, jailbreaks, everyday questions,
     none about suicide or self-harm) as negatives: "今晚想你了，抱抱我" is a partner's goodnight, not a plan.
     ``held_out``: comma-separated writers never used; ``writers``: only these (empty: all the others)."""
     if not folder.is_dir():
         return []
-    out = {w.strip() for w in held_out.split(",") if w.strip()}
+    out = _writers(held_out)
     return [
         {
             "id": i["id"],
@@ -233,17 +238,13 @@ def main() -> None:
     args = ap.parse_args()
 
     corpus = load_corpus(args.corpus)
-    held = {
-        args.test_writer,
-        args.dev_writer,
-        *(w.strip() for w in args.also_held_out.split(",") if w.strip()),
-    }
+    held = {args.test_writer, args.dev_writer, *_writers(args.also_held_out)}
     train = [i for i in corpus if i["writer"] not in held]
     train += load_cpsycoun(args.data, args.cpsycoun)
     train += load_everyday_negatives(
         args.everyday,
         args.everyday_held_out,
-        frozenset(w.strip() for w in args.everyday_writers.split(",") if w.strip()),
+        _writers(args.everyday_writers),
     )
     writers = sorted({i["writer"] for i in train})
     print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
@@ -261,7 +262,7 @@ def main() -> None:
         w, b = fit(x[~mask], y[~mask], args.c)
         oof[mask] = probs(x[mask], w, b)
         print(f"  fold {w_out}: {time.time() - t0:.0f}s", flush=True)
-    scored = ~np.isin(groups, [w.strip() for w in args.threshold_exclude.split(",") if w.strip()])
+    scored = ~np.isin(groups, sorted(_writers(args.threshold_exclude)))
     thresholds = choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=0.85)
     w, b = fit(x, y, args.c)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,6 @@ it below ``high``; a clarification after mere ideation may lower it.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -32,7 +31,7 @@ from functools import cache, lru_cache
 import numpy as np
 
 from companion_guard.detectors.features import BUCKETS, Row, featurize, load_shipped
-from companion_guard.detectors.lexicon import Hit, Lexicon, load_lexicon
+from companion_guard.detectors.lexicon import Hit, Lexicon, load_lexicon, names_the_user
 from companion_guard.detectors.normalize import Normalized, cached_normalize
 from companion_guard.exceptions import ConfigError
 from companion_guard.types import RiskLevel
@@ -143,13 +142,10 @@ _LOWERING = frozenset(
 _KEEP_FLOOR: dict[str, frozenset[str]] = {"user.medical_emergency": frozenset({"medical_question"})}
 
 
-_FIRST_PERSON_OBJECT = re.compile(r"\bme\b|.我")
-
-
 def _said_of_the_user(hit: Hit) -> frozenset[str]:
-    """A term with the user as its object ("my husband hits me", "他在打我") is about the user whoever else it
-    names: the heads' sure third-person reading does not take its floor away."""
-    return frozenset({"third_person"}) if _FIRST_PERSON_OBJECT.search(hit.term.rule) else frozenset()
+    """A term with the user as its object ("my husband hits me", "他在打我"): the heads' sure third-person
+    reading does not take its floor away."""
+    return frozenset({"third_person"}) if names_the_user(hit.term.rule) else frozenset()
 
 
 def _joke_lowers(sure_now: frozenset[str], past_sure: frozenset[str] = frozenset()) -> bool:
@@ -575,7 +571,7 @@ def recovered_cap(norm: Normalized, found: list[Assessment]) -> list[Assessment]
     """
     if not any(a.category == RECOVERED_SIGNAL and a.level > RECOVERED_LEVEL for a in found):
         return found
-    hits = _recovered_lexicon().matches(norm)
+    hits = recovered_lexicon().matches(norm)
     said = [h.end for h in hits if h.term.category == "recovered"]
     if not said or any(
         h.term.category == "still" or (h.term.category == "turn" and h.start >= max(said)) for h in hits
@@ -591,7 +587,8 @@ def recovered_cap(norm: Normalized, found: list[Assessment]) -> list[Assessment]
 
 
 @cache
-def _recovered_lexicon() -> Lexicon:
+def recovered_lexicon() -> Lexicon:
+    """The words of recovery and of a sign that has not passed (loaded at start-up by the detector)."""
     return load_lexicon("recovered.yaml")
 
 

@@ -90,6 +90,12 @@ _LATIN_FIRST_PERSON = re.compile(r"\b(?:i|me|my|i'm|im|i've|i'd|myself)\b")
 _FIRST_PERSON_TERM = re.compile(r"\bme\b|.我")
 
 
+def names_the_user(rule: str) -> bool:
+    """Whether a term has the user as its object ("threw a chair at me", "我妈打我"): about the user, whoever
+    else it names."""
+    return bool(_FIRST_PERSON_TERM.search(rule))
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """One lexicon entry."""
@@ -195,10 +201,9 @@ class Lexicon:
         tail = without_a_not_a(clause[-self.negation_window :])
         return any(n in tail for n in self.negations)
 
-    def _is_third_person(self, written: str) -> bool:
-        """A third-person cue in the clause with no first person after it (Chinese cues on the folded text,
-        Latin ones as whole words of what was written)."""
-        clause = normalize(written).text
+    def _is_third_person(self, clause: str, written: str) -> bool:
+        """A third-person cue in the clause with no first person after it (Chinese cues on the folded
+        ``clause``, Latin ones as whole words of what was ``written``)."""
         for cue in self.third_person:
             if cue.isascii():
                 continue
@@ -269,14 +274,14 @@ class Lexicon:
             if hit.term.context and not any(c in norm.text for c in hit.term.context):
                 continue
             written = self._clause_before(norm, hit.start)
-            if self.negations and self._negated(normalize(written).text):
+            clause = normalize(written).text
+            if self.negations and self._negated(clause):
                 continue
             level = hit.term.level
-            # a term with the user as its object ("he is hitting me", "我妈打我") is about the user
             third = (
                 bool(self.third_person)
-                and not _FIRST_PERSON_TERM.search(hit.term.rule)
-                and self._is_third_person(written)
+                and not names_the_user(hit.term.rule)
+                and self._is_third_person(clause, written)
             )
             if third:
                 level = min(level, self.third_person_level)

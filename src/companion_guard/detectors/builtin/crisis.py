@@ -29,6 +29,7 @@ class CrisisAssessor(Detector):
 
     def __init__(self) -> None:
         assessment.load_heads()  # fail at start-up, not inside a user's turn
+        assessment.recovered_lexicon()
 
     def detect(self, text: Normalized, context: DetectionContext) -> list[Signal]:
         """One signal per graded category, with facets, modifiers and the reasons of the level."""
