@@ -172,6 +172,12 @@ def public_items(data: Path, cold_limit: int, cpsy_limit: int) -> tuple[list[dic
     return reply, user
 
 
+#: The other corpora's held-out writers (their own training scripts' ``--test-writer`` and ``--also-held-out``):
+#: never healthy text here either.
+HELD_OUT_USER = frozenset({"u4", "u8", "u9"})
+HELD_OUT_REPLY = frozenset({"r3", "e3"})
+
+
 def healthy_from_other_corpora(corpus: Path, chat: bool = True) -> tuple[list[dict], list[dict]]:
     """Every item of the crisis (user) and reply corpora, bar their held-out writers, as healthy text here;
     with ``chat`` also the user's messages in the reply corpus's conversations (each once, with the one
@@ -185,16 +191,16 @@ def healthy_from_other_corpora(corpus: Path, chat: bool = True) -> tuple[list[di
             "labels": set(),
         }
         for i in load_corpus(corpus / "reply")
-        if i["writer"] != "r3"
+        if i["writer"] not in HELD_OUT_REPLY
     ]
     user = [
         {"group": _fold(i["text"]), "text": i["text"], "context": "", "labels": set()}
         for i in load_corpus(corpus / "user")
-        if i["writer"] != "u4"
+        if i["writer"] not in HELD_OUT_USER
     ]
     seen = {u["text"] for u in user}
     for i in load_corpus(corpus / "reply") if chat else []:
-        if i["writer"] == "r3":
+        if i["writer"] in HELD_OUT_REPLY:
             continue
         said = [str(m.get("content", "")) for m in i.get("context") or [] if m.get("role") == "user"]
         for previous, text in zip(["", *said], said):  # noqa: B905

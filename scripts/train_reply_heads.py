@@ -181,6 +181,17 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "reply")
     ap.add_argument("--test-writer", default="r3")
     ap.add_argument(
+        "--also-held-out",
+        default="e3",
+        help="more writers kept out of training, tuning and thresholds (comma-separated): e3 by default, the "
+        "held-out writer of everyday companion chat (training/corpus/BRIEF-everyday.md)",
+    )
+    ap.add_argument(
+        "--exclude",
+        default="",
+        help="writers left out of training (comma-separated), e.g. to compare with and without one",
+    )
+    ap.add_argument(
         "--counsellor", type=int, default=1000, help="CPsyCoun counsellor turns used as healthy replies"
     )
     ap.add_argument(
@@ -222,7 +233,10 @@ def main() -> None:
 
     assessor = CrisisAssessor()
     corpus = load_corpus(args.corpus)
-    train = [i for i in corpus if i["writer"] != args.test_writer] + load_counsellor_turns(
+    left_out = {args.test_writer} | {
+        w.strip() for w in f"{args.also_held_out},{args.exclude}".split(",") if w.strip()
+    }
+    train = [i for i in corpus if i["writer"] not in left_out] + load_counsellor_turns(
         args.data, args.counsellor
     )
     if args.cold:
@@ -268,6 +282,7 @@ def main() -> None:
         ],
         "feed": [path.name for path in args.feed],
         "held_out_writer": args.test_writer,
+        "also_held_out": sorted(left_out - {args.test_writer}),
         "c": args.c,
         "target_fpr": args.fpr,
         "min_threshold": args.min_threshold,
