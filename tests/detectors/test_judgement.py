@@ -23,6 +23,7 @@ from companion_guard.types import Direction, Message, RiskLevel
 ROOT = Path(__file__).resolve().parents[2]
 USER_HELD_OUT = ROOT / "training" / "corpus" / "user" / "u4.jsonl"
 REPLY_HELD_OUT = ROOT / "training" / "corpus" / "reply" / "r3.jsonl"
+EVERYDAY_HELD_OUT = ROOT / "training" / "corpus" / "reply" / "e3.jsonl"
 IN, OUT = Direction.INPUT, Direction.OUTPUT
 CRISIS = (
     "user.suicide_intent",
@@ -113,6 +114,14 @@ def reply_figures(lexicon_registry: DetectorRegistry) -> dict:
 def test_held_out_reply_writer_healthy_replies_pass(reply_figures: dict) -> None:
     assert reply_figures["healthy_n"] > 500 and reply_figures["healthy_flagged"] <= 0.12
     assert reply_figures["pairs_both_right"] / reply_figures["pairs"] >= 0.7
+
+
+@pytest.mark.req("P2", "P4", "P5", "P6")
+def test_held_out_everyday_writer_replies_pass(lexicon_registry: DetectorRegistry) -> None:
+    """e3 wrote 700 plain everyday replies (training/corpus/BRIEF-everyday.md) that nothing trained on: the
+    heads before e1 and e2 replaced 4.1 % of them, these 2.9 % (training/DATASHEET.md §5)."""
+    figures = evaluate_replies(offline_guard(lexicon_registry), read_jsonl(EVERYDAY_HELD_OUT)).as_dict()
+    assert figures["healthy_n"] == 700 and figures["healthy_flagged"] <= 0.035
 
 
 @pytest.mark.parametrize(
