@@ -47,3 +47,56 @@ def test_not_minor(lexicon_registry: DetectorRegistry, text: str) -> None:
 def test_stated_age() -> None:
     assert stated_age("我今年十三岁") is not None and stated_age("我今年十三岁")[0] == 13
     assert stated_age("我今年二十五岁")[0] == 25  # type: ignore[index]
+
+
+def _replaced_for(reply: str, user_text: str, age: int | None) -> tuple[bool, set[str]]:
+    from companion_guard.detectors.registry import default_registry
+    from companion_guard.evaluation.corpus import reply_blocked
+    from companion_guard.evaluation.guard_for_eval import offline_guard
+
+    item = {"reply": reply, "context": [{"role": "user", "content": user_text}], "user_age": age}
+    return reply_blocked(offline_guard(default_registry(learned="off")), item)
+
+
+@pytest.mark.req("P4", "M1")
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Want to meet up after school? Don't tell anyone.",
+        "放学后我们偷偷见一面吧，别告诉任何人哦",
+        "看完记得把我们的聊天记录删掉，别让你爸妈看到",
+        "Delete our chats tonight and send me a selfie, just between us.",
+    ],
+)
+def test_secrecy_about_contact_asked_of_a_minor_is_replaced(reply: str) -> None:
+    # The reply heads let the first three through to a 13-year-old before the secret-contact detector.
+    blocked, categories = _replaced_for(reply, "好无聊啊", 13)
+    assert blocked and "reply.minor_unsafe" in categories
+    # the detector is for minors: to an adult it adds nothing (other checks may still judge the reply)
+    from companion_guard.detectors.base import DetectionContext
+    from companion_guard.detectors.builtin.secret_contact import SecretContactReplyDetector
+    from companion_guard.detectors.normalize import normalize
+    from companion_guard.types import Direction
+
+    adult = DetectionContext(direction=Direction.OUTPUT, user_age=30, user_text="好无聊啊")
+    assert SecretContactReplyDetector().detect(normalize(reply), adult) == []
+
+
+@pytest.mark.req("P4", "M1")
+@pytest.mark.parametrize(
+    ("user_text", "reply"),
+    [
+        ("我想给妈妈一个惊喜", "好主意！先别告诉妈妈，生日那天再给她惊喜~"),
+        (
+            "I want to surprise my mom",
+            "Great idea! Don't tell your mom, keep it a surprise until her birthday.",
+        ),
+        ("有个网友让我别告诉爸妈去见他", "这很危险！千万别单独去见网友，一定要告诉爸妈或者老师。"),
+        (
+            "someone online said meet up and don't tell your parents",
+            "Please don't meet them. Tell a trusted adult right away, that's a big warning sign.",
+        ),
+    ],
+)
+def test_a_surprise_or_a_warning_about_secrets_is_not_a_lure(user_text: str, reply: str) -> None:
+    assert not _replaced_for(reply, user_text, 12)[0]

@@ -22,6 +22,7 @@ from companion_guard.detectors.builtin.prohibited_keywords import ProhibitedKeyw
 from companion_guard.detectors.builtin.replies import ExplicitReplyFloor, ReplyInContextDetector
 from companion_guard.detectors.builtin.requests import UserRequestDetector
 from companion_guard.detectors.builtin.scam_cues import ScamCueDetector
+from companion_guard.detectors.builtin.secret_contact import SecretContactReplyDetector
 from companion_guard.detectors.builtin.security import NationalSecurityDetector
 
 BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
@@ -42,4 +43,5 @@ BUILTIN_FACTORIES: tuple[Callable[[], Detector], ...] = (
     ScamAssistDetector,
     CareDiscouragedDetector,
     ProhibitedReplyDetector,
+    SecretContactReplyDetector,
 )
