@@ -2,12 +2,15 @@
 
 Reads ``training/corpus/reply/*.jsonl`` ((conversation, reply) items, mostly minimal
 pairs) and CPsyCoun counsellor turns (a ``train`` set: supportive replies that must
-pass). One writer is held out (``--test-writer``): nothing is trained, tuned or
-thresholded on it; thresholds come from leave-one-writer-out predictions.
+pass). One writer is held out (``--test-writer``, r3) and more with ``--also-held-out`` (e3, everyday chat):
+nothing is trained, tuned or thresholded on them; thresholds come from leave-one-writer-out predictions.
 
-Writes ``src/companion_guard/detectors/data/reply_heads.npz`` and ``reply_heads.json``.
+Writes ``src/companion_guard/detectors/data/reply_heads.npz`` and ``reply_heads.json``. The shipped files
+(2026-12-03, training/DATASHEET.md §5):
 
-    python scripts/train_reply_heads.py --data ../shared/data --report
+    python scripts/train_reply_heads.py --cold 4000 --public cold --fpr 0.015 \
+        --keep reply.abuse,reply.minor_unsafe --report \
+        --feed $(ls training/corpus/prohibited/t*.jsonl | grep -v -e /t3.jsonl -e /t25.jsonl)
 """
 
 from __future__ import annotations
