@@ -16,11 +16,11 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from held_out import MEASURE, TEST
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "training" / "corpus"
-HELD_OUT = {"user": "u4", "reply": "r3"}
-#: Further writers held out of training on each side (they measure; ``scripts/train_assessor.py --also-held-out``).
-ALSO_HELD_OUT = {"user": frozenset({"u8", "u9"}), "reply": frozenset({"e3"})}
+HELD_OUT, ALSO_HELD_OUT = TEST, MEASURE
 TARGET = {"user": 2100, "reply": 1750}
 LEVELS = ("none", "low", "medium", "high", "critical")
 SIGNALS = (

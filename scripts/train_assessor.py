@@ -28,6 +28,8 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from held_out import MEASURE, TEST  # noqa: E402
+
 from companion_guard.detectors import assessment as A  # noqa: E402
 from companion_guard.detectors.features import BUCKETS  # noqa: E402
 from companion_guard.detectors.normalize import normalize  # noqa: E402
@@ -193,7 +195,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "user")
-    ap.add_argument("--test-writer", default="u4")
+    ap.add_argument("--test-writer", default=TEST["user"])
     ap.add_argument("--cpsycoun", type=int, default=1500, help="client turns used as negatives")
     ap.add_argument(
         "--everyday",
@@ -224,7 +226,7 @@ def main() -> None:
     )
     ap.add_argument(
         "--also-held-out",
-        default="u8,u9",
+        default=",".join(sorted(MEASURE["user"])),
         help="more writers never trained, tuned or thresholded on (comma-separated). u8 and u9 by default "
         "(2026-12-03: jokes and clarifications in conversations; medical emergencies, danger at home, poison, "
         "half English): trained with either, u4's I2 recall fell 90.4 -> 88.4-89.2 %% and the other new writer's "

@@ -45,6 +45,7 @@ SHIPPED = ROOT / "src" / "companion_guard" / "detectors" / "data"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from held_out import held_out  # noqa: E402
 from train_assessor import cpsycoun_dialogues, fit, load_corpus, probs  # noqa: E402
 
 from companion_guard.detectors import prohibited_assessment as P  # noqa: E402
@@ -172,10 +173,8 @@ def public_items(data: Path, cold_limit: int, cpsy_limit: int) -> tuple[list[dic
     return reply, user
 
 
-#: The other corpora's held-out writers (their own training scripts' ``--test-writer`` and ``--also-held-out``):
-#: never healthy text here either.
-HELD_OUT_USER = frozenset({"u4", "u8", "u9"})
-HELD_OUT_REPLY = frozenset({"r3", "e3"})
+#: The other corpora's held-out writers: never healthy text here either.
+HELD_OUT_USER, HELD_OUT_REPLY = held_out("user"), held_out("reply")
 
 
 def healthy_from_other_corpora(corpus: Path, chat: bool = True) -> tuple[list[dict], list[dict]]:

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from held_out import MEASURE, TEST  # noqa: E402
 from train_assessor import choose_thresholds, cpsycoun_dialogues, fit, load_corpus, probs  # noqa: E402
 
 from companion_guard.detectors import reply_assessment as R  # noqa: E402
@@ -182,10 +183,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--corpus", type=Path, default=ROOT / "training" / "corpus" / "reply")
-    ap.add_argument("--test-writer", default="r3")
+    ap.add_argument("--test-writer", default=TEST["reply"])
     ap.add_argument(
         "--also-held-out",
-        default="e3",
+        default=",".join(sorted(MEASURE["reply"])),
         help="more writers kept out of training, tuning and thresholds (comma-separated): e3 by default, the "
         "held-out writer of everyday companion chat (training/corpus/BRIEF-everyday.md)",
     )

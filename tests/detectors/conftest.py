@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from companion_guard.detectors import DetectionContext, DetectorRegistry, default_registry
@@ -12,6 +14,29 @@ from companion_guard.types import Direction, Message, RiskLevel, Signal
 def lexicon_registry() -> DetectorRegistry:
     """Every built-in detector, learned tier off (no encoder in unit tests)."""
     return default_registry(learned="off")
+
+
+@pytest.fixture(scope="session")
+def offline_gateway(lexicon_registry: DetectorRegistry) -> Any:
+    """The default pack's decisions over :func:`lexicon_registry` (no store, no upstream)."""
+    from companion_guard.evaluation.guard_for_eval import offline_guard
+
+    return offline_guard(lexicon_registry)
+
+
+def replaced(
+    guard: Any, reply: str, user_text: str, *, age: int | None = None, relationship: str = ""
+) -> tuple[bool, set[str]]:
+    """Whether the gateway would replace ``reply`` after ``user_text``, and the categories that decided it."""
+    from companion_guard.evaluation.corpus import reply_blocked
+
+    item = {
+        "reply": reply,
+        "context": [{"role": "user", "content": user_text}],
+        "user_age": age,
+        "persona_relationship": relationship,
+    }
+    return reply_blocked(guard, item)
 
 
 def levels(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from companion_guard.detectors import DetectorRegistry
 from companion_guard.detectors.builtin.minors import stated_age
 from companion_guard.types import RiskLevel
 
-from .conftest import levels
+from .conftest import levels, replaced
 
 H, M, L = RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW
 
@@ -49,15 +51,6 @@ def test_stated_age() -> None:
     assert stated_age("我今年二十五岁")[0] == 25  # type: ignore[index]
 
 
-def _replaced_for(reply: str, user_text: str, age: int | None) -> tuple[bool, set[str]]:
-    from companion_guard.detectors.registry import default_registry
-    from companion_guard.evaluation.corpus import reply_blocked
-    from companion_guard.evaluation.guard_for_eval import offline_guard
-
-    item = {"reply": reply, "context": [{"role": "user", "content": user_text}], "user_age": age}
-    return reply_blocked(offline_guard(default_registry(learned="off")), item)
-
-
 @pytest.mark.req("P4", "M1")
 @pytest.mark.parametrize(
     "reply",
@@ -68,9 +61,9 @@ def _replaced_for(reply: str, user_text: str, age: int | None) -> tuple[bool, se
         "Delete our chats tonight and send me a selfie, just between us.",
     ],
 )
-def test_secrecy_about_contact_asked_of_a_minor_is_replaced(reply: str) -> None:
+def test_secrecy_about_contact_asked_of_a_minor_is_replaced(offline_gateway: Any, reply: str) -> None:
     # The reply heads let the first three through to a 13-year-old before the secret-contact detector.
-    blocked, categories = _replaced_for(reply, "好无聊啊", 13)
+    blocked, categories = replaced(offline_gateway, reply, "好无聊啊", age=13)
     assert blocked and "reply.minor_unsafe" in categories
     # the detector is for minors: to an adult it adds nothing (other checks may still judge the reply)
     from companion_guard.detectors.base import DetectionContext
@@ -98,5 +91,7 @@ def test_secrecy_about_contact_asked_of_a_minor_is_replaced(reply: str) -> None:
         ),
     ],
 )
-def test_a_surprise_or_a_warning_about_secrets_is_not_a_lure(user_text: str, reply: str) -> None:
-    assert not _replaced_for(reply, user_text, 12)[0]
+def test_a_surprise_or_a_warning_about_secrets_is_not_a_lure(
+    offline_gateway: Any, user_text: str, reply: str
+) -> None:
+    assert not replaced(offline_gateway, reply, user_text, age=12)[0]

@@ -3,12 +3,14 @@ national security (P1)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from companion_guard.detectors import DetectorRegistry
 from companion_guard.types import Direction, RiskLevel
 
-from .conftest import levels
+from .conftest import levels, replaced
 
 C, H, M = RiskLevel.CRITICAL, RiskLevel.HIGH, RiskLevel.MEDIUM
 OUT = Direction.OUTPUT
@@ -139,25 +141,18 @@ EVERYDAY = [
 
 @pytest.mark.req("P2", "P4", "P5", "P6")
 @pytest.mark.parametrize("relationship", ["friend", "partner", "relative", "mentor", "pet", ""])
-def test_everyday_replies_reach_the_user_for_every_persona_and_age(relationship: str) -> None:
-    from companion_guard.detectors.registry import default_registry
-    from companion_guard.evaluation.corpus import reply_blocked
-    from companion_guard.evaluation.guard_for_eval import offline_guard
-
-    guard = offline_guard(default_registry(learned="off"))
-    replaced = []
+def test_everyday_replies_reach_the_user_for_every_persona_and_age(
+    offline_gateway: Any, relationship: str
+) -> None:
+    wrongly = []
     for age in (None, 10, 15, 30, 72):
         for user_text, reply in EVERYDAY:
-            item = {
-                "reply": reply,
-                "context": [{"role": "user", "content": user_text}],
-                "user_age": age,
-                "persona_relationship": relationship,
-            }
-            blocked, categories = reply_blocked(guard, item)
+            blocked, categories = replaced(
+                offline_gateway, reply, user_text, age=age, relationship=relationship
+            )
             if blocked:
-                replaced.append((age, reply, sorted(categories)))
-    assert replaced == []
+                wrongly.append((age, reply, sorted(categories)))
+    assert wrongly == []
 
 
 #: Everyday replies some head still replaces (measured 2026-12-03; training/DATASHEET.md §5): strict, so a fix shows.
@@ -190,16 +185,7 @@ KNOWN_GAPS = [
 
 @pytest.mark.req("P1", "P4")
 @pytest.mark.parametrize(("user_text", "reply", "age"), KNOWN_GAPS)
-def test_everyday_replies_some_head_still_replaces(user_text: str, reply: str, age: int) -> None:
-    from companion_guard.detectors.registry import default_registry
-    from companion_guard.evaluation.corpus import reply_blocked
-    from companion_guard.evaluation.guard_for_eval import offline_guard
-
-    guard = offline_guard(default_registry(learned="off"))
-    item = {
-        "reply": reply,
-        "context": [{"role": "user", "content": user_text}],
-        "user_age": age,
-        "persona_relationship": "friend",
-    }
-    assert not reply_blocked(guard, item)[0]
+def test_everyday_replies_some_head_still_replaces(
+    offline_gateway: Any, user_text: str, reply: str, age: int
+) -> None:
+    assert not replaced(offline_gateway, reply, user_text, age=age, relationship="friend")[0]

@@ -408,6 +408,12 @@ def load_lexicon(filename: str) -> Lexicon:
     return Lexicon(data, source=filename)
 
 
+def hit_evidence(hit: Hit, norm: Normalized, rule: str | None = None) -> Evidence:
+    """A hit as a span of what the user or the companion really wrote (``rule``: the term's rule by default)."""
+    start, end = norm.original_span(hit.start, hit.end)
+    return Evidence(start, end, norm.original[start:end], hit.term.rule if rule is None else rule)
+
+
 def hits_to_signals(hits: list[Hit], norm: Normalized, *, detector: str, source: str) -> list[Signal]:
     """Group hits by category into one signal each; level and score are the strongest hit's."""
     by_cat: dict[str, list[Hit]] = {}
@@ -417,11 +423,10 @@ def hits_to_signals(hits: list[Hit], norm: Normalized, *, detector: str, source:
     signals = []
     for category, group in by_cat.items():
         top = max(group, key=lambda h: (h.level, h.term.score))
-        evidence = []
-        for hit in group[:5]:
-            o_s, o_e = norm.original_span(hit.start, hit.end)
-            rule = hit.term.rule + (" (pinyin)" if hit.via == "pinyin" else "")
-            evidence.append(Evidence(o_s, o_e, norm.original[o_s:o_e], rule))
+        evidence = [
+            hit_evidence(hit, norm, hit.term.rule + (" (pinyin)" if hit.via == "pinyin" else ""))
+            for hit in group[:5]
+        ]
         note = " (about someone else)" if top.third_person else ""
         signals.append(
             Signal(
@@ -480,6 +485,7 @@ __all__ = [
     "Term",
     "LexiconIndex",
     "detector_lexicons",
+    "hit_evidence",
     "hits_to_signals",
     "load_lexicon",
     "skip_lexicon",

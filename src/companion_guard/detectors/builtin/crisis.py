@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from companion_guard.detectors import assessment
 from companion_guard.detectors.base import DetectionContext, Detector
+from companion_guard.detectors.lexicon import hit_evidence
 from companion_guard.detectors.normalize import Normalized
 from companion_guard.types import Direction, Evidence, Signal
 
@@ -70,8 +71,4 @@ class CrisisAssessor(Detector):
     @staticmethod
     def _evidence(text: Normalized) -> tuple[Evidence, ...]:
         """The crisis lexicon's hits as spans of what the user really wrote (at most five)."""
-        out = []
-        for hit in assessment.lexicon_hits(text)[:5]:
-            start, end = text.original_span(hit.start, hit.end)
-            out.append(Evidence(start, end, text.original[start:end], hit.term.rule))
-        return tuple(out)
+        return tuple(hit_evidence(hit, text) for hit in assessment.lexicon_hits(text)[:5])

@@ -16,9 +16,9 @@ from typing import ClassVar
 
 from companion_guard.detectors.base import DetectionContext, Detector
 from companion_guard.detectors.builtin.minors import user_is_minor
-from companion_guard.detectors.lexicon import Lexicon, load_lexicon
+from companion_guard.detectors.lexicon import Lexicon, hit_evidence, load_lexicon
 from companion_guard.detectors.normalize import Normalized
-from companion_guard.types import Direction, Evidence, RiskLevel, Signal
+from companion_guard.types import Direction, RiskLevel, Signal
 
 #: A reply that sends the child to an adult (a safety talk about secrets, not a request for one).
 _PROTECTIVE = re.compile(
@@ -50,17 +50,13 @@ class SecretContactReplyDetector(Detector):
         contact = [h for h in hits if h.term.category == "_contact"]
         if not secrecy or not contact or _PROTECTIVE.search(text.original) or not user_is_minor(context):
             return []
-        evidence = []
-        for hit in (secrecy[0], contact[0]):
-            start, end = text.original_span(hit.start, hit.end)
-            evidence.append(Evidence(start, end, text.original[start:end], hit.term.rule))
         return [
             Signal(
                 category="reply.minor_unsafe",
                 level=RiskLevel.HIGH,
                 score=0.9,
                 detector=self.id,
-                evidence=tuple(evidence),
+                evidence=(hit_evidence(secrecy[0], text), hit_evidence(contact[0], text)),
                 explanation=(
                     f"asks a minor for secrecy ({secrecy[0].term.rule}) about contact ({contact[0].term.rule})"
                 ),
