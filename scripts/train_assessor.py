@@ -1,10 +1,12 @@
 """Train the user-side crisis assessor: severity, facet and modifier heads (issue 10).
 
 Reads the project's corpus (``training/corpus/user/*.jsonl``, labelled by
-``../shared/notes/crisis-grading.md``) and CPsyCoun client turns (a ``train`` set:
-distressed-but-not-crisis negatives). One writer is held out (``--test-writer``):
-nothing is trained, tuned or thresholded on it. Thresholds come from
-leave-one-writer-out predictions on the training writers.
+``../shared/notes/crisis-grading.md``), CPsyCoun client turns (a ``train`` set:
+distressed-but-not-crisis negatives) and the user's turns of the everyday reply writers'
+conversations (``--chat-writers``: plain small talk). One writer is held out (``--test-writer``),
+more only measure (``scripts/held_out.py``): nothing is trained, tuned or thresholded on them.
+Thresholds come from leave-one-writer-out predictions on the training writers; the pooled gate
+head's (any signal at medium or above) is set to pass ``--gate-recall`` of those positives.
 
 Writes ``src/companion_guard/detectors/data/assessor.npz`` and ``assessor.json``.
 
@@ -28,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from held_out import MEASURE, TEST  # noqa: E402
+from held_out import MEASURE, TEST, held_out  # noqa: E402
 
 from companion_guard.detectors import assessment as A  # noqa: E402
 from companion_guard.detectors.features import BUCKETS  # noqa: E402
@@ -40,13 +42,12 @@ LEVELS = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 _CPSY_RISKY = re.compile(r"自杀|轻生|死|割腕|伤害自己|自残|活不下去|跳楼|安眠药")
 
 
+def load_corpus_file(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
 def load_corpus(folder: Path) -> list[dict]:
-    items = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").split("\n"):
-            if line.strip():
-                items.append(json.loads(line))
-    return items
+    return [item for path in sorted(folder.glob("*.jsonl")) for item in load_corpus_file(path)]
 
 
 def cpsycoun_dialogues(data: Path) -> list[list[str]]:
@@ -116,6 +117,38 @@ def load_everyday_negatives(folder: Path, held_out: str, writers: frozenset[str]
     ]
 
 
+def load_chat_negatives(folder: Path, writers: frozenset[str]) -> list[dict]:
+    """The user's turns in the everyday reply writers' conversations (``training/corpus/reply/e*.jsonl``,
+    written with no crisis at all, not even ``low``) as negatives: good news, weekend plans with a time and a
+    place, a vitamin the doctor suggested. ``writers``: the files used (never a held-out one)."""
+    seen: set[str] = set()
+    out: list[dict] = []
+    for writer in sorted(writers):
+        path = folder / f"{writer}.jsonl"
+        if not path.exists():
+            continue
+        for item in load_corpus_file(path):
+            turns = [m for m in item.get("context") or [] if isinstance(m, dict) and m.get("role") == "user"]
+            for k, m in enumerate(turns):
+                if m["content"] in seen:
+                    continue
+                seen.add(m["content"])
+                out.append(
+                    {
+                        "id": f"{item['id']}-u{k}",
+                        "writer": f"chat-{writer}",
+                        "lang": item["lang"],
+                        "text": m["content"],
+                        "context": [t["content"] for t in turns[:k]],
+                        "signal": "none",
+                        "level": "none",
+                        "facets": [],
+                        "modifiers": [],
+                    }
+                )
+    return out
+
+
 def targets(item: dict) -> np.ndarray:
     """The 0/1 target of every head for one item."""
     y = np.zeros(len(A.HEADS), dtype=np.int8)
@@ -135,6 +168,8 @@ def targets(item: dict) -> np.ndarray:
             y[i] = int(name in facets and level >= 2)
         elif kind == "modifier":
             y[i] = int(name in mods)
+        elif kind == "gate":
+            y[i] = int(sig != "none" and level >= threshold)
     return y
 
 
@@ -191,6 +226,15 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray, target_fpr: float, floor_rec
     return out
 
 
+def gate_threshold(p: np.ndarray, y: np.ndarray, recall: float) -> float:
+    """The highest threshold at which the pooled gate head still passes ``recall`` of the out-of-fold positives:
+    the gate only stops readings the pooled head is sure are everyday talk."""
+    pos = np.sort(p[y == 1])
+    if len(pos) == 0 or recall >= 1.0:
+        return 0.0
+    return float(pos[int(np.floor((1.0 - recall) * len(pos)))])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -215,8 +259,39 @@ def main() -> None:
         "t1,t2 by default, as the shipped heads were trained (2026-12-01); all writers (5,866 more messages) "
         "measured worse on u4 (hard negatives flagged 3.3 -> 4.0 %%, I2 90.4 -> 90.2 %%)",
     )
+    ap.add_argument(
+        "--chat",
+        type=Path,
+        default=ROOT / "training" / "corpus" / "reply",
+        help="corpus of everyday conversations whose user turns are negatives",
+    )
+    ap.add_argument(
+        "--chat-writers",
+        default="e1,e2",
+        help="that corpus's writers whose user turns are used (comma-separated; never a held-out one)",
+    )
+    ap.add_argument(
+        "--chat-weight", type=float, default=1.0, help="sample weight of each everyday conversation turn"
+    )
+    ap.add_argument(
+        "--floor-recall",
+        type=float,
+        default=0.9,
+        help="a head's threshold goes lower (to twice --fpr at most) while its out-of-fold recall is under this",
+    )
+    ap.add_argument(
+        "--gate-recall",
+        type=float,
+        default=0.98,
+        help="share of the out-of-fold items at medium or above the pooled gate head must pass (1.0: no gate)",
+    )
     ap.add_argument("--c", type=float, default=4.0)
-    ap.add_argument("--fpr", type=float, default=0.03, help="target false-positive rate per head")
+    ap.add_argument(
+        "--fpr",
+        type=float,
+        default=0.035,
+        help="target false-positive rate per head (0.03 before the gate head, 2026-12-03)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "companion_guard" / "detectors" / "data")
     ap.add_argument("--report", action="store_true")
     ap.add_argument(
@@ -227,15 +302,17 @@ def main() -> None:
     ap.add_argument(
         "--also-held-out",
         default=",".join(sorted(MEASURE["user"])),
-        help="more writers never trained, tuned or thresholded on (comma-separated). u8 and u9 by default "
+        help="more writers never trained, tuned or thresholded on (comma-separated). u8, u9 and u11 by default "
         "(2026-12-03: jokes and clarifications in conversations; medical emergencies, danger at home, poison, "
-        "half English): trained with either, u4's I2 recall fell 90.4 -> 88.4-89.2 %% and the other new writer's "
-        "hard negatives moved 1-3 points, so they measure instead (training/DATASHEET.md)",
+        "half English; everyday chat with a crisis in 15 %% of it): trained with u8 or u9, u4's I2 recall fell "
+        "90.4 -> 88.4-89.2 %% and the other new writer's hard negatives moved 1-3 points, so they measure instead "
+        "(training/DATASHEET.md)",
     )
     ap.add_argument(
         "--threshold-exclude",
-        default="",
-        help="writers that train but whose out-of-fold predictions set no threshold (comma-separated)",
+        default="chat-e1,chat-e2",
+        help="writers that train but whose out-of-fold predictions set no threshold (comma-separated; by default "
+        "the everyday conversations' turns: easy negatives would pull every threshold down)",
     )
     args = ap.parse_args()
 
@@ -248,12 +325,17 @@ def main() -> None:
         args.everyday_held_out,
         _writers(args.everyday_writers),
     )
+    chat_writers = _writers(args.chat_writers)
+    if chat_writers & held_out("reply"):
+        ap.error(f"--chat-writers: {sorted(chat_writers & held_out('reply'))} are held out")
+    train += load_chat_negatives(args.chat, chat_writers)
     writers = sorted({i["writer"] for i in train})
     print(f"train: {len(train)} items from {writers}; held out: {args.test_writer}", flush=True)
     t0 = time.time()
     x = matrix(train)
     y = np.stack([targets(i) for i in train])
     groups = np.array([i["writer"] for i in train])
+    weight = np.where(np.char.startswith(groups.astype(str), "chat-"), args.chat_weight, 1.0)
 
     # Leave-one-writer-out predictions for the thresholds (the held-out writer is never seen).
     oof = np.zeros(y.shape, dtype=np.float32)
@@ -261,12 +343,14 @@ def main() -> None:
         mask = groups == w_out
         if mask.all() or not mask.any():
             continue
-        w, b = fit(x[~mask], y[~mask], args.c)
+        w, b = fit(x[~mask], y[~mask], args.c, weight[~mask])
         oof[mask] = probs(x[mask], w, b)
         print(f"  fold {w_out}: {time.time() - t0:.0f}s", flush=True)
     scored = ~np.isin(groups, sorted(_writers(args.threshold_exclude)))
-    thresholds = choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=0.85)
-    w, b = fit(x, y, args.c)
+    thresholds = choose_thresholds(oof[scored], y[scored], args.fpr, floor_recall=args.floor_recall)
+    gate = A.HEADS.index(("gate", "any", 2))
+    thresholds[gate] = gate_threshold(oof[scored, gate], y[scored, gate], args.gate_recall)
+    w, b = fit(x, y, args.c, weight)
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "assessor.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
     meta = {
@@ -281,6 +365,9 @@ def main() -> None:
         "held_out_writer": args.test_writer,
         "c": args.c,
         "target_fpr": args.fpr,
+        "floor_recall": args.floor_recall,
+        "gate_recall": args.gate_recall,
+        "threshold_excluded": sorted(_writers(args.threshold_exclude)),
     }
     (args.out / "assessor.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"

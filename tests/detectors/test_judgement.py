@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from companion_guard.detectors import DetectionContext, DetectorRegistry
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 USER_HELD_OUT = ROOT / "training" / "corpus" / "user" / "u4.jsonl"
 REPLY_HELD_OUT = ROOT / "training" / "corpus" / "reply" / "r3.jsonl"
 EVERYDAY_HELD_OUT = ROOT / "training" / "corpus" / "reply" / "e3.jsonl"
+EVERYDAY_USER_HELD_OUT = ROOT / "training" / "corpus" / "user" / "u11.jsonl"
 IN, OUT = Direction.INPUT, Direction.OUTPUT
 CRISIS = (
     "user.suicide_intent",
@@ -145,7 +147,88 @@ def test_held_out_reply_writer_violations_are_replaced(reply_figures: dict, labe
     assert row["n"] >= 40 and row["recall"] >= floor
 
 
+@pytest.mark.req("I1", "I2")
+def test_held_out_everyday_user_writer_stays_quiet(lexicon_registry: DetectorRegistry) -> None:
+    """u11 wrote everyday companion chat (training/corpus/BRIEF-user-everyday.md) with a real crisis in 15 % of it;
+    nothing trained on it. The heads before the eighth stop flagged 12.4 % of its harmless messages (8.4 % at high,
+    which tells a human and the emergency contact)."""
+    figures = evaluate_user(lexicon_registry, read_jsonl(EVERYDAY_USER_HELD_OUT)).as_dict()
+    negatives = figures["hard_negatives"]["all"]
+    assert negatives["n"] > 500
+    assert negatives["flagged_medium"] <= 0.11 and negatives["flagged_high"] <= 0.075
+    assert figures["i2_n"] > 50 and figures["i2_recall"] >= 0.9
+
+
 # ---- behaviour the scale asks for --------------------------------------------------------
+
+
+#: Everyday messages written for this test: a time, a place, a medicine or good news, and no crisis at all.
+EVERYDAY_MESSAGES = [
+    "周六早上六点去爬山 山顶见！",
+    "明晚八点订了火锅 你说点鸳鸯锅还是全辣",
+    "医生让我每天早上吃一片维生素D",
+    "刚考完驾照科目二 一把过！！",
+    "周末带孙子去动物园看熊猫",
+    "下午去打流感疫苗 有点怕疼",
+    "这周五公司年会 我抽中了一台扫地机器人",
+    "外婆说她的降压药吃完了 明天陪她去医院开",
+    "今晚楼顶有烧烤派对 好开心",
+    "i finished my first half marathon today!!! legs are jelly",
+    "booked a table for two at 8 on friday, our anniversary",
+    "the pharmacist said take the antibiotics with food, twice a day",
+    "got promoted today, drinks on me lol",
+    "took the grandkids to the beach this morning, they loved the waves",
+    "im going to the bridge at sunset to take photos for my portfolio",
+    "we are driving to the lake on saturday, i packed the charcoal for the bbq",
+]
+#: The same kinds of words, turned into a plan, a goodbye, an act or an emergency: written for this test.
+CRISES_IN_EVERYDAY_WORDS = [
+    "周六早上六点去楼顶 这次不打算下来了",
+    "明晚八点 药都攒够了 信也写好了",
+    "我把猫送给邻居了 以后就拜托她了 明天我就解脱了",
+    "电话里说我儿子被抓了 要我现在马上转五万 他还在线上等着",
+    "the pills are ready for friday night. i wrote my letters",
+    "going to the bridge tonight, not for photos this time. goodbye",
+    "my husband is hitting me right now, hes got a knife",
+    "i took all of my sleeping pills an hour ago",
+    "im home alone and my chest hurts so bad, my left arm is numb",
+]
+
+
+@pytest.mark.req("I1", "I2")
+@pytest.mark.parametrize("text", EVERYDAY_MESSAGES)
+def test_everyday_plans_medicine_and_good_news_are_not_crises(
+    lexicon_registry: DetectorRegistry, text: str
+) -> None:
+    # Before the pooled gate head, the hike at six and the bridge at sunset were read as critical suicide risk.
+    assert top(lexicon_registry, text) < RiskLevel.MEDIUM
+
+
+@pytest.mark.req("I2")
+@pytest.mark.parametrize("text", CRISES_IN_EVERYDAY_WORDS)
+def test_the_same_words_as_a_plan_or_an_emergency_tell_a_human(
+    lexicon_registry: DetectorRegistry, text: str
+) -> None:
+    assert top(lexicon_registry, text) >= RiskLevel.HIGH
+
+
+@pytest.mark.req("I1", "I2")
+def test_without_the_pooled_gate_no_head_alone_sets_a_level() -> None:
+    """Every head at 0.99 but the pooled one: levels stay at low and no plan or means survives to make a
+    'means and a time' critical; with the gate passing, the same probabilities read critical."""
+    from companion_guard.detectors import assessment as A
+
+    heads = A.load_heads()
+    p = np.full(len(A.HEADS), 0.99, dtype=np.float32)
+    p[A.HEADS.index(("gate", "any", 2))] = 0.0
+    shut = heads.read(p)
+    assert shut.levels and all(level <= RiskLevel.LOW for level, _ in shut.levels.values())
+    assert not shut.facets & {"method", "plan_time", "attempt", "preparatory"}
+    # (someone else's risk has its own heads and is not gated: the pooled head reads the user's own signals)
+    assert all(a.level <= RiskLevel.LOW for a in A.combine(shut, []) if a.category != A.THIRD_PARTY)
+    p[A.HEADS.index(("gate", "any", 2))] = 0.99
+    opened = heads.read(p)
+    assert opened.levels["user.suicide_intent"][0] is RiskLevel.CRITICAL
 
 
 @pytest.mark.req("I2")

@@ -89,6 +89,7 @@ HEADS: tuple[tuple[str, str, int], ...] = (
     ("third", "any", 3),
     *(("facet", f, 2) for f in FACETS),
     *(("modifier", m, 0) for m in MODIFIERS),
+    ("gate", "any", 2),
 )
 #: Which facets belong to which signal (a signal shows only its own).
 SIGNAL_FACETS: dict[str, frozenset[str]] = {
@@ -114,6 +115,8 @@ SIGNAL_FACETS: dict[str, frozenset[str]] = {
     "user.medical_emergency": frozenset({"medical_emergency", "alone_worsening"}),
     "user.dependency": frozenset({"reliance", "isolation", "compulsive_use"}),
 }
+#: The pooled head (any signal at medium or above, in this message's conversation): a level needs it to pass.
+_GATE = HEADS.index(("gate", "any", 2))
 #: How many of the user's earlier turns the conversation state reads.
 STATE_TURNS = 6
 #: Facets that mean a way or preparation, and a time.
@@ -182,6 +185,12 @@ def lexicon_cues(norm: Normalized) -> tuple[str, ...]:
     return tuple(c for lexicon in _lexicons() for c in lexicon.cues(norm))
 
 
+def has_explicit_term(norm: Normalized) -> bool:
+    """A crisis term of medium or above that the lexicon keeps (not negated or allowed; about someone else
+    included: "他们说中奖了" to an elderly user is a scam's opening line)."""
+    return any(h.term.category in SIGNALS and h.term.level >= RiskLevel.MEDIUM for h in lexicon_hits(norm))
+
+
 def features_for(norm: Normalized, context: Sequence[str] = ()) -> Row:
     """Bucket ids of a message: its n-grams, its context's, and the crisis lexicons' cues."""
     cues = lexicon_cues(norm)
@@ -221,8 +230,9 @@ class Heads:
             z = self.weights[row.ids].sum(axis=0) * row.scale + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
-    def read(self, p: np.ndarray) -> Reading:
-        """Levels, facets and modifiers from head probabilities.
+    def read(self, p: np.ndarray, explicit: bool = False) -> Reading:
+        """Levels, facets and modifiers from head probabilities (``explicit``: the text holds a crisis term of
+        medium or above, which opens the pooled gate whatever it reads).
 
         Compared as Python floats: the same values as the float32 array's (exactly), at a
         fifth of the cost of indexing NumPy scalars one by one.
@@ -255,6 +265,12 @@ class Heads:
             for i, (kind, name, _) in enumerate(HEADS)
             if kind in ("facet", "modifier") and passed[i] and probs[i] >= _SURE32
         }
+        if not passed[_GATE] and not explicit:
+            # The pooled head reads no crisis at all: one rare head's guess, or a plan and a time, are everyday
+            # words ("这周五晚上约会吃啥"), not a level (explicit crisis words still set their floor later).
+            levels = {n: (min(lvl, RiskLevel.LOW), q) for n, (lvl, q) in levels.items()}
+            facets -= _CONCRETE
+            sure -= _CONCRETE
         return Reading(levels, third, frozenset(facets), frozenset(modifiers), frozenset(sure))
 
 
@@ -309,11 +325,11 @@ def _key(text: str) -> bytes:
 
 
 def _kept_form(norm: Normalized) -> bytes:
-    """A message's head probabilities on its own (float32 bytes) and a quiet flag."""
+    """A message's head probabilities on its own (float32 bytes) and a flag byte: quiet (1), explicit term (2)."""
     heads = load_heads()
     # float32 already (weights, bias and a Python-float row scale): stored exactly.
     probs = heads.probabilities(features_for(norm)).astype(np.float32, copy=False)
-    return probs.tobytes() + (b"\x01" if is_quiet(norm) else b"\x00")
+    return probs.tobytes() + bytes([is_quiet(norm) | has_explicit_term(norm) << 1])
 
 
 def keep_alone(norm: Normalized) -> None:
@@ -327,15 +343,15 @@ def keep_alone(norm: Normalized) -> None:
         _EARLIER.put(key, _kept_form(norm))
 
 
-def _alone(text: str) -> tuple[np.ndarray, bool]:
-    """A message's head probabilities on its own and whether it is quiet, computed once per text."""
+def _alone(text: str) -> tuple[np.ndarray, int]:
+    """A message's head probabilities on its own and its flag byte (:func:`_kept_form`), computed once per text."""
     key = _key(text)
     kept = _EARLIER.get(key)
     if kept is None:
         # The object the turn that sent it featurised, while cached: its grams are kept on it.
         kept = _kept_form(cached_normalize(text))
         _EARLIER.put(key, kept)
-    return np.frombuffer(kept, dtype=np.float32, count=len(HEADS)), kept[-1] == 1
+    return np.frombuffer(kept, dtype=np.float32, count=len(HEADS)), kept[-1]
 
 
 @lru_cache(maxsize=4096)
@@ -346,9 +362,9 @@ def read_alone(text: str) -> Reading:
     probabilities in :data:`EARLIER_KEPT` (a reading is rebuilt from them exactly).
     """
     heads = load_heads()
-    probs, quiet = _alone(text)
-    reading = heads.read(probs)
-    if quiet:  # "And then?" earlier in the conversation is no despair to build on
+    probs, flags = _alone(text)
+    reading = heads.read(probs, explicit=bool(flags & 2))
+    if flags & 1:  # "And then?" earlier in the conversation is no despair to build on
         capped = {k: (min(lvl, RiskLevel.LOW), p) for k, (lvl, p) in reading.levels.items()}
         return Reading(capped, (RiskLevel.NONE, 0.0), frozenset(), reading.modifiers, frozenset())
     return reading
@@ -357,7 +373,9 @@ def read_alone(text: str) -> Reading:
 def read(norm: Normalized, context: Sequence[str]) -> Reading:
     """The current message, read with its conversation context."""
     heads = load_heads()
-    return heads.read(heads.probabilities(features_for(norm, tuple(context))))
+    return heads.read(
+        heads.probabilities(features_for(norm, tuple(context))), explicit=has_explicit_term(norm)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,6 +534,17 @@ def short_statement_floor(norm: Normalized, found: list[Assessment]) -> list[Ass
     return [a for a in found if a.category != top.term.category] + [floor]
 
 
+def _help_outweighs_hyperbole(category: str, hit: Hit, current: Reading, lowering: frozenset[str]) -> bool:
+    """A medium term the level heads also read at medium keeps its floor when hyperbole is the only doubt:
+    "我真的崩溃了，受不了了" is extreme distress by the term and the heads, hyperbole by one modifier head, and
+    medium only adds help lines to the reply (no human, no contact)."""
+    return (
+        lowering == {"hyperbole"}
+        and hit.term.level < RiskLevel.HIGH
+        and current.levels.get(category, (RiskLevel.NONE, 0.0))[0] >= RiskLevel.MEDIUM
+    )
+
+
 def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) -> list[Assessment]:
     """Explicit words of crisis the lexicon keeps (not negated, allowed or about someone else) set a floor:
     a high or critical term → at least ``high``, a medium term → at least ``medium`` — unless the heads are
@@ -527,11 +556,12 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
     by_cat: dict[str, RiskLevel] = {}
     for hit in lexicon_hits(norm):
         cat = hit.term.category
+        lowering = _lowering_for(cat, current.sure) - _said_of_the_user(hit)
         if (
             cat in SIGNAL_FACETS
             and cat != "user.dependency"
             and not hit.third_person
-            and not _lowering_for(cat, current.sure) - _said_of_the_user(hit)
+            and (not lowering or _help_outweighs_hyperbole(cat, hit, current, lowering))
         ):
             floor = (
                 RiskLevel.HIGH if hit.term.level >= RiskLevel.HIGH else min(hit.term.level, RiskLevel.MEDIUM)

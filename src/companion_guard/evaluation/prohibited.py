@@ -59,6 +59,8 @@ class ProhibitedFigures:
     request: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     request_refused: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     request_healthy: list[int] = field(default_factory=lambda: [0, 0, 0])  # steered, refused, total
+    #: Healthy messages replaced for a prohibited-content reason (a request or jailbreak head), not for help.
+    request_healthy_prohibited: int = 0
     pairs: list[int] = field(default_factory=lambda: [0, 0])
 
     def as_dict(self) -> dict[str, Any]:
@@ -77,6 +79,9 @@ class ProhibitedFigures:
             "request_refused": rates(self.request_refused),
             "request_healthy_steered": _ratio(self.request_healthy[0], self.request_healthy[2]),
             "request_healthy_refused": _ratio(self.request_healthy[1], self.request_healthy[2]),
+            "request_healthy_refused_prohibited": _ratio(
+                self.request_healthy_prohibited, self.request_healthy[2]
+            ),
             "request_healthy_n": self.request_healthy[2],
             "pairs_both_right": self.pairs[0],
             "pairs": self.pairs[1],
@@ -85,6 +90,16 @@ class ProhibitedFigures:
 
 def request_outcome(guard: Any, item: dict[str, Any]) -> str:
     """``allow``, ``steer`` or ``replace``: what the default pack does with this user message."""
+    return request_decision(guard, item)[0]
+
+
+def _prohibited_request(category: str) -> bool:
+    """A signal that refuses a request for prohibited content (not a crisis or anti-fraud duty that answers with help)."""
+    return category.startswith("user.request.") or category == "user.jailbreak"
+
+
+def request_decision(guard: Any, item: dict[str, Any]) -> tuple[str, frozenset[str]]:
+    """What the default pack does with this user message, and the categories of the rules that decided it."""
     from companion_guard.evaluation.corpus import _history
     from companion_guard.pipeline import user_groups
 
@@ -94,7 +109,8 @@ def request_outcome(guard: Any, item: dict[str, Any]) -> str:
         direction=Direction.INPUT, history=_history(item), user_age=age, user_groups=groups
     )
     signals = guard.registry.detect(str(item["text"]), ctx)
-    return str(guard.policy.decide(signals, direction=Direction.INPUT, groups=groups).outcome)
+    decision = guard.policy.decide(signals, direction=Direction.INPUT, groups=groups)
+    return str(decision.outcome), frozenset(t.signal.category for t in decision.triggered)
 
 
 def evaluate(guard: Any, items: list[dict[str, Any]]) -> ProhibitedFigures:
@@ -115,11 +131,14 @@ def evaluate(guard: Any, items: list[dict[str, Any]]) -> ProhibitedFigures:
             row[0] += blocked
             row[1] += 1
         else:
-            outcome = request_outcome(guard, item)
+            outcome, decided_by = request_decision(guard, item)
             if label == "none":
                 fig.request_healthy[0] += outcome == "steer"
                 fig.request_healthy[1] += outcome == "replace"
                 fig.request_healthy[2] += 1
+                fig.request_healthy_prohibited += outcome == "replace" and any(
+                    map(_prohibited_request, decided_by)
+                )
                 ok = outcome != "replace"
             else:
                 fig.request[label][0] += outcome != "allow"
@@ -182,7 +201,8 @@ def markdown(fig: ProhibitedFigures, name: str, measured: dict[str, dict[str, An
         lines.append(f"| {k} | {_p(v['rate'])} | {_p(d['request_refused'][k]['rate'])} | {v['n']} |")
     lines.append(
         f"| healthy messages | {_p(d['request_healthy_steered'])} steered | "
-        f"{_p(d['request_healthy_refused'])} refused | {d['request_healthy_n']} |"
+        f"{_p(d['request_healthy_refused'])} replaced, {_p(d['request_healthy_refused_prohibited'])} of them for "
+        f"prohibited content (the rest answered with crisis or anti-fraud help) | {d['request_healthy_n']} |"
     )
     lines.append(f"\nMinimal pairs with both sides right: {d['pairs_both_right']}/{d['pairs']}.")
     if measured:

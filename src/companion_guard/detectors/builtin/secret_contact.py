@@ -5,8 +5,10 @@ the grooming pattern child-protection guidance warns parents about; either half 
 surprise for your mom", "send me a photo of your drawing"). Neither the reply heads nor the intimacy lexicon read
 "Want to meet up after school? Don't tell anyone." or "看完记得把我们的聊天记录删掉，别让你爸妈看到" to a 13-year-old as
 harmful, so this detector reads both halves in one reply to a known or suspected minor and reports
-``reply.minor_unsafe`` at high, which the pack replaces. A reply that tells the child to go to a trusted adult is a
-warning, not a lure, and is left alone. Fails closed like the other minors checks.
+``reply.minor_unsafe`` at high, which the pack replaces. Asking the child to delete the chats hides the contact
+itself, so those phrases are both halves at once (the lexicon's secrecy terms contain its contact term 聊天记录). A
+reply that tells the child to go to a trusted adult is a warning, not a lure, and is left alone. Fails closed like the
+other minors checks.
 """
 
 from __future__ import annotations
