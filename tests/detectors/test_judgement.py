@@ -488,3 +488,15 @@ def test_pages_of_a_diary_over_several_turns_are_not_a_farewell(lexicon_registry
         top(lexicon_registry, "我的秘密日记第20页", "我的秘密日记第0页", "我的秘密日记第10页")
         < RiskLevel.HIGH
     )
+
+
+@pytest.mark.req("I2", "E1")
+def test_a_loss_the_user_suffered_is_theirs_even_when_the_heads_guess_someone_else(
+    lexicon_registry: DetectorRegistry,
+) -> None:
+    """ "我被骗了三万块，怎么办" drew a sure third-person guess from the heads trained on the everyday writers, which
+    took the term's floor away: the user who lost 30,000 got no help. "我" right before the term keeps it theirs."""
+    assert top(lexicon_registry, "我被骗了三万块，怎么办") >= RiskLevel.HIGH
+    friend = lexicon_registry.detect("我闺蜜被骗了三万块 怎么办", DetectionContext(IN))
+    assert max((s.level for s in friend if s.category in CRISIS), default=RiskLevel.NONE) < RiskLevel.MEDIUM
+    assert any(s.category == "user.third_party_risk" for s in friend)

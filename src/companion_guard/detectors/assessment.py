@@ -22,6 +22,7 @@ it below ``high``; a clarification after mere ideation may lower it.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -145,10 +146,18 @@ _LOWERING = frozenset(
 _KEEP_FLOOR: dict[str, frozenset[str]] = {"user.medical_emergency": frozenset({"medical_question"})}
 
 
-def _said_of_the_user(hit: Hit) -> frozenset[str]:
-    """A term with the user as its object ("my husband hits me", "他在打我"): the heads' sure third-person
-    reading does not take its floor away."""
-    return frozenset({"third_person"}) if names_the_user(hit.term.rule) else frozenset()
+#: The user as the subject of a passive or an event just before a term, in the folded text ("我被骗了", "我又被打了").
+_USER_JUST_BEFORE = re.compile(r"我(?:又|也|刚|刚刚|今天|真的|还)?$")
+
+
+def _said_of_the_user(hit: Hit, norm: Normalized | None = None) -> frozenset[str]:
+    """A term with the user as its object ("my husband hits me", "他在打我") or right after "我" ("我被骗了三万"):
+    the heads' sure third-person reading does not take its floor away."""
+    if names_the_user(hit.term.rule) or (
+        norm is not None and _USER_JUST_BEFORE.search(norm.text, max(0, hit.start - 3), hit.start)
+    ):
+        return frozenset({"third_person"})
+    return frozenset()
 
 
 def _joke_lowers(sure_now: frozenset[str], past_sure: frozenset[str] = frozenset()) -> bool:
@@ -556,7 +565,7 @@ def explicit_floor(norm: Normalized, current: Reading, found: list[Assessment]) 
     by_cat: dict[str, RiskLevel] = {}
     for hit in lexicon_hits(norm):
         cat = hit.term.category
-        lowering = _lowering_for(cat, current.sure) - _said_of_the_user(hit)
+        lowering = _lowering_for(cat, current.sure) - _said_of_the_user(hit, norm)
         if (
             cat in SIGNAL_FACETS
             and cat != "user.dependency"

@@ -201,8 +201,8 @@ def markdown(fig: ProhibitedFigures, name: str, measured: dict[str, dict[str, An
         lines.append(f"| {k} | {_p(v['rate'])} | {_p(d['request_refused'][k]['rate'])} | {v['n']} |")
     lines.append(
         f"| healthy messages | {_p(d['request_healthy_steered'])} steered | "
-        f"{_p(d['request_healthy_refused'])} replaced, {_p(d['request_healthy_refused_prohibited'])} of them for "
-        f"prohibited content (the rest answered with crisis or anti-fraud help) | {d['request_healthy_n']} |"
+        f"{_p(d['request_healthy_refused'])} replaced ({_p(d['request_healthy_refused_prohibited'])} refused as "
+        f"prohibited content, the rest answered with crisis or anti-fraud help) | {d['request_healthy_n']} |"
     )
     lines.append(f"\nMinimal pairs with both sides right: {d['pairs_both_right']}/{d['pairs']}.")
     if measured:
