@@ -387,7 +387,9 @@ def train_side(
     kept = _kept_heads(SHIPPED / name, labels, keep)
     for j, (col, bias_j, head) in kept.items():
         w[:, j], b[j], medium[j], high[j] = col, bias_j, head["medium"], head["high"]
-    args.out.mkdir(parents=True, exist_ok=True)  # a candidate's folder: the training run must not end in a crash
+    args.out.mkdir(
+        parents=True, exist_ok=True
+    )  # a candidate's folder: the training run must not end in a crash
     np.savez_compressed(args.out / f"{name}.npz", weights=w.astype(np.float16), bias=b.astype(np.float32))
     meta = {
         "trained_by": "scripts/train_prohibited_heads.py",
