@@ -50,6 +50,24 @@ def load_corpus(folder: Path) -> list[dict]:
     return [item for path in sorted(folder.glob("*.jsonl")) for item in load_corpus_file(path)]
 
 
+def negative(
+    item_id: str,
+    writer: str,
+    lang: str,
+    text: str,
+    *,
+    context: list[str] | None = None,
+    modifiers: list[str] | None = None,
+) -> dict:
+    """A corpus-shaped item with no crisis (``signal none``, ``level none``), from a source that is not the corpus."""
+    item = {"id": item_id, "writer": writer, "lang": lang, "text": text, "signal": "none", "level": "none"}
+    return (
+        item
+        | {"facets": [], "modifiers": modifiers or []}
+        | ({"context": context} if context is not None else {})
+    )
+
+
 def cpsycoun_dialogues(data: Path) -> list[list[str]]:
     """Turns of the CPsyCoun dialogues usable for training: train side of ``companion-guard eval``'s split
     (its negative pools stay unseen), none that mention suicide or self-harm."""
@@ -72,18 +90,7 @@ def load_cpsycoun(data: Path, limit: int) -> list[dict]:
     for turns in cpsycoun_dialogues(data):
         for turn in turns:
             if turn.startswith("来访者：") and 6 <= len(turn) - 4 <= 160:
-                out.append(
-                    {
-                        "id": f"cpsy-{len(out)}",
-                        "writer": "cpsycoun",
-                        "lang": "zh",
-                        "text": turn[4:],
-                        "signal": "none",
-                        "level": "none",
-                        "facets": [],
-                        "modifiers": ["venting"],
-                    }
-                )
+                out.append(negative(f"cpsy-{len(out)}", "cpsycoun", "zh", turn[4:], modifiers=["venting"]))
         if len(out) >= limit:
             break
     return out[:limit]
@@ -102,16 +109,7 @@ def load_everyday_negatives(folder: Path, held_out: str, writers: frozenset[str]
         return []
     out = _writers(held_out)
     return [
-        {
-            "id": i["id"],
-            "writer": "everyday",
-            "lang": i["lang"],
-            "text": i["text"],
-            "signal": "none",
-            "level": "none",
-            "facets": [],
-            "modifiers": [],
-        }
+        negative(i["id"], "everyday", i["lang"], i["text"])
         for i in load_corpus(folder)
         if i.get("direction") == "user" and i["writer"] not in out and (not writers or i["writer"] in writers)
     ]
@@ -133,18 +131,11 @@ def load_chat_negatives(folder: Path, writers: frozenset[str]) -> list[dict]:
                 if m["content"] in seen:
                     continue
                 seen.add(m["content"])
+                context = [t["content"] for t in turns[:k]]
                 out.append(
-                    {
-                        "id": f"{item['id']}-u{k}",
-                        "writer": f"chat-{writer}",
-                        "lang": item["lang"],
-                        "text": m["content"],
-                        "context": [t["content"] for t in turns[:k]],
-                        "signal": "none",
-                        "level": "none",
-                        "facets": [],
-                        "modifiers": [],
-                    }
+                    negative(
+                        f"{item['id']}-u{k}", f"chat-{writer}", item["lang"], m["content"], context=context
+                    )
                 )
     return out
 

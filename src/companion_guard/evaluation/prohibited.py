@@ -88,11 +88,6 @@ class ProhibitedFigures:
         }
 
 
-def request_outcome(guard: Any, item: dict[str, Any]) -> str:
-    """``allow``, ``steer`` or ``replace``: what the default pack does with this user message."""
-    return request_decision(guard, item)[0]
-
-
 def _prohibited_request(category: str) -> bool:
     """A signal that refuses a request for prohibited content (not a crisis or anti-fraud duty that answers with help)."""
     return category.startswith("user.request.") or category == "user.jailbreak"
